@@ -1,0 +1,123 @@
+/**
+ * The project's error classes. Every error draconctl raises on purpose is one
+ * of these; `main.ts` maps them to exit codes with {@link exitCodeFor}.
+ *
+ * Messages follow one shape: sentence case, no trailing period, the subject
+ * first, then what failed, then the state after a colon. A remedy goes into
+ * `hint`, printed on its own `hint:` line.
+ *
+ * @module
+ */
+
+/** Documented exit codes (README, "Exit codes"). */
+export const ExitCode = {
+  ok: 0,
+  /** Unexpected internal error (a bug). */
+  internal: 1,
+  /** Bad command line: unknown flag, missing argument. */
+  usage: 2,
+  /** Bad input: YAML, kustomization, reference or Task that does not validate. */
+  invalidInput: 3,
+  /** A component could not be loaded: missing file, URL failure, digest mismatch. */
+  load: 4,
+  /** The cluster refused or could not be reached; nothing or only Tasks were applied. */
+  cluster: 5,
+  /** The `helm` binary is missing or failed. */
+  helm: 6,
+} as const;
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** Options shared by every draconctl error. */
+export interface DraconErrorOptions extends ErrorOptions {
+  /** A remedy, printed on its own `hint:` line. */
+  hint?: string;
+}
+
+/** Base class of errors that carry an exit code and an optional hint. */
+export class DraconError extends Error {
+  readonly exitCode: ExitCode = ExitCode.internal;
+  readonly hint: string | undefined;
+  constructor(message: string, options: DraconErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** The command line itself is wrong. */
+export class UsageError extends DraconError {
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** A YAML document could not be parsed; `line` and `column` are 1-based. */
+export class ManifestSyntaxError extends SyntaxError {
+  readonly exitCode = ExitCode.invalidInput;
+  readonly hint: string | undefined = undefined;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}:${line}:${column}: invalid YAML: ${reason}`, options);
+    this.name = "ManifestSyntaxError";
+  }
+}
+
+/** Input that parsed but is not acceptable; lists every problem found. */
+export class ValidationError extends DraconError {
+  override readonly exitCode = ExitCode.invalidInput;
+  /** Each problem as its own one-line message, already prefixed with its subject. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], options: DraconErrorOptions = {}) {
+    super(problems.join("\n"), options);
+    this.problems = problems;
+  }
+}
+
+/** A component reference that cannot be parsed or is not allowed. */
+export class ComponentRefError extends DraconError {
+  override readonly exitCode = ExitCode.invalidInput;
+  constructor(readonly ref: string, reason: string, options: DraconErrorOptions = {}) {
+    super(`Invalid component reference "${ref}": ${reason}`, options);
+  }
+}
+
+/** A kustomization file that is malformed. */
+export class KustomizationError extends DraconError {
+  override readonly exitCode = ExitCode.invalidInput;
+  constructor(readonly file: string, reason: string, options: DraconErrorOptions = {}) {
+    super(`${file}: ${reason}`, options);
+  }
+}
+
+/** A component or file that could not be read or fetched. */
+export class LoadError extends DraconError {
+  override readonly exitCode = ExitCode.load;
+  constructor(readonly source: string, reason: string, options: DraconErrorOptions = {}) {
+    super(`Cannot load "${source}": ${reason}`, options);
+  }
+}
+
+/** The cluster could not be reached or refused a request. */
+export class ClusterError extends DraconError {
+  override readonly exitCode = ExitCode.cluster;
+}
+
+/** The `helm` binary is missing or failed. */
+export class HelmError extends DraconError {
+  override readonly exitCode = ExitCode.helm;
+}
+
+/** The exit code for any thrown value; unknown errors are internal (1). */
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof DraconError || error instanceof ManifestSyntaxError) return error.exitCode;
+  return ExitCode.internal;
+}
+
+/** The `hint:` text of an error, if it has one. */
+export function hintOf(error: unknown): string | undefined {
+  if (error instanceof DraconError || error instanceof ManifestSyntaxError) return error.hint;
+  return undefined;
+}

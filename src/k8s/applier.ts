@@ -1,0 +1,47 @@
+/**
+ * The seed's `Applier`: what `kubectl apply --server-side` does, as an
+ * interface with a real implementation (server-side apply) and an in-memory
+ * one for tests.
+ *
+ * @module
+ */
+import type { KubeObject, Task } from "../tekton/types.ts";
+
+/** What applying one object did (flux's `ssa` actions). */
+export type ChangeAction = "created" | "configured" | "unchanged" | "skipped" | "failed";
+
+/** One entry of a change set. */
+export interface ChangeSetEntry {
+  /** `Kind/namespace/name`. */
+  subject: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  action: ChangeAction;
+  /** Why it failed, when `action` is `failed`. */
+  error?: string;
+}
+
+/** Options for one apply call. */
+export interface ApplyOptions {
+  /** Server-side dry run (`dryRun=All`): nothing is persisted. @default false */
+  dryRun?: boolean;
+  /** Take ownership of fields managed by others. @default false */
+  force?: boolean;
+}
+
+/** Applies objects to a namespace. */
+export interface Applier {
+  /** Applies one object and says what changed. Throws on failure. */
+  apply(object: KubeObject, options?: ApplyOptions): Promise<ChangeSetEntry>;
+}
+
+/** Finds Tasks that Helm releases installed. */
+export interface HelmTaskLookup {
+  /**
+   * Every Task in the namespace managed by Helm, grouped by release name
+   * (label `app.kubernetes.io/instance`, falling back to annotation
+   * `meta.helm.sh/release-name`). One LIST request.
+   */
+  listHelmTasks(): Promise<Map<string, Map<string, Task>>>;
+}

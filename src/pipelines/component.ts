@@ -1,0 +1,55 @@
+/**
+ * A component of a pipeline: a parsed reference plus, once resolved, its Task.
+ * This is the seed's `Component` (`ID()`, `TektonV1Beta1Task()`,
+ * `ManagedByHelm()`), expressed as data.
+ *
+ * @module
+ */
+import type { ComponentType } from "./component_type.ts";
+import type { Task } from "../tekton/types.ts";
+
+/** A component reference, parsed before any I/O. */
+export type ComponentRef =
+  | {
+    kind: "file";
+    /** The reference as written in the kustomization. */
+    raw: string;
+    /** Absolute path to a YAML file or to a directory holding `task.yaml`. */
+    path: string;
+  }
+  | {
+    kind: "url";
+    raw: string;
+    /** The URL to fetch (a directory-like URL already has `/task.yaml` appended). */
+    url: URL;
+    /** Expected SHA-256 of the body, hex, when the reference pins one. */
+    sha256?: string;
+  }
+  | {
+    kind: "helm";
+    raw: string;
+    /** The Helm release that installed the Task. */
+    release: string;
+    /** The Task's name. */
+    task: string;
+  };
+
+/** Where a resolved component's Task came from. */
+export type ComponentSource = ComponentRef["kind"];
+
+/** A component whose Task is known (loaded from a file or URL, or found in the cluster). */
+export interface ResolvedComponent {
+  ref: ComponentRef;
+  /** The Task's name (the seed's `ID()`). */
+  name: string;
+  type: ComponentType;
+  /** The processed Task. For Helm components: the Task as it is on the cluster. */
+  task: Task;
+  /** Where the Task was read from, for messages (file path or URL). */
+  origin: string;
+}
+
+/** The seed's `ManagedByHelm()`: true when the cluster already holds the Task. */
+export function managedByHelm(component: { ref: ComponentRef }): boolean {
+  return component.ref.kind === "helm";
+}
