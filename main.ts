@@ -1,1 +1,56 @@
-console.log("draconctl");
+/**
+ * draconctl's entry point: builds the real dependencies, runs the command
+ * tree, prints errors and maps them to exit codes. The only module that exits.
+ *
+ * @module
+ */
+import { createProgram } from "./src/cli/program.ts";
+import type { Deps } from "./src/deps.ts";
+import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
+import { HttpFetcher } from "./src/fetch/http_fetcher.ts";
+import { DenoFileSystem } from "./src/io/filesystem.ts";
+import { StderrLogger } from "./src/io/stderr_logger.ts";
+
+const encoder = new TextEncoder();
+
+/** Runs draconctl with `args`; resolves to the process exit code. */
+export async function run(args: string[], deps: Deps): Promise<number> {
+  try {
+    await createProgram(deps).parseAsync(args, { from: "user" });
+    return 0;
+  } catch (error) {
+    const code = exitCodeFor(error);
+    if (code !== 0) reportError(error);
+    return code;
+  }
+}
+
+function reportError(error: unknown): void {
+  const lines = error instanceof ValidationError
+    ? error.problems
+    : [error instanceof Error ? error.message : String(error)];
+  let text = lines.map((line) => `error: ${line}\n`).join("");
+  const hint = hintOf(error);
+  if (hint !== undefined) text += `hint: ${hint}\n`;
+  if (exitCodeFor(error) === 1 && error instanceof Error && error.stack) {
+    text += `This is a bug in draconctl; please report it with the trace below.\n${error.stack}\n`;
+  }
+  Deno.stderr.writeSync(encoder.encode(text));
+}
+
+if (import.meta.main) {
+  const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
+  const deps: Deps = {
+    fs: new DenoFileSystem(),
+    fetcher: new HttpFetcher(),
+    logger: new StderrLogger(verbose),
+    clock: { now: () => new Date() },
+    stdout: {
+      write: async (text) => {
+        const bytes = encoder.encode(text);
+        for (let off = 0; off < bytes.length;) off += await Deno.stdout.write(bytes.subarray(off));
+      },
+    },
+  };
+  Deno.exit(await run(Deno.args, deps));
+}

@@ -65,15 +65,43 @@ export class ManifestSyntaxError extends SyntaxError {
   }
 }
 
+/** Options of {@link ValidationError}. */
+export interface ValidationErrorOptions extends DraconErrorOptions {
+  /** Exit code when the problems are not plain input errors (e.g. all load failures). */
+  exitCode?: ExitCode;
+}
+
 /** Input that parsed but is not acceptable; lists every problem found. */
 export class ValidationError extends DraconError {
-  override readonly exitCode = ExitCode.invalidInput;
+  override readonly exitCode: ExitCode;
   /** Each problem as its own one-line message, already prefixed with its subject. */
   readonly problems: readonly string[];
-  constructor(problems: readonly string[], options: DraconErrorOptions = {}) {
+  constructor(problems: readonly string[], options: ValidationErrorOptions = {}) {
     super(problems.join("\n"), options);
     this.problems = problems;
+    this.exitCode = options.exitCode ?? ExitCode.invalidInput;
   }
+}
+
+/**
+ * Combines the errors of several inputs into one: a single error is returned
+ * as it is; several become a {@link ValidationError} listing each, with their
+ * common exit code (or 3 when they differ) and the first hint. Errors that are
+ * not the project's own (bugs) are returned first, unchanged.
+ */
+export function combineErrors(errors: readonly unknown[]): unknown {
+  const foreign = errors.find((e) =>
+    !(e instanceof DraconError || e instanceof ManifestSyntaxError)
+  );
+  if (foreign !== undefined || errors.length === 1) return foreign ?? errors[0];
+  const known = errors as readonly (DraconError | ManifestSyntaxError)[];
+  const problems = known.flatMap((e) => e instanceof ValidationError ? e.problems : [e.message]);
+  const codes = new Set(known.map((e) => e.exitCode));
+  const hint = known.find((e) => e.hint !== undefined)?.hint;
+  return new ValidationError(problems, {
+    exitCode: codes.size === 1 ? [...codes][0]! : ExitCode.invalidInput,
+    ...(hint === undefined ? {} : { hint }),
+  });
 }
 
 /** A component reference that cannot be parsed or is not allowed. */

@@ -1,0 +1,29 @@
+/**
+ * Every side effect draconctl has, gathered in one object that `main.ts`
+ * builds from real implementations and tests build from fakes.
+ *
+ * @module
+ */
+import type { FileSystem } from "./io/filesystem.ts";
+import type { Fetcher } from "./fetch/fetcher.ts";
+import type { Logger } from "./io/logger.ts";
+
+/** The wall clock, injectable so output with times is reproducible. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Where command output goes. */
+export interface Output {
+  /** Writes text to standard output. */
+  write(text: string): Promise<void>;
+}
+
+/** The side effects available to actions. */
+export interface Deps {
+  fs: FileSystem;
+  fetcher: Fetcher;
+  logger: Logger;
+  clock: Clock;
+  stdout: Output;
+}

@@ -1,0 +1,202 @@
+/**
+ * From a kustomization to the objects a deploy would apply: parse every
+ * reference, load and validate every local and URL Task, load the base
+ * Pipeline, and — when no reference needs the cluster — assemble the Pipeline.
+ * Every problem is collected and reported at once; nothing is written.
+ *
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { combineErrors, ValidationError } from "../errors.ts";
+import type { FetchOptions } from "../fetch/fetcher.ts";
+import {
+  componentTypeOf,
+  helmExpressionsIn,
+  processTask,
+  toTask,
+  validateTask,
+} from "../tekton/task.ts";
+import type { Pipeline } from "../tekton/types.ts";
+import { assemblePipeline } from "./assembly.ts";
+import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
+import type { ComponentRef, ResolvedComponent } from "./component.ts";
+import { loadComponentDocument } from "./component_loader.ts";
+import { parseComponentRef } from "./component_ref.ts";
+import { type Kustomization, readKustomization } from "./kustomization.ts";
+import { mapConcurrent } from "./_concurrency.ts";
+
+/** Options of {@link planPipeline}. */
+export interface PlanOptions {
+  /** Directory that relative references resolve against. @default the kustomization's directory */
+  baseDir?: string;
+  /** Allow `http://` URLs. @default false */
+  allowInsecureHttp?: boolean;
+  /** Limits for URL fetches. */
+  fetch: FetchOptions;
+  /** How many components load at once. @default 8 */
+  concurrency?: number;
+}
+
+/** Helm references, which only the cluster can resolve. */
+export type HelmRef = Extract<ComponentRef, { kind: "helm" }>;
+
+/** What a deploy of a kustomization consists of. */
+export interface PipelinePlan {
+  /** The kustomization file read. */
+  file: string;
+  kustomization: Kustomization;
+  /** The base Pipeline (from `resources`, or the built-in one). */
+  base: Pipeline;
+  /** Every component reference, parsed, in kustomization order. */
+  refs: ComponentRef[];
+  /** Local and URL components, loaded, validated and processed, in kustomization order. */
+  local: ResolvedComponent[];
+  /** Helm references, still to be resolved on the cluster. */
+  helm: HelmRef[];
+  /** Warnings for the user (e.g. Tasks that still hold Helm expressions). */
+  warnings: string[];
+}
+
+/**
+ * Reads a kustomization and loads everything it references that needs no
+ * cluster.
+ *
+ * @throws {ValidationError} listing every invalid reference or Task at once
+ */
+export async function planPipeline(
+  kustomizationPath: string,
+  deps: Pick<Deps, "fs" | "fetcher">,
+  options: PlanOptions,
+): Promise<PipelinePlan> {
+  const { kustomization, file, dir } = await readKustomization(kustomizationPath, deps.fs);
+  const baseDir = options.baseDir ?? dir;
+  const errors: unknown[] = [];
+  const refs = parseRefs(kustomization.components, baseDir, options, errors);
+  const base = await loadBase(kustomization, dir, deps, options, errors);
+  const local = refs.filter((ref) => ref.kind !== "helm");
+  const loaded = await mapConcurrent(
+    local,
+    options.concurrency ?? 8,
+    (ref) => settle(resolveLocal(ref, deps, options.fetch)),
+  );
+  const components: ResolvedComponent[] = [];
+  for (const result of loaded) {
+    if (result.ok) components.push(result.value);
+    else errors.push(result.error);
+  }
+  if (errors.length > 0) throw combineErrors(errors);
+  return {
+    file,
+    kustomization,
+    base,
+    refs,
+    local: components,
+    helm: refs.filter((ref): ref is HelmRef => ref.kind === "helm"),
+    warnings: components.flatMap(helmWarning),
+  };
+}
+
+/**
+ * Assembles the Pipeline of a plan once every component is resolved
+ * (`helm` ones by the cluster, in `helmComponents`), in kustomization order.
+ */
+export function assemblePlan(
+  plan: PipelinePlan,
+  helmComponents: readonly ResolvedComponent[] = [],
+): Pipeline {
+  const byRaw = new Map<string, ResolvedComponent>();
+  for (const component of [...plan.local, ...helmComponents]) {
+    byRaw.set(component.ref.raw, component);
+  }
+  const ordered = plan.refs.map((ref) => byRaw.get(ref.raw)).filter((c) => c !== undefined);
+  return assemblePipeline(plan.base, ordered, {
+    nameSuffix: plan.kustomization.nameSuffix,
+    ...(plan.kustomization.namespace ? { namespace: plan.kustomization.namespace } : {}),
+  });
+}
+
+async function resolveLocal(
+  ref: Exclude<ComponentRef, HelmRef>,
+  deps: Pick<Deps, "fs" | "fetcher">,
+  fetch: FetchOptions,
+): Promise<ResolvedComponent> {
+  const doc = await loadComponentDocument(ref, deps, fetch);
+  const task = toTask(doc.value, doc.origin);
+  const problems = validateTask(task, doc.origin);
+  if (problems.length > 0) throw new ValidationError(problems);
+  const processed = processTask(task);
+  return {
+    ref,
+    name: task.metadata.name,
+    type: componentTypeOf(task),
+    task: processed,
+    origin: doc.origin,
+  };
+}
+
+function parseRefs(
+  raws: readonly string[],
+  baseDir: string,
+  options: PlanOptions,
+  errors: unknown[],
+): ComponentRef[] {
+  const refs: ComponentRef[] = [];
+  for (const raw of raws) {
+    try {
+      refs.push(
+        parseComponentRef(raw, { baseDir, allowInsecureHttp: options.allowInsecureHttp ?? false }),
+      );
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  return refs;
+}
+
+async function loadBase(
+  kustomization: Kustomization,
+  dir: string,
+  deps: Pick<Deps, "fs" | "fetcher">,
+  options: PlanOptions,
+  errors: unknown[],
+): Promise<Pipeline> {
+  const resource = kustomization.resources[0];
+  if (resource === undefined) return structuredClone(DEFAULT_BASE_PIPELINE);
+  try {
+    const ref = parseComponentRef(resource, {
+      baseDir: dir,
+      allowInsecureHttp: options.allowInsecureHttp ?? false,
+    });
+    if (ref.kind === "helm") {
+      throw new ValidationError([
+        `Resource "${resource}": the base Pipeline must be a file or URL`,
+      ]);
+    }
+    const doc = await loadComponentDocument(ref, deps, options.fetch);
+    return toBasePipeline(doc.value, doc.origin);
+  } catch (error) {
+    errors.push(error);
+    return structuredClone(DEFAULT_BASE_PIPELINE);
+  }
+}
+
+function helmWarning(component: ResolvedComponent): string[] {
+  const paths = helmExpressionsIn(component.task);
+  if (paths.length === 0) return [];
+  return [
+    `${component.origin}: Task "${component.name}" holds Helm template expressions (${
+      paths.join(", ")
+    }): ` +
+    `they are kept verbatim and must be rendered before a deploy`,
+  ];
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
