@@ -1,0 +1,339 @@
+/**
+ * Tekton Tasks as Dracon components: checking a parsed document is a Task,
+ * validating it the way the Go tool's `ValidateTask` did (but reporting every
+ * problem at once), and processing it the way its `ProcessTasks` did (but
+ * idempotently and without duplicating what the Task already declares).
+ *
+ * @example
+ * ```ts
+ * import { parseYamlDocuments } from "./manifest.ts";
+ * import { processTask, toTask, validateTask } from "./task.ts";
+ *
+ * const origin = "components/producers/golang-gosec/task.yaml";
+ * const [doc] = parseYamlDocuments(await Deno.readTextFile(origin), origin);
+ * const task = toTask(doc?.value, origin);
+ * const problems = validateTask(task, origin);
+ * if (problems.length === 0) console.log(processTask(task).spec.params);
+ * ```
+ *
+ * @module
+ */
+import { ValidationError } from "../errors.ts";
+import {
+  COMPONENT_LABEL,
+  COMPONENT_TYPES,
+  type ComponentType,
+  isComponentType,
+  publishesAnchor,
+  takesAnchors,
+} from "../pipelines/component_type.ts";
+import { isMapping } from "./manifest.ts";
+import { type EnvVar, type ParamSpec, type Step, type Task, TASK_API_VERSIONS } from "./types.ts";
+
+/** Name of the array param through which a Task receives the anchors of earlier tasks. */
+export const ANCHORS_PARAM = "anchors";
+/** Name of the result (and of the step writing it) that later tasks depend on. */
+export const ANCHOR_RESULT = "anchor";
+/** The params through which producers receive the scan's id, start time and tags. */
+export const SCAN_PARAMS = [
+  "dracon_scan_id",
+  "dracon_scan_start_time",
+  "dracon_scan_tags",
+] as const;
+
+/** The env var each producer step gets, mapped to the param that feeds it. */
+const SCAN_ENV: readonly EnvVar[] = [
+  { name: "DRACON_SCAN_ID", value: "$(params.dracon_scan_id)" },
+  { name: "DRACON_SCAN_TIME", value: "$(params.dracon_scan_start_time)" },
+  { name: "DRACON_SCAN_TAGS", value: "$(params.dracon_scan_tags)" },
+];
+
+/** Params draconctl adds itself, exempt from the Task-name prefix rule. */
+const TOOL_PARAMS: ReadonlySet<string> = new Set([ANCHORS_PARAM, ...SCAN_PARAMS]);
+
+/** DNS-1123 label: what Tekton accepts as a Task or Pipeline name (it becomes a label value). */
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_NAME_LENGTH = 63;
+
+/** Matches a Helm template expression such as `{{ .Chart.AppVersion }}`. */
+const HELM_EXPRESSION = /\{\{.*?\}\}/s;
+
+/**
+ * Why `name` is not a valid Tekton object name, or `undefined` when it is.
+ * Tekton copies Task and Pipeline names into labels, so the DNS-1123 label
+ * rule (at most 63 characters) applies rather than the 253-character subdomain.
+ */
+export function invalidNameReason(name: string): string | undefined {
+  if (name.length > MAX_NAME_LENGTH) {
+    return `name "${name}" is longer than ${MAX_NAME_LENGTH} characters`;
+  }
+  if (!DNS1123_LABEL.test(name)) {
+    return `name "${name}" is not a valid Kubernetes name: expected lowercase letters, digits and "-", starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
+
+/**
+ * Problems with the envelope of a Tekton object (`apiVersion`, `kind`,
+ * `metadata.name`, `metadata.labels`, `spec`), each prefixed with `origin`.
+ * Shared by {@link toTask} and the base Pipeline parser.
+ */
+export function objectHeaderProblems(
+  value: Record<string, unknown>,
+  origin: string,
+  kind: "Task" | "Pipeline",
+): string[] {
+  const problems: string[] = [];
+  const versions = TASK_API_VERSIONS as readonly unknown[];
+  if (!versions.includes(value.apiVersion)) {
+    const expected = TASK_API_VERSIONS.map((v) => `"${v}"`).join(" or ");
+    problems.push(
+      `${origin}: expected apiVersion ${expected}, found ${describe(value.apiVersion)}`,
+    );
+  }
+  if (value.kind !== kind) {
+    problems.push(`${origin}: expected kind "${kind}", found ${describe(value.kind)}`);
+  }
+  const metadata = value.metadata;
+  if (!isMapping(metadata)) {
+    problems.push(`${origin}: expected "metadata" to be a mapping, found ${describe(metadata)}`);
+  } else {
+    if (typeof metadata.name !== "string") {
+      problems.push(
+        `${origin}: expected "metadata.name" to be a string, found ${describe(metadata.name)}`,
+      );
+    } else {
+      const reason = invalidNameReason(metadata.name);
+      if (reason !== undefined) problems.push(`${origin}: ${reason}`);
+    }
+    const labels = metadata.labels;
+    if (
+      labels !== undefined &&
+      (!isMapping(labels) || Object.values(labels).some((v) => typeof v !== "string"))
+    ) {
+      problems.push(`${origin}: expected "metadata.labels" to map names to strings`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks that a parsed YAML document is a Tekton Task and returns a deep copy
+ * typed as one. Only the envelope is checked here; {@link validateTask}
+ * checks the Dracon rules.
+ *
+ * @throws {ValidationError} listing every problem, each prefixed with `origin`
+ */
+export function toTask(value: unknown, origin: string): Task {
+  if (!isMapping(value)) {
+    throw new ValidationError([`${origin}: expected a Task mapping, found ${describe(value)}`]);
+  }
+  const problems = objectHeaderProblems(value, origin, "Task");
+  if (!isMapping(value.spec)) {
+    problems.push(`${origin}: expected "spec" to be a mapping, found ${describe(value.spec)}`);
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return structuredClone(value) as Task;
+}
+
+/**
+ * Every way a Task breaks the Dracon component rules, each on one line
+ * prefixed `${origin}: Task "${name}": `. An empty list means the Task is a
+ * valid component.
+ */
+export function validateTask(task: Task, origin: string): string[] {
+  const subject = `${origin}: Task "${task.metadata.name}"`;
+  const problems = [
+    ...labelProblems(task),
+    ...paramProblems(task),
+    ...listProblems(task),
+  ];
+  return problems.map((problem) => `${subject}: ${problem}`);
+}
+
+/**
+ * The component type named by a Task's label.
+ *
+ * @throws {ValidationError} when the label is missing or unknown (validate first)
+ */
+export function componentTypeOf(task: Task): ComponentType {
+  const label = task.metadata.labels?.[COMPONENT_LABEL];
+  if (!isComponentType(label)) {
+    throw new ValidationError([`Task "${task.metadata.name}": ${labelProblems(task)[0]}`]);
+  }
+  return label;
+}
+
+/**
+ * Adds what Dracon's pipeline wiring needs to a valid Task and returns the
+ * result as a new object; `task` is not changed and processing twice gives
+ * the same Task as processing once.
+ *
+ * - every type after source: an `anchors` array param;
+ * - every type but base and consumer: an `anchor` result and a last step
+ *   writing it (each only when the Task does not already declare it);
+ * - producers: the `dracon_scan_*` params and `DRACON_SCAN_*` env on every
+ *   step but the anchor step.
+ */
+export function processTask(task: Task): Task {
+  const type = componentTypeOf(task);
+  const result = structuredClone(task);
+  const spec = result.spec;
+  if (takesAnchors(type)) {
+    addParam(result, {
+      name: ANCHORS_PARAM,
+      description: "A list of tasks that this task depends on",
+      type: "array",
+      default: [],
+    });
+  }
+  if (type === "producer") {
+    for (const name of SCAN_PARAMS) addParam(result, { name, type: "string" });
+    for (const step of spec.steps ?? []) {
+      if (step.name === ANCHOR_RESULT) continue;
+      const env = step.env ?? [];
+      for (const variable of SCAN_ENV) {
+        if (!env.some((e) => e.name === variable.name)) env.push({ ...variable });
+      }
+      step.env = env;
+    }
+  }
+  if (publishesAnchor(type)) addAnchor(result);
+  return result;
+}
+
+/**
+ * Field paths (such as `spec.steps[1].image`) whose string values hold a Helm
+ * template expression (`{{ … }}`), in document order. Such a Task needs Helm
+ * rendering before a cluster will accept it.
+ */
+export function helmExpressionsIn(task: Task): string[] {
+  const paths: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === "string") {
+      if (HELM_EXPRESSION.test(value)) paths.push(path);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, `${path}[${i}]`));
+    } else if (isMapping(value)) {
+      for (const [key, item] of Object.entries(value)) walk(item, joinPath(path, key));
+    }
+  };
+  walk(task, "");
+  return paths;
+}
+
+function labelProblems(task: Task): string[] {
+  const label = task.metadata.labels?.[COMPONENT_LABEL];
+  if (label === undefined) return [`missing label "${COMPONENT_LABEL}"`];
+  if (isComponentType(label)) return [];
+  const expected = COMPONENT_TYPES.map((t) => `"${t}"`).join(", ");
+  return [
+    `label "${COMPONENT_LABEL}" has unknown component type "${label}": expected one of ${expected}`,
+  ];
+}
+
+function paramProblems(task: Task): string[] {
+  const params: unknown = task.spec.params;
+  if (params === undefined) return [];
+  if (!Array.isArray(params)) {
+    return [`expected "spec.params" to be a list, found ${describe(params)}`];
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  params.forEach((param: unknown, i) => {
+    if (!isMapping(param) || typeof param.name !== "string") {
+      problems.push(`param ${i + 1} has no name`);
+      return;
+    }
+    if (seen.has(param.name)) problems.push(`param "${param.name}" is declared more than once`);
+    seen.add(param.name);
+    problems.push(...oneParamProblems(param as ParamSpec, task.metadata.name));
+  });
+  return problems;
+}
+
+function oneParamProblems(param: ParamSpec, taskName: string): string[] {
+  const problems: string[] = [];
+  const quoted = `param "${param.name}"`;
+  if (!TOOL_PARAMS.has(param.name) && !param.name.startsWith(taskName)) {
+    problems.push(`${quoted} does not start with the Task name "${taskName}"`);
+  }
+  const type: unknown = param.type ?? "string";
+  if (type !== "string" && type !== "array") {
+    const what = type === "object" ? "unsupported" : "unknown";
+    problems.push(`${quoted} has ${what} type ${describe(type)}: expected "string" or "array"`);
+    return problems;
+  }
+  const value: unknown = param.default;
+  const ok = value === undefined ||
+    (type === "string"
+      ? typeof value === "string"
+      : Array.isArray(value) && value.every((v) => typeof v === "string"));
+  if (!ok) {
+    const shape = type === "string" ? "a string" : "a list of strings";
+    problems.push(
+      `${quoted} of type "${type}" has a default that is not ${shape}: ${describe(value)}`,
+    );
+  }
+  return problems;
+}
+
+function listProblems(task: Task): string[] {
+  const problems: string[] = [];
+  for (const key of ["results", "workspaces", "steps"] as const) {
+    const list: unknown = task.spec[key];
+    if (list !== undefined && !Array.isArray(list)) {
+      problems.push(`expected "spec.${key}" to be a list, found ${describe(list)}`);
+    }
+  }
+  const steps: unknown = task.spec.steps;
+  if (!Array.isArray(steps) || steps.length === 0) return [...problems, "has no steps"];
+  steps.forEach((step: unknown, i) => {
+    if (!isMapping(step)) problems.push(`step ${i + 1} is not a mapping`);
+    else if (step.env !== undefined && !Array.isArray(step.env)) {
+      problems.push(`step ${i + 1}: expected "env" to be a list, found ${describe(step.env)}`);
+    }
+  });
+  return problems;
+}
+
+function addParam(task: Task, param: ParamSpec): void {
+  const params = task.spec.params ?? [];
+  if (!params.some((p) => p.name === param.name)) params.push(param);
+  task.spec.params = params;
+}
+
+function addAnchor(task: Task): void {
+  const results = task.spec.results ?? [];
+  if (!results.some((r) => r.name === ANCHOR_RESULT)) {
+    results.push({
+      name: ANCHOR_RESULT,
+      description: "An anchor to allow other tasks to depend on this task.",
+    });
+  }
+  task.spec.results = results;
+  const steps: Step[] = task.spec.steps ?? [];
+  if (!steps.some((s) => s.name === ANCHOR_RESULT)) {
+    steps.push({
+      name: ANCHOR_RESULT,
+      image: "docker.io/busybox",
+      script: 'echo "$(context.task.name)" > "$(results.anchor.path)"',
+    });
+  }
+  task.spec.steps = steps;
+}
+
+function joinPath(path: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === "" ? key : `${path}.${key}`;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+/** A short description of a found value for messages: a quoted string or a kind of thing. */
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string") return `"${value}"`;
+  if (Array.isArray(value)) return "a list";
+  if (isMapping(value)) return "a mapping";
+  return `${typeof value} ${String(value)}`;
+}
