@@ -7,6 +7,7 @@
 import type { FileSystem } from "./io/filesystem.ts";
 import type { Fetcher } from "./fetch/fetcher.ts";
 import type { Logger } from "./io/logger.ts";
+import type { ClusterFactory } from "./k8s/applier.ts";
 
 /** The wall clock, injectable so output with times is reproducible. */
 export interface Clock {
@@ -26,4 +27,6 @@ export interface Deps {
   logger: Logger;
   clock: Clock;
   stdout: Output;
+  /** Connects to the cluster; only commands that need one call it. */
+  cluster: ClusterFactory;
 }

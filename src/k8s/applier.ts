@@ -45,3 +45,30 @@ export interface HelmTaskLookup {
    */
   listHelmTasks(): Promise<Map<string, Map<string, Task>>>;
 }
+
+/** How to reach the cluster (global flags of the CLI). */
+export interface ClusterOptions {
+  /** Kubeconfig path. @default $KUBECONFIG, else ~/.kube/config */
+  kubeconfig?: string;
+  /** Kubeconfig context. @default the current context */
+  context?: string;
+  /** Namespace. @default the context's namespace, else "default" */
+  namespace?: string;
+  /** Server-side apply field manager. @default "draconctl" */
+  fieldManager: string;
+  /** Timeout of one API request in milliseconds. @default 30000 */
+  requestTimeoutMs: number;
+}
+
+/** A connection to one namespace of a cluster. */
+export interface Cluster {
+  /** The namespace every object goes to. */
+  namespace: string;
+  /** The API server URL, for messages. */
+  server: string;
+  applier: Applier;
+  helmTasks: HelmTaskLookup;
+}
+
+/** Opens a {@link Cluster}; the real one imports the Kubernetes client lazily. */
+export type ClusterFactory = (options: ClusterOptions) => Promise<Cluster>;
