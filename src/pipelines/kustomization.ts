@@ -1,0 +1,236 @@
+/**
+ * Dracon's kustomization format: a small, strict subset of kustomize's
+ * `kustomization.yaml` that names a pipeline and lists its components.
+ *
+ * @module
+ */
+import { LineCounter, parseDocument } from "yaml";
+import { KustomizationError, LoadError } from "../errors.ts";
+import type { FileSystem } from "../io/filesystem.ts";
+import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { DNS_LABEL } from "./component_ref.ts";
+import { posix } from "node:path";
+
+/** A parsed kustomization. */
+export interface Kustomization {
+  /** Appended to the base Pipeline's name. */
+  nameSuffix: string;
+  /** Component references, in the order written (not yet parsed). */
+  components: string[];
+  /** The base Pipeline: empty (the built-in one) or exactly one entry. */
+  resources: string[];
+  /** The namespace to deploy into, when the file sets one. */
+  namespace?: string;
+}
+
+/** A kustomization read from disk. */
+export interface LoadedKustomization {
+  kustomization: Kustomization;
+  /** Absolute path of the file read. */
+  file: string;
+  /** Its directory, which relative references resolve against. */
+  dir: string;
+}
+
+/** File names kustomize looks for in a directory, in its order. */
+export const KUSTOMIZATION_FILE_NAMES = [
+  "kustomization.yaml",
+  "kustomization.yml",
+  "Kustomization",
+];
+
+const API_VERSIONS = ["kustomize.config.k8s.io/v1beta1", "kustomize.config.k8s.io/v1alpha1"];
+const KINDS = ["Kustomization", "Component"];
+const KEYS = ["apiVersion", "kind", "nameSuffix", "namespace", "resources", "components"];
+
+/**
+ * Parses a kustomization. `apiVersion` (`kustomize.config.k8s.io/v1beta1` or
+ * `v1alpha1`) and `kind` (`Kustomization` or `Component`) are optional;
+ * `nameSuffix` and a non-empty `components` list are required; `resources`
+ * holds at most the base Pipeline; `namespace` is a DNS-1123 label. A key set
+ * to null counts as absent. Every other key is refused.
+ *
+ * @example
+ * ```ts
+ * parseKustomization("nameSuffix: -go\ncomponents: [pkg:helm/dracon/base]\n", "k.yaml");
+ * // { nameSuffix: "-go", components: ["pkg:helm/dracon/base"], resources: [] }
+ * ```
+ *
+ * @throws {ManifestSyntaxError} on invalid YAML
+ * @throws {KustomizationError} naming `file`, the key and its line
+ */
+export function parseKustomization(text: string, file: string): Kustomization {
+  const docs = parseYamlDocuments(text, file);
+  if (docs.length === 0) throw new KustomizationError(file, "holds no YAML document");
+  if (docs.length > 1) {
+    throw new KustomizationError(file, `holds ${docs.length} YAML documents, expected one`);
+  }
+  const value = docs[0]!.value;
+  if (!isMapping(value)) {
+    throw new KustomizationError(file, `expected a mapping, got ${typeName(value)}`);
+  }
+  const fail = (path: (string | number)[], reason: string, onKey = false): never => {
+    const line = lineOf(text, path, onKey);
+    const at = line === undefined ? "" : ` (line ${line})`;
+    throw new KustomizationError(file, `key "${path.join(".")}"${at} ${reason}`);
+  };
+  for (const key of Object.keys(value)) {
+    if (!KEYS.includes(key)) {
+      fail([key], `is not supported: draconctl reads only ${KEYS.join(", ")}`, true);
+    }
+  }
+  const optionalOneOf = (key: string, allowed: string[]) => {
+    const v = value[key];
+    if (v === undefined || v === null) return;
+    if (typeof v !== "string") fail([key], `must be a string, got ${typeName(v)}`);
+    if (!allowed.includes(v as string)) {
+      fail([key], `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, got "${v}"`);
+    }
+  };
+  optionalOneOf("apiVersion", API_VERSIONS);
+  optionalOneOf("kind", KINDS);
+  const nameSuffix = value.nameSuffix;
+  if (nameSuffix === undefined || nameSuffix === null) {
+    throw new KustomizationError(file, 'key "nameSuffix" is required', {
+      hint: 'add a line like "nameSuffix: -my-project"; it is appended to the Pipeline name',
+    });
+  }
+  if (typeof nameSuffix !== "string") {
+    return fail(["nameSuffix"], `must be a string, got ${typeName(nameSuffix)}`);
+  }
+  if (!/^[a-z0-9.-]+$/.test(nameSuffix)) {
+    fail(["nameSuffix"], 'must be non-empty and hold only lowercase letters, digits, "-" and "."');
+  }
+  const components = stringList(value, "components", fail);
+  if (components.length === 0) {
+    throw new KustomizationError(file, 'key "components" must list at least one component');
+  }
+  const resources = stringList(value, "resources", fail);
+  checkResources(file, resources);
+  const result: Kustomization = { nameSuffix, components, resources };
+  const namespace = value.namespace;
+  if (namespace !== undefined && namespace !== null) {
+    if (typeof namespace !== "string") {
+      fail(["namespace"], `must be a string, got ${typeName(namespace)}`);
+    }
+    if (!DNS_LABEL.test(namespace as string) || (namespace as string).length > 63) {
+      fail(["namespace"], `must be a DNS-1123 label, got "${namespace}"`);
+    }
+    result.namespace = namespace as string;
+  }
+  return result;
+}
+
+/**
+ * Reads and parses a kustomization. `path` is the file, or a directory
+ * holding one of {@link KUSTOMIZATION_FILE_NAMES}.
+ *
+ * @throws {LoadError} when nothing is there to read
+ * @throws {KustomizationError | ManifestSyntaxError} from {@link parseKustomization}
+ */
+export async function readKustomization(
+  path: string,
+  fs: FileSystem,
+): Promise<LoadedKustomization> {
+  const info = await statOrFail(path, fs);
+  if (info === undefined) {
+    throw new LoadError(path, "no such file or directory", {
+      hint: "pass a kustomization file or a directory holding kustomization.yaml",
+    });
+  }
+  const found = info.isDirectory ? await findIn(path, fs) : path;
+  const file = await fs.realPath(found);
+  let text: string;
+  try {
+    text = await fs.readTextFile(file);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new LoadError(file, `cannot read the file: ${reason}`, { cause });
+  }
+  return { kustomization: parseKustomization(text, file), file, dir: posix.dirname(file) };
+}
+
+async function statOrFail(path: string, fs: FileSystem) {
+  try {
+    return await fs.stat(path);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new LoadError(path, `cannot inspect the path: ${reason}`, { cause });
+  }
+}
+
+async function findIn(dir: string, fs: FileSystem): Promise<string> {
+  const present: string[] = [];
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    const candidate = posix.join(dir, name);
+    if ((await statOrFail(candidate, fs))?.isFile) present.push(candidate);
+  }
+  if (present.length > 1) {
+    throw new LoadError(dir, `found several kustomization files: ${present.join(", ")}`, {
+      hint: "keep only one of them",
+    });
+  }
+  if (present[0] === undefined) {
+    throw new LoadError(dir, "directory has no kustomization.yaml", {
+      hint: "pass a kustomization file or a directory holding kustomization.yaml",
+    });
+  }
+  return present[0];
+}
+
+function stringList(
+  value: Record<string, unknown>,
+  key: string,
+  fail: (path: (string | number)[], reason: string) => never,
+): string[] {
+  const list = value[key];
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) fail([key], `must be a list of strings, got ${typeName(list)}`);
+  (list as unknown[]).forEach((item, index) => {
+    if (typeof item !== "string") fail([key, index], `must be a string, got ${typeName(item)}`);
+    if ((item as string).trim() === "") fail([key, index], "must not be empty");
+  });
+  return [...(list as string[])];
+}
+
+function checkResources(file: string, resources: string[]): void {
+  if (resources.length <= 1) return;
+  const tasks = resources.filter((r) => /(^|\/)task\.ya?ml$/i.test(r));
+  if (tasks.length > 0) {
+    throw new KustomizationError(
+      file,
+      `key "resources" lists Tasks (${tasks.map((t) => `"${t}"`).join(", ")}): ` +
+        "resources holds only the base Pipeline",
+      { hint: "move each Task, base/task.yaml included, to components" },
+    );
+  }
+  throw new KustomizationError(
+    file,
+    `key "resources" lists ${resources.length} entries: at most one base Pipeline is allowed`,
+  );
+}
+
+/** The 1-based line of a key (or of its value), found by parsing again; errors only. */
+function lineOf(text: string, path: (string | number)[], onKey: boolean): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  let range: readonly number[] | null | undefined;
+  if (onKey && path.length === 1 && doc.contents && "items" in doc.contents) {
+    for (const item of doc.contents.items) {
+      const pair = item as { key?: { value?: unknown; range?: readonly number[] | null } };
+      if (pair.key?.value === path[0]) range = pair.key?.range;
+    }
+  } else {
+    const node = doc.getIn(path, true) as { range?: readonly number[] | null } | undefined;
+    range = node?.range;
+  }
+  const offset = range?.[0];
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
