@@ -1,0 +1,167 @@
+/**
+ * Loading the one YAML document of a file or URL component. Turning it into a
+ * Task is the caller's job.
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import { LoadError, ValidationError } from "../errors.ts";
+import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
+import { redactUrl } from "../fetch/http_fetcher.ts";
+import type { FileSystem } from "../io/filesystem.ts";
+import { parseYamlDocuments } from "../tekton/manifest.ts";
+import type { ComponentRef } from "./component.ts";
+
+/** A reference to a local file or directory. */
+export type FileRef = Extract<ComponentRef, { kind: "file" }>;
+/** A reference to a URL. */
+export type UrlRef = Extract<ComponentRef, { kind: "url" }>;
+/** A reference draconctl reads itself (Helm references live in the cluster). */
+export type LoadableRef = FileRef | UrlRef;
+
+/** The side effects {@link loadComponentDocument} needs. */
+export interface LoadDeps {
+  fs: FileSystem;
+  fetcher: Fetcher;
+}
+
+/** The single YAML document of a component. */
+export interface LoadedDocument {
+  /** Where it was read: the file's path, or the URL with secrets redacted. */
+  origin: string;
+  /** The parsed document. */
+  value: unknown;
+  /** Its 1-based first line. */
+  line: number;
+}
+
+/** The file a component directory holds its Task in. */
+export const TASK_FILE_NAME = "task.yaml";
+
+/** Whether a reference is read by draconctl (file or URL) rather than found in the cluster. */
+export function isLoadable(ref: ComponentRef): ref is LoadableRef {
+  return ref.kind === "file" || ref.kind === "url";
+}
+
+/**
+ * Reads a file component (a directory reads its `task.yaml`) or fetches a URL
+ * component, checks a URL's `sha256` pin, and parses the text, which must hold
+ * exactly one non-empty YAML document.
+ *
+ * @example
+ * ```ts
+ * const doc = await loadComponentDocument(
+ *   { kind: "file", raw: "git", path: "/repo/components/sources/git" },
+ *   { fs: new DenoFileSystem(), fetcher: new HttpFetcher() },
+ *   DEFAULT_FETCH_OPTIONS,
+ * );
+ * // doc.origin === "/repo/components/sources/git/task.yaml"
+ * ```
+ *
+ * @throws {LoadError} when the file is missing, the fetch fails or the digest differs
+ * @throws {ValidationError} on binary content, or not exactly one document
+ * @throws {ManifestSyntaxError} on invalid YAML
+ */
+export async function loadComponentDocument(
+  ref: LoadableRef,
+  deps: LoadDeps,
+  options: FetchOptions,
+): Promise<LoadedDocument> {
+  const { origin, text } = ref.kind === "file"
+    ? await readFileRef(ref, deps.fs)
+    : await fetchUrlRef(ref, deps.fetcher, options);
+  checkText(text, origin);
+  const docs = parseYamlDocuments(text, origin).filter((d) => d.value != null);
+  if (docs.length === 0) throw new ValidationError([`${origin}: holds no YAML document`]);
+  if (docs.length > 1) {
+    throw new ValidationError([
+      `${origin}: holds ${docs.length} YAML documents, expected exactly one Task`,
+    ], { hint: "put each Task in its own file and list each one in components" });
+  }
+  const doc = docs[0]!;
+  return { origin, value: doc.value, line: doc.line };
+}
+
+async function readFileRef(
+  ref: FileRef,
+  fs: FileSystem,
+): Promise<{ origin: string; text: string }> {
+  const info = await stat(ref.path, fs);
+  if (info === undefined) {
+    throw new LoadError(ref.path, "no such file or directory", {
+      hint: `relative paths resolve against the kustomization's directory, or "--base-dir"`,
+    });
+  }
+  let path = ref.path;
+  if (info.isDirectory) {
+    path = posix.join(ref.path, TASK_FILE_NAME);
+    if (!(await stat(path, fs))?.isFile) {
+      throw new LoadError(ref.path, `directory has no ${TASK_FILE_NAME}`, {
+        hint: `a component directory holds its Task in ${TASK_FILE_NAME}`,
+      });
+    }
+  }
+  try {
+    return { origin: path, text: await fs.readTextFile(path) };
+  } catch (cause) {
+    throw new LoadError(path, `cannot read the file: ${messageOf(cause)}`, { cause });
+  }
+}
+
+async function stat(path: string, fs: FileSystem) {
+  try {
+    return await fs.stat(path);
+  } catch (cause) {
+    throw new LoadError(path, `cannot inspect the path: ${messageOf(cause)}`, { cause });
+  }
+}
+
+async function fetchUrlRef(
+  ref: UrlRef,
+  fetcher: Fetcher,
+  options: FetchOptions,
+): Promise<{ origin: string; text: string }> {
+  const origin = redactUrl(ref.url);
+  let text: string;
+  try {
+    text = await fetcher.fetchText(ref.url, options);
+  } catch (cause) {
+    if (cause instanceof LoadError) throw cause;
+    throw new LoadError(origin, `fetch failed: ${messageOf(cause)}`, { cause });
+  }
+  if (ref.sha256 !== undefined) {
+    const actual = await sha256Hex(text);
+    if (actual !== ref.sha256) {
+      throw new LoadError(
+        origin,
+        `sha256 digest mismatch: expected "${ref.sha256}", got "${actual}"`,
+        { hint: "if the Task changed on purpose, update the #sha256= pin in the kustomization" },
+      );
+    }
+  }
+  return { origin, text };
+}
+
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Refuses binary content. Files arrive already decoded, so invalid UTF-8
+ * shows as U+FFFD replacement characters; a YAML file holding a literal
+ * U+FFFD is refused too, a price paid for a clear message.
+ */
+function checkText(text: string, origin: string): void {
+  if (text.includes("\0")) {
+    throw new ValidationError([`${origin}: holds NUL bytes: binary content, not YAML`]);
+  }
+  if (text.includes("\uFFFD")) {
+    throw new ValidationError([`${origin}: is not valid UTF-8 text`]);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
