@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { ValidationError } from "../../src/errors.ts";
+import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "../../src/pipelines/base_pipeline.ts";
+import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+
+const CORPUS_BASE = new URL(
+  "../../../shared/dracon/components/base/pipeline.yaml",
+  import.meta.url,
+);
+
+function problemsOf(value: unknown): readonly string[] {
+  try {
+    toBasePipeline(value, "base.yaml");
+  } catch (error) {
+    assert.ok(error instanceof ValidationError);
+    return error.problems;
+  }
+  assert.fail("expected a ValidationError");
+}
+
+Deno.test("DEFAULT_BASE_PIPELINE equals the corpus base pipeline", async () => {
+  const text = await Deno.readTextFile(CORPUS_BASE);
+  const [doc] = parseYamlDocuments(text, "pipeline.yaml");
+  assert.deepEqual(DEFAULT_BASE_PIPELINE, doc?.value);
+  assert.deepEqual(toBasePipeline(doc?.value, "pipeline.yaml"), DEFAULT_BASE_PIPELINE);
+  assert.ok(Object.isFrozen(DEFAULT_BASE_PIPELINE.spec));
+});
+
+Deno.test("toBasePipeline() accepts tekton.dev Pipelines", async (t) => {
+  for (const apiVersion of ["tekton.dev/v1beta1", "tekton.dev/v1"]) {
+    await t.step(apiVersion, () => {
+      const value = { apiVersion, kind: "Pipeline", metadata: { name: "p" }, spec: { tasks: [] } };
+      const pipeline = toBasePipeline(value, "base.yaml");
+      assert.deepEqual(pipeline, value);
+      assert.notEqual(pipeline.spec, value.spec);
+    });
+  }
+  await t.step("a missing spec is empty", () => {
+    const value = { apiVersion: "tekton.dev/v1", kind: "Pipeline", metadata: { name: "p" } };
+    assert.deepEqual(toBasePipeline(value, "base.yaml").spec, {});
+  });
+});
+
+Deno.test("toBasePipeline() refuses what is not a Pipeline", async (t) => {
+  const ok = { apiVersion: "tekton.dev/v1beta1", kind: "Pipeline", metadata: { name: "p" } };
+  const cases: [string, unknown, string][] = [
+    ["a string", "x", "base.yaml: expected a Pipeline mapping, found a string"],
+    ["a Task", { ...ok, kind: "Task" }, 'base.yaml: expected kind "Pipeline", found "Task"'],
+    ["argo", { ...ok, apiVersion: "argoproj.io/v1alpha1" }, 'found "argoproj.io/v1alpha1"'],
+    ["no name", { ...ok, metadata: {} }, 'base.yaml: expected "metadata.name" to be a string'],
+    ["bad name", { ...ok, metadata: { name: "A" } }, 'name "A" is not a valid Kubernetes name'],
+    ["spec list", { ...ok, spec: [] }, 'base.yaml: expected "spec" to be a mapping, found a list'],
+    ["tasks map", { ...ok, spec: { tasks: {} } }, 'expected "spec.tasks" to be a list'],
+  ];
+  for (const [label, value, message] of cases) {
+    await t.step(label, () => {
+      const problems = problemsOf(value);
+      assert.ok(problems.some((p) => p.includes(message)), problems.join("\n"));
+    });
+  }
+});
