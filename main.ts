@@ -45,6 +45,8 @@ if (import.meta.main) {
     fetcher: new HttpFetcher(),
     logger: new StderrLogger(verbose),
     clock: { now: () => new Date() },
+    // Imported on first use: the Kubernetes client costs ~250 ms of start-up.
+    cluster: async (options) => (await import("./src/k8s/kube_cluster.ts")).connectCluster(options),
     stdout: {
       write: async (text) => {
         const bytes = encoder.encode(text);

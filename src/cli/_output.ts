@@ -1,9 +1,11 @@
 /**
- * Writing command output to stdout or to a file.
+ * Writing command output to stdout or to a file, and the one formatter of
+ * change-set entries.
  *
  * @module
  */
 import type { Deps } from "../deps.ts";
+import type { ChangeSetEntry } from "../k8s/applier.ts";
 
 /** Writes `text` to `file` when given, else to standard output. */
 export async function writeOutput(
@@ -13,4 +15,14 @@ export async function writeOutput(
 ): Promise<void> {
   if (file === undefined || file === "-") await deps.stdout.write(text);
   else await deps.fs.writeTextFile(file, text);
+}
+
+const GROUPS: Record<string, string> = { Task: "tekton.dev", Pipeline: "tekton.dev" };
+
+/** kubectl's style: `task.tekton.dev/git-clone created`. */
+export function formatChange(entry: ChangeSetEntry): string {
+  const group = GROUPS[entry.kind];
+  const resource = group ? `${entry.kind.toLowerCase()}.${group}` : entry.kind.toLowerCase();
+  const line = `${resource}/${entry.name} ${entry.action}`;
+  return entry.error === undefined ? line : `${line}: ${entry.error}`;
 }

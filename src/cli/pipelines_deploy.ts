@@ -5,11 +5,12 @@
  */
 import { Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
-import type { AnyCommand } from "./program.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
-import { dryRunPipeline } from "../pipelines/deploy.ts";
+import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
+import type { PlanOptions } from "../pipelines/plan.ts";
 import { parseByteSize, parseDuration, parsePositiveInt } from "./_parse.ts";
-import { writeOutput } from "./_output.ts";
+import { formatChange, writeOutput } from "./_output.ts";
+import type { AnyCommand, GlobalOptions } from "./program.ts";
 
 const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),
@@ -17,9 +18,14 @@ an https:// URL, or helm://<release>/<task> (also pkg:helm/<release>/<task>):
 a Task installed by that Helm release. Relative paths resolve against the
 kustomization's directory, or against --base-dir.
 
+Local and URL Tasks are applied with server-side apply; Helm Tasks must
+already be on the cluster; the Pipeline is applied last, and only when every
+Task succeeded.
+
 Examples:
   draconctl pipelines deploy ./pipelines/golang --dry-run
-  draconctl pipelines deploy ./pipelines/golang/kustomization.yaml -n dracon
+  draconctl pipelines deploy ./pipelines/golang -n dracon
+  draconctl pipelines deploy ./pipelines/golang -n dracon --dry-run=server -o json
 `;
 
 /** Registers `deploy` under `pipelines`. */
@@ -30,11 +36,19 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     .addOption(
       new Option(
         "--dry-run [mode]",
-        "print what would be applied; contact no cluster (mode: client)",
-      )
-        .choices(["client"] as const).preset("client" as const),
+        '"client": print the YAML that would be applied, contact no cluster; "server": send it with dryRun=All',
+      ).choices(["client", "server"] as const).preset("client" as const),
     )
-    .option("--only-validate", "check the components and the cluster state; apply nothing")
+    .option(
+      "--only-validate",
+      "resolve and check every component against the cluster; persist nothing",
+    )
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(
+        ["text", "json", "yaml"] as const,
+      ),
+    )
+    .option("--output-file <path>", "write the output to this file instead of stdout")
     .option("--base-dir <dir>", "directory that relative component paths resolve against")
     .option("--allow-insecure-http", "allow http:// component URLs")
     .option(
@@ -50,10 +64,13 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       DEFAULT_FETCH_OPTIONS.maxBytes,
     )
     .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 8)
-    .option("--output-file <path>", "with --dry-run: write the YAML to this file instead of stdout")
+    .option("--field-manager <name>", "server-side apply field manager", "draconctl")
+    .option("--force-conflicts", "take over fields owned by other field managers")
+    .option("--request-timeout <duration>", "timeout of one API request", parseDuration, 30_000)
     .addHelpText("after", HELP)
-    .action(async (kustomization, options) => {
-      const result = await dryRunPipeline(kustomization, deps, {
+    .action(async (kustomization, options, command) => {
+      const global = command.optsWithGlobals() as GlobalOptions;
+      const plan: PlanOptions = {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         allowInsecureHttp: options.allowInsecureHttp ?? false,
         concurrency: options.concurrency,
@@ -62,8 +79,47 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           maxBytes: options.maxBodySize,
           allowInsecureHttp: options.allowInsecureHttp ?? false,
         },
+      };
+      if (options.dryRun === "client") {
+        const result = await dryRunPipeline(kustomization, deps, plan);
+        for (const warning of result.warnings) deps.logger.warn(warning);
+        const text = options.output === "json"
+          ? JSON.stringify(result.objects, null, 2) + "\n"
+          : result.yaml;
+        return await writeOutput(deps, text, options.outputFile);
+      }
+      const result = await deployPipeline(kustomization, deps, {
+        ...plan,
+        mode: options.onlyValidate
+          ? "validate"
+          : options.dryRun === "server"
+          ? "server-dry-run"
+          : "apply",
+        forceConflicts: options.forceConflicts ?? false,
+        cluster: {
+          ...(global.kubeconfig === undefined ? {} : { kubeconfig: global.kubeconfig }),
+          ...(global.context === undefined ? {} : { context: global.context }),
+          ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
+          fieldManager: options.fieldManager,
+          requestTimeoutMs: options.requestTimeout,
+        },
       });
       for (const warning of result.warnings) deps.logger.warn(warning);
-      await writeOutput(deps, result.yaml, options.outputFile);
+      await writeOutput(deps, formatDeploy(result, options.output ?? "text"), options.outputFile);
     });
+}
+
+function formatDeploy(result: DeployResult, format: "text" | "json" | "yaml"): string {
+  if (format !== "text") return JSON.stringify(result, null, 2) + "\n";
+  const suffix = result.mode === "apply" ? "" : " (server dry run)";
+  const lines = result.changes.map((change) => formatChange(change) + suffix);
+  if (result.mode === "validate") {
+    lines.push(
+      `pipeline.tekton.dev/${result.pipeline} is valid: ${
+        result.changes.length - 1
+      } Task(s) applied ` +
+        `by draconctl, ${result.helm.length} provided by Helm, namespace "${result.namespace}"`,
+    );
+  }
+  return lines.map((line) => line + "\n").join("");
 }

@@ -4,12 +4,18 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
+import { UsageError } from "../errors.ts";
+import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import { toYamlStream } from "../tekton/manifest.ts";
+import type { Pipeline, Task } from "../tekton/types.ts";
+import { TektonOrchestrator } from "./orchestrator.ts";
 import { assemblePlan, type PlanOptions, planPipeline } from "./plan.ts";
 
 /** What a client-side dry run produces. */
 export interface DryRunResult {
-  /** The Tasks and the Pipeline as one multi-document YAML stream. */
+  /** The Tasks and (when every reference is resolved) the Pipeline, in apply order. */
+  objects: (Task | Pipeline)[];
+  /** {@link objects} as one multi-document YAML stream. */
   yaml: string;
   warnings: string[];
 }
@@ -32,7 +38,75 @@ export async function dryRunPipeline(
       `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved without a cluster ` +
         `(${plan.helm.map((ref) => `"${ref.raw}"`).join(", ")}): the Pipeline is not printed`,
     );
-    return { yaml: toYamlStream(tasks), warnings };
+    return { objects: tasks, yaml: toYamlStream(tasks), warnings };
   }
-  return { yaml: toYamlStream([...tasks, assemblePlan(plan)]), warnings };
+  const objects = [...tasks, assemblePlan(plan)];
+  return { objects, yaml: toYamlStream(objects), warnings };
+}
+
+/** Options of {@link deployPipeline}. */
+export interface DeployPipelineOptions extends PlanOptions {
+  cluster: ClusterOptions;
+  /**
+   * `apply` writes; `server-dry-run` sends every object with `dryRun=All`;
+   * `validate` checks components and cluster state, then dry-runs. @default "apply"
+   */
+  mode: "apply" | "server-dry-run" | "validate";
+  /** Take over fields owned by other field managers. @default false */
+  forceConflicts?: boolean;
+}
+
+/** What a deploy did (or, in a dry run, would do). */
+export interface DeployResult {
+  namespace: string;
+  pipeline: string;
+  mode: DeployPipelineOptions["mode"];
+  /** Helm references resolved on the cluster, as `reference → Task`. */
+  helm: { ref: string; task: string }[];
+  changes: ChangeSetEntry[];
+  warnings: string[];
+}
+
+/**
+ * Deploys a kustomization: plans it (no cluster), connects, lets the
+ * {@link TektonOrchestrator} resolve and check everything, then applies.
+ */
+export async function deployPipeline(
+  kustomizationPath: string,
+  deps: Pick<Deps, "fs" | "fetcher" | "cluster">,
+  options: DeployPipelineOptions,
+): Promise<DeployResult> {
+  const plan = await planPipeline(kustomizationPath, deps, options);
+  const fromFile = plan.kustomization.namespace;
+  const fromFlag = options.cluster.namespace;
+  if (fromFile !== undefined && fromFlag !== undefined && fromFile !== fromFlag) {
+    throw new UsageError(
+      `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${plan.file}`,
+      {
+        hint: "drop --namespace, or remove the namespace from the kustomization",
+      },
+    );
+  }
+  const namespace = fromFlag ?? fromFile;
+  const cluster = await deps.cluster({
+    ...options.cluster,
+    ...(namespace === undefined ? {} : { namespace }),
+  });
+  const orchestrator = new TektonOrchestrator(cluster.helmTasks, {
+    namespace: cluster.namespace,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+  });
+  const prepared = await orchestrator.prepare(plan);
+  const changes = await orchestrator.deploy(cluster.applier, {
+    dryRun: options.mode !== "apply",
+    force: options.forceConflicts ?? false,
+  });
+  return {
+    namespace: cluster.namespace,
+    pipeline: prepared.pipeline.metadata.name,
+    mode: options.mode,
+    helm: prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name })),
+    changes,
+    warnings: plan.warnings,
+  };
 }

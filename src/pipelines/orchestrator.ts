@@ -1,0 +1,212 @@
+/**
+ * The seed's `Orchestrator`: `prepare` resolves and checks every component
+ * against the cluster before anything is written; `deploy` applies the local
+ * and URL Tasks, then the Pipeline — and never the Pipeline after a failure.
+ *
+ * @module
+ */
+import { ClusterError, combineErrors, ValidationError } from "../errors.ts";
+import type { Applier, ChangeSetEntry, HelmTaskLookup } from "../k8s/applier.ts";
+import { COMPONENT_LABEL, isComponentType } from "./component_type.ts";
+import type { ResolvedComponent } from "./component.ts";
+import { type Pipeline, subjectOf, type Task } from "../tekton/types.ts";
+import { helmExpressionsIn } from "../tekton/task.ts";
+import { mapConcurrent } from "./_concurrency.ts";
+import { assemblePlan, type HelmRef, type PipelinePlan } from "./plan.ts";
+
+/** The seed's interface, over a plan from {@link planPipeline}. */
+export interface Orchestrator {
+  /** Resolves Helm references, checks the cluster state and assembles the Pipeline. */
+  prepare(plan: PipelinePlan): Promise<PreparedDeploy>;
+  /** Applies what `prepare` produced. */
+  deploy(applier: Applier, options?: DeployOptions): Promise<ChangeSetEntry[]>;
+}
+
+/** Everything a deploy will apply, in order. */
+export interface PreparedDeploy {
+  namespace: string;
+  /** Local and URL Tasks, namespaced. */
+  tasks: Task[];
+  /** Helm-managed components, as found on the cluster (never re-applied). */
+  helm: ResolvedComponent[];
+  pipeline: Pipeline;
+}
+
+/** Options of {@link Orchestrator.deploy}. */
+export interface DeployOptions {
+  /** Server-side dry run: nothing is persisted. @default false */
+  dryRun?: boolean;
+  /** Take over fields owned by other field managers. @default false */
+  force?: boolean;
+}
+
+/** Options of {@link TektonOrchestrator}. */
+export interface OrchestratorOptions {
+  namespace: string;
+  /** Tasks applied at once. @default 8 */
+  concurrency?: number;
+}
+
+/** A deploy that stopped after a failure; `changes` says what was done. */
+export class DeployError extends ClusterError {
+  constructor(readonly changes: ChangeSetEntry[], readonly failures: unknown[]) {
+    const failed = changes.filter((c) => c.action === "failed").map((c) => c.subject);
+    const first = failures[0];
+    super(
+      `Deploy failed: ${failed.join(", ")} could not be applied, so the Pipeline was not applied` +
+        (first instanceof Error ? `: ${first.message}` : ""),
+      first instanceof ClusterError && first.hint !== undefined
+        ? { hint: first.hint, cause: first }
+        : { cause: first },
+    );
+  }
+}
+
+/** The {@link Orchestrator} for Tekton on a real or in-memory cluster. */
+export class TektonOrchestrator implements Orchestrator {
+  #prepared: PreparedDeploy | undefined;
+
+  constructor(
+    private readonly helmTasks: HelmTaskLookup,
+    private readonly options: OrchestratorOptions,
+  ) {}
+
+  async prepare(plan: PipelinePlan): Promise<PreparedDeploy> {
+    const releases = await this.helmTasks.listHelmTasks();
+    const errors: unknown[] = [];
+    const helm: ResolvedComponent[] = [];
+    for (const ref of plan.helm) {
+      try {
+        helm.push(resolveHelmRef(ref, releases, this.options.namespace));
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    for (const component of plan.local) {
+      const owner = helmOwnerOf(component.name, releases);
+      if (owner !== undefined) errors.push(ownedByHelm(component, owner));
+      const paths = helmExpressionsIn(component.task);
+      if (paths.length > 0) errors.push(unrendered(component, paths));
+    }
+    let pipeline: Pipeline | undefined;
+    try {
+      pipeline = assemblePlan(plan, helm);
+    } catch (error) {
+      errors.push(error);
+    }
+    if (errors.length > 0 || pipeline === undefined) throw combineErrors(errors);
+    const namespace = this.options.namespace;
+    this.#prepared = {
+      namespace,
+      tasks: plan.local.map((c) => withNamespace(c.task, namespace)),
+      helm,
+      pipeline: withNamespace(pipeline, namespace),
+    };
+    return this.#prepared;
+  }
+
+  async deploy(applier: Applier, options: DeployOptions = {}): Promise<ChangeSetEntry[]> {
+    const prepared = this.#prepared;
+    if (prepared === undefined) {
+      throw new Error("TektonOrchestrator.deploy() called before prepare()");
+    }
+    const failures: unknown[] = [];
+    const changes = await mapConcurrent(
+      prepared.tasks,
+      this.options.concurrency ?? 8,
+      async (task) => {
+        try {
+          return await applier.apply(task, options);
+        } catch (error) {
+          failures.push(error);
+          return failedEntry(task, error);
+        }
+      },
+    );
+    if (failures.length > 0) {
+      changes.push({ ...entryOf(prepared.pipeline), action: "skipped" });
+      throw new DeployError(changes, failures);
+    }
+    changes.push(await applier.apply(prepared.pipeline, options));
+    return changes;
+  }
+}
+
+function resolveHelmRef(
+  ref: HelmRef,
+  releases: Map<string, Map<string, Task>>,
+  namespace: string,
+): ResolvedComponent {
+  const tasks = releases.get(ref.release);
+  if (tasks === undefined) {
+    const present = [...releases.keys()].sort();
+    throw new ValidationError([
+      `Cannot resolve "${ref.raw}": no Helm release "${ref.release}" with Tasks in namespace "${namespace}"` +
+      (present.length
+        ? ` (releases there: ${present.map((r) => `"${r}"`).join(", ")})`
+        : " (none there)"),
+    ], { hint: `run "helm list -n ${namespace}" to see the installed releases` });
+  }
+  const task = tasks.get(ref.task);
+  if (task === undefined) {
+    const names = [...tasks.keys()].sort();
+    throw new ValidationError([
+      `Cannot resolve "${ref.raw}": release "${ref.release}" has no Task "${ref.task}" in namespace "${namespace}"` +
+      ` (it has: ${names.join(", ")})`,
+    ]);
+  }
+  const type = task.metadata.labels?.[COMPONENT_LABEL];
+  if (!isComponentType(type)) {
+    throw new ValidationError([
+      `Cannot use "${ref.raw}": the Task has no valid "${COMPONENT_LABEL}" label (found ${
+        JSON.stringify(type ?? null)
+      })`,
+    ]);
+  }
+  return { ref, name: task.metadata.name, type, task, origin: ref.raw };
+}
+
+function helmOwnerOf(name: string, releases: Map<string, Map<string, Task>>): string | undefined {
+  for (const [release, tasks] of releases) if (tasks.has(name)) return release;
+  return undefined;
+}
+
+function ownedByHelm(component: ResolvedComponent, release: string): ValidationError {
+  return new ValidationError([
+    `${component.origin}: Task "${component.name}" is owned by Helm release "${release}" on the cluster; ` +
+    `applying it would take it over`,
+  ], { hint: `reference it as "helm://${release}/${component.name}" instead` });
+}
+
+function unrendered(component: ResolvedComponent, paths: string[]): ValidationError {
+  return new ValidationError([
+    `${component.origin}: Task "${component.name}" still holds Helm template expressions (${
+      paths.join(", ")
+    })`,
+  ], {
+    hint:
+      `package the Tasks with "draconctl components package", install the chart, and reference them as helm://<release>/${component.name}`,
+  });
+}
+
+function withNamespace<T extends Task | Pipeline>(object: T, namespace: string): T {
+  return { ...object, metadata: { ...object.metadata, namespace } };
+}
+
+function entryOf(object: Task | Pipeline): Omit<ChangeSetEntry, "action"> {
+  const namespace = object.metadata.namespace ?? "";
+  return {
+    subject: subjectOf(object),
+    kind: object.kind,
+    namespace,
+    name: object.metadata.name,
+  };
+}
+
+function failedEntry(object: Task, error: unknown): ChangeSetEntry {
+  return {
+    ...entryOf(object),
+    action: "failed",
+    error: error instanceof Error ? error.message : String(error),
+  };
+}
