@@ -13,19 +13,20 @@ import { StderrLogger } from "./src/io/stderr_logger.ts";
 
 const encoder = new TextEncoder();
 
-/** Runs draconctl with `args`; resolves to the process exit code. */
-export async function run(args: string[], deps: Deps): Promise<number> {
+/** Runs draconctl with `args`; resolves to the process exit code. Errors go to `stderr`. */
+export async function run(args: string[], deps: Deps, stderr: (text: string) => void): Promise<number> {
   try {
     await createProgram(deps).parseAsync(args, { from: "user" });
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (code !== 0) reportError(error);
+    if (code !== 0) stderr(formatError(error));
     return code;
   }
 }
 
-function reportError(error: unknown): void {
+/** `error: …` lines (one per problem), then `hint: …`; a stack trace only for bugs. */
+export function formatError(error: unknown): string {
   const lines = error instanceof ValidationError
     ? error.problems
     : [error instanceof Error ? error.message : String(error)];
@@ -35,7 +36,7 @@ function reportError(error: unknown): void {
   if (exitCodeFor(error) === 1 && error instanceof Error && error.stack) {
     text += `This is a bug in draconctl; please report it with the trace below.\n${error.stack}\n`;
   }
-  Deno.stderr.writeSync(encoder.encode(text));
+  return text;
 }
 
 if (import.meta.main) {
@@ -54,5 +55,5 @@ if (import.meta.main) {
       },
     },
   };
-  Deno.exit(await run(Deno.args, deps));
+  Deno.exit(await run(Deno.args, deps, (text) => Deno.stderr.writeSync(encoder.encode(text))));
 }

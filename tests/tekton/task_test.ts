@@ -179,7 +179,7 @@ Deno.test("validateTask() reports every problem, naming file and Task", async (t
     await t.step(label, () => {
       const problems = validateTask(value, "x.yaml");
       assert.equal(problems.length, 1, problems.join("\n"));
-      assert.ok(problems[0]!.includes(message), problems[0]);
+      assert.ok(problems[0]!.includes(message), problems[0]!);
       assert.ok(!problems[0]!.endsWith("."));
     });
   }

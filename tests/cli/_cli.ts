@@ -1,0 +1,42 @@
+/**
+ * Runs the CLI in-process with injected dependencies and captures what it
+ * writes, so CLI tests need no subprocess permission.
+ *
+ * @module
+ */
+import { run } from "../../main.ts";
+import type { Deps } from "../../src/deps.ts";
+import { ClusterError } from "../../src/errors.ts";
+import { DenoFileSystem } from "../../src/io/filesystem.ts";
+import { MemoryLogger } from "../../src/io/logger.ts";
+import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
+
+/** What one CLI run produced. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  warnings: string[];
+}
+
+/** Runs `draconctl <args>`; `deps` overrides the defaults (real disk, fake fetcher, no cluster). */
+export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const logger = new MemoryLogger();
+  const code = await run(args, {
+    fs: new DenoFileSystem(),
+    fetcher: new FakeFetcher(),
+    logger,
+    clock: { now: () => new Date("2026-01-01T00:00:00Z") },
+    stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
+    cluster: () => Promise.reject(new ClusterError("no cluster in this test")),
+    ...deps,
+  }, (text) => stderr += text);
+  return { code, stdout, stderr, warnings: logger.warnings };
+}
+
+/** A path under `fixtures/`, relative to the working directory (the repo root). */
+export function fixture(path: string): string {
+  return new URL(`../../fixtures/${path}`, import.meta.url).pathname;
+}
