@@ -32,7 +32,8 @@ export function redactUrl(url: string | URL): string {
  * Fetches Task YAML with `fetch`, following at most {@link MAX_REDIRECTS}
  * redirects and only to the same host (`host:port`); an https→http downgrade
  * is refused. The body is streamed and the request aborted as soon as it
- * passes `maxBytes`. The text keeps a leading byte-order mark, so encoding it
+ * passes `maxBytes`. One `timeoutMs` covers the whole exchange: redirects,
+ * headers and body. The text keeps a leading byte-order mark, so encoding it
  * again gives the exact bytes served (digest pins are checked on it).
  *
  * @example

@@ -39,7 +39,8 @@ const HELM_SHAPE = '"helm://<release>/<task>" or "pkg:helm/<release>/<task>"';
  *   follows Helm's rule (DNS-1123 subdomain, at most 53 characters), the Task
  *   name is a DNS-1123 label. The purl `@version`, `?qualifiers` and
  *   `#subpath` parts are refused rather than ignored: the cluster holds one
- *   installed release, so a version could never be honoured.
+ *   installed release, so a version could never be honoured. As purl allows,
+ *   slashes after `pkg:` and an upper-case type are accepted.
  * - `https://…`: a URL whose path ends with `/` or whose last segment has no
  *   `.yaml`/`.yml` extension gets `/task.yaml` appended. A fragment
  *   `#sha256=<hex>` or `#sha256:<hex>` pins the body's digest; any other
@@ -98,14 +99,16 @@ function parseHelmUrl(raw: string): ComponentRef {
 }
 
 function parsePurl(raw: string): ComponentRef {
-  const match = /^pkg:\/*([^/]*)\/(.*)$/i.exec(raw);
+  const match = /^pkg:\/*([^/@?#]*)(.*)$/i.exec(raw);
   const type = match?.[1]?.toLowerCase();
-  if (match === null || type !== "helm") {
+  if (type !== "helm") {
     throw new ComponentRefError(raw, `only the purl type "helm" is supported`, {
       hint: `write ${HELM_SHAPE}`,
     });
   }
-  const body = match[2] ?? "";
+  const rest = match?.[2] ?? "";
+  if (!rest.startsWith("/")) throw new ComponentRefError(raw, `expected ${HELM_SHAPE}`);
+  const body = rest.slice(1);
   const extra = /[@?#]/.exec(body)?.[0];
   if (extra !== undefined) {
     const part = { "@": "a version", "?": "qualifiers", "#": "a subpath" }[extra];

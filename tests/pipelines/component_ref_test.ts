@@ -78,6 +78,10 @@ Deno.test("parseComponentRef() refuses malformed Helm references", async (t) => 
   await t.step("purl qualifiers", () => refuses("pkg:helm/r/base?repo=x", "qualifiers"));
   await t.step("a purl subpath", () => refuses("pkg:helm/r/base#sub", "a subpath"));
   await t.step("another purl type", () => refuses("pkg:npm/left-pad", 'purl type "helm"'));
+  await t.step("pkg:helm alone", () => refuses("pkg:helm", "expected"));
+  await t.step("pkg: with slashes, as purl allows", () => {
+    assert.equal(parseComponentRef("pkg://helm/r/base", BASE).kind, "helm");
+  });
   await t.step("a query on helm://", () => refuses("helm://r/base?x=1", "query or fragment"));
 });
 
