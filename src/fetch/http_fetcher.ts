@@ -7,26 +7,12 @@
  */
 import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "./fetcher.ts";
+import { redactUrl } from "./redact.ts";
 
 /** Redirects followed before giving up. */
 export const MAX_REDIRECTS = 5;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-/**
- * A URL safe to print: userinfo becomes `***@` and every query value `***`.
- * Works on unparsable input too, by text.
- *
- * @example
- * ```ts
- * redactUrl("https://u:p@example.com/t.yaml?token=abc"); // "https://***@example.com/t.yaml?token=***"
- * ```
- */
-export function redactUrl(url: string | URL): string {
-  return String(url)
-    .replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, "$1***@")
-    .replace(/([?&][^=&#]*=)[^&#]*/g, "$1***");
-}
 
 /**
  * Fetches Task YAML with `fetch`, following at most {@link MAX_REDIRECTS}

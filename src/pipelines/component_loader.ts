@@ -7,7 +7,7 @@
 import { posix } from "node:path";
 import { LoadError, ValidationError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
-import { redactUrl } from "../fetch/http_fetcher.ts";
+import { redactUrl } from "../fetch/redact.ts";
 import type { FileSystem } from "../io/filesystem.ts";
 import { parseYamlDocuments } from "../tekton/manifest.ts";
 import type { ComponentRef } from "./component.ts";

@@ -33,32 +33,38 @@ function statusOf(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? err.code : undefined;
 }
 
-clusterTest("client-node talks to the API server with the client-certificate context", async ({ kc, namespace }) => {
-  assertEquals(kc.getCurrentContext(), "admin", "context");
-  const user = kc.getCurrentUser();
-  assert(user?.certData && user.keyData, "admin user has client-certificate data");
-  const version = await kc.makeApiClient(k8s.VersionApi).getCode();
-  assert(version.gitVersion.startsWith("v1."), `server version ${version.gitVersion}`);
-  const ns = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
-  assertEquals(ns.metadata?.name, namespace, "namespace read back");
-  // The identity really is admin (system:masters), not anonymous.
-  const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-  });
-  assertEquals(review.status?.userInfo?.username, "admin", "username");
-  assert(review.status?.userInfo?.groups?.includes("system:masters"), "in system:masters");
-});
+clusterTest(
+  "client-node talks to the API server with the client-certificate context",
+  async ({ kc, namespace }) => {
+    assertEquals(kc.getCurrentContext(), "admin", "context");
+    const user = kc.getCurrentUser();
+    assert(user?.certData && user.keyData, "admin user has client-certificate data");
+    const version = await kc.makeApiClient(k8s.VersionApi).getCode();
+    assert(version.gitVersion.startsWith("v1."), `server version ${version.gitVersion}`);
+    const ns = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
+    assertEquals(ns.metadata?.name, namespace, "namespace read back");
+    // The identity really is admin (system:masters), not anonymous.
+    const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    assertEquals(review.status?.userInfo?.username, "admin", "username");
+    assert(review.status?.userInfo?.groups?.includes("system:masters"), "in system:masters");
+  },
+);
 
-clusterTest("client-node talks to the API server with the token context", async ({ kubeconfigPath, namespace }) => {
-  const kc = loadKubeConfig(kubeconfigPath, "restricted");
-  assert(kc.getCurrentUser()?.token, "restricted user has a token");
-  const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-  });
-  assertEquals(review.status?.userInfo?.username, "restricted", "username");
-  const ns = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
-  assertEquals(ns.metadata?.name, namespace, "namespace read with the token");
-});
+clusterTest(
+  "client-node talks to the API server with the token context",
+  async ({ kubeconfigPath, namespace }) => {
+    const kc = loadKubeConfig(kubeconfigPath, "restricted");
+    assert(kc.getCurrentUser()?.token, "restricted user has a token");
+    const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    assertEquals(review.status?.userInfo?.username, "restricted", "username");
+    const ns = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
+    assertEquals(ns.metadata?.name, namespace, "namespace read with the token");
+  },
+);
 
 clusterTest("server-side apply of a Tekton Task, read back", async ({ kc, namespace }) => {
   const client = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -97,39 +103,42 @@ clusterTest("server-side apply of a Tekton Task, read back", async ({ kc, namesp
   assertEquals(reread.spec?.steps?.[0]?.image, "alpine:3.21", "re-applied image");
 });
 
-clusterTest("the restricted identity can read Tasks but gets 403 on create", async ({ kc, kubeconfigPath, namespace }) => {
-  await k8s.KubernetesObjectApi.makeApiClient(kc).create(task(namespace, "seen"));
-  const restricted = k8s.KubernetesObjectApi.makeApiClient(
-    loadKubeConfig(kubeconfigPath, "restricted"),
-  );
-  const list = await restricted.list("tekton.dev/v1", "Task", namespace);
-  assertEquals(list.items.map((t) => t.metadata?.name), ["seen"], "listed Tasks");
-
-  let status: number | undefined;
-  try {
-    await restricted.create(task(namespace, "forbidden"));
-  } catch (err) {
-    status = statusOf(err);
-    if (status === undefined) throw err;
-  }
-  assertEquals(status, 403, "status of create as restricted");
-  // Server-side apply is refused too.
-  status = undefined;
-  try {
-    await restricted.patch(
-      task(namespace, "forbidden"),
-      undefined,
-      undefined,
-      "draconctl-test",
-      true,
-      k8s.PatchStrategy.ServerSideApply,
+clusterTest(
+  "the restricted identity can read Tasks but gets 403 on create",
+  async ({ kc, kubeconfigPath, namespace }) => {
+    await k8s.KubernetesObjectApi.makeApiClient(kc).create(task(namespace, "seen"));
+    const restricted = k8s.KubernetesObjectApi.makeApiClient(
+      loadKubeConfig(kubeconfigPath, "restricted"),
     );
-  } catch (err) {
-    status = statusOf(err);
-    if (status === undefined) throw err;
-  }
-  assertEquals(status, 403, "status of apply as restricted");
-});
+    const list = await restricted.list("tekton.dev/v1", "Task", namespace);
+    assertEquals(list.items.map((t) => t.metadata?.name), ["seen"], "listed Tasks");
+
+    let status: number | undefined;
+    try {
+      await restricted.create(task(namespace, "forbidden"));
+    } catch (err) {
+      status = statusOf(err);
+      if (status === undefined) throw err;
+    }
+    assertEquals(status, 403, "status of create as restricted");
+    // Server-side apply is refused too.
+    status = undefined;
+    try {
+      await restricted.patch(
+        task(namespace, "forbidden"),
+        undefined,
+        undefined,
+        "draconctl-test",
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
+    } catch (err) {
+      status = statusOf(err);
+      if (status === undefined) throw err;
+    }
+    assertEquals(status, 403, "status of apply as restricted");
+  },
+);
 
 /** Writes a small chart of two Tasks into a new temp dir; returns the chart dir. */
 async function writeTaskChart(name: string): Promise<string> {
@@ -187,14 +196,25 @@ async function assertHelmOwned(
 }
 
 for (const major of [3, 4] as const) {
-  clusterTest(`helm v${major} installs a chart of Tasks with Helm ownership metadata`, async (env) => {
-    const helm = await makeHelm(env, major);
-    const version = await helm(["version", "--short"]);
-    assert(version.stdout.startsWith(`v${major}.`), `helm${major} version: ${version.stdout}`);
-    const chart = await writeTaskChart(`tasks-v${major}`);
-    await helm(["install", "demo", chart, "--namespace", env.namespace, "--kube-context", "admin"]);
-    await assertHelmOwned(env.kc, env.namespace, "demo");
-  });
+  clusterTest(
+    `helm v${major} installs a chart of Tasks with Helm ownership metadata`,
+    async (env) => {
+      const helm = await makeHelm(env, major);
+      const version = await helm(["version", "--short"]);
+      assert(version.stdout.startsWith(`v${major}.`), `helm${major} version: ${version.stdout}`);
+      const chart = await writeTaskChart(`tasks-v${major}`);
+      await helm([
+        "install",
+        "demo",
+        chart,
+        "--namespace",
+        env.namespace,
+        "--kube-context",
+        "admin",
+      ]);
+      await assertHelmOwned(env.kc, env.namespace, "demo");
+    },
+  );
 
   clusterTest(`helm v${major} push to the local OCI registry and install from it`, async (env) => {
     const helm = await makeHelm(env, major);
