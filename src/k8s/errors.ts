@@ -1,0 +1,398 @@
+/**
+ * Errors of the Kubernetes API, mapped from what the client throws to typed
+ * {@link ClusterError}s with readable messages, and the retry policy for
+ * transient failures.
+ *
+ * The mapping is structural (an error with a numeric `code` and a `body`
+ * holding a `metav1.Status`, as `@kubernetes/client-node`'s `ApiException`
+ * has), so this module does not import the client and unit tests can feed it
+ * recorded status bodies.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.apply(task, options);
+ * } catch (error) {
+ *   throw toApplyError(error, { object: task, server: "https://127.0.0.1:6443" });
+ * }
+ * ```
+ * @module
+ */
+import { ClusterError, type DraconErrorOptions } from "../errors.ts";
+import { type KubeObject, subjectOf } from "../tekton/types.ts";
+
+/** One cause of a `metav1.Status` (`details.causes[]`). */
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+/** The parts of a `metav1.Status` draconctl reads. */
+export interface ApiStatus {
+  code?: number;
+  reason?: string;
+  message?: string;
+  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
+}
+
+/** Options of {@link KubeApiError}. */
+export interface KubeApiErrorOptions extends DraconErrorOptions {
+  /** HTTP status code. */
+  status: number;
+  /** The status reason (`Conflict`, `Forbidden`, `Invalid`, `NotFound`, …). */
+  reason: string;
+  /** The status causes, as the server sent them. */
+  causes?: StatusCause[];
+}
+
+/** The API server answered a request with an error status. */
+export class KubeApiError extends ClusterError {
+  /** HTTP status code. */
+  readonly status: number;
+  /** The status reason (`Conflict`, `Forbidden`, `Invalid`, `NotFound`, …). */
+  readonly reason: string;
+  /** The status causes, as the server sent them. */
+  readonly causes: readonly StatusCause[];
+  /** What the request was about: `Kind/namespace/name`, or `Kind/namespace` for a list. */
+  readonly subject: string;
+  constructor(subject: string, message: string, options: KubeApiErrorOptions) {
+    super(message, options);
+    this.subject = subject;
+    this.status = options.status;
+    this.reason = options.reason;
+    this.causes = options.causes ?? [];
+  }
+}
+
+/** Applying one object failed; carries the object and the API status. */
+export class ApplyError extends KubeApiError {
+  /** The object that was being applied. */
+  readonly object: KubeObject;
+  constructor(object: KubeObject, message: string, options: KubeApiErrorOptions) {
+    super(subjectOf(object), message, options);
+    this.object = object;
+  }
+}
+
+/** The API server could not be reached (refused, DNS, TLS, timeout). */
+export class ClusterUnreachableError extends ClusterError {
+  constructor(
+    /** The API server URL. */
+    readonly server: string,
+    reason: string,
+    options: DraconErrorOptions = {},
+  ) {
+    super(`Cannot reach the API server "${server}": ${reason}`, options);
+  }
+}
+
+/** The API version and kind of an object are not served by the cluster. */
+export class KindNotServedError extends ClusterError {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+    options: DraconErrorOptions = {},
+  ) {
+    const group = apiVersion.includes("/") ? apiVersion.split("/")[0]! : "core";
+    super(
+      `The ${kind} kind (${group}) is not installed on this cluster: ${apiVersion} is not served`,
+      {
+        hint: group === "tekton.dev"
+          ? "install Tekton Pipelines (https://tekton.dev/docs/installation/pipelines/)"
+          : `install the CustomResourceDefinition that serves ${kind} ${apiVersion}`,
+        ...options,
+      },
+    );
+  }
+}
+
+/** What a failed request was about, for {@link toKubeError}. */
+export interface RequestContext {
+  /** The API server URL, for connection errors. */
+  server: string;
+  /** The object applied; its subject prefixes the message. */
+  object?: KubeObject;
+  /** For requests without an object (a LIST): the kind, namespace and API version. */
+  kind?: string;
+  namespace?: string;
+  apiVersion?: string;
+}
+
+/** The status of an `ApiException`-like error, or `undefined` when it is not one. */
+export function apiStatusOf(error: unknown): { code: number; status: ApiStatus } | undefined {
+  if (!(error instanceof Error) || !("code" in error) || typeof error.code !== "number") {
+    return undefined;
+  }
+  const body = "body" in error ? parseBody(error.body) : {};
+  return { code: error.code, status: body };
+}
+
+function parseBody(body: unknown): ApiStatus {
+  if (typeof body === "string") {
+    try {
+      return parseBody(JSON.parse(body));
+    } catch {
+      return { message: body.slice(0, 200) };
+    }
+  }
+  return body !== null && typeof body === "object" ? body as ApiStatus : {};
+}
+
+/**
+ * Maps anything the client threw to a {@link ClusterError}: an API status to a
+ * {@link KubeApiError} ({@link ApplyError} when `context.object` is set), a
+ * network failure to {@link ClusterUnreachableError}, an unknown kind to
+ * {@link KindNotServedError}. Other errors (bugs) are returned unchanged.
+ */
+export function toKubeError(error: unknown, context: RequestContext): unknown {
+  if (error instanceof ClusterError) return error;
+  const api = apiStatusOf(error);
+  if (api !== undefined) return fromStatus(api.code, api.status, context, error);
+  const unknownKind = unknownKindOf(error, context);
+  if (unknownKind !== undefined) return unknownKind;
+  const network = networkReasonOf(error);
+  if (network !== undefined) {
+    return new ClusterUnreachableError(context.server, network.reason, {
+      hint: network.hint,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function fromStatus(
+  code: number,
+  status: ApiStatus,
+  context: RequestContext,
+  cause: unknown,
+): KubeApiError | KindNotServedError {
+  const subject = context.object
+    ? subjectOf(context.object)
+    : `${context.kind ?? "object"}/${context.namespace ?? ""}`;
+  const { message, hint } = describeStatus(code, status, context);
+  if (message === undefined) {
+    const apiVersion = context.object?.apiVersion ?? context.apiVersion ?? "";
+    const kind = context.object?.kind ?? context.kind ?? "object";
+    return new KindNotServedError(apiVersion, kind, { cause });
+  }
+  const options: KubeApiErrorOptions = {
+    status: code,
+    reason: status.reason ?? "Unknown",
+    causes: status.details?.causes ?? [],
+    cause,
+    ...(hint === undefined ? {} : { hint }),
+  };
+  return context.object
+    ? new ApplyError(context.object, `${subject}: ${message}`, options)
+    : new KubeApiError(subject, `${subject}: ${message}`, options);
+}
+
+/**
+ * The message and hint for an API status. `message` is `undefined` when the
+ * status says the kind itself is not served (a 404 without details).
+ */
+export function describeStatus(
+  code: number,
+  status: ApiStatus,
+  context: Pick<RequestContext, "object" | "namespace"> = {},
+): { message: string | undefined; hint?: string } {
+  const text = status.message ?? `HTTP ${code}`;
+  const causes = status.details?.causes ?? [];
+  if (code === 409) return describeConflict(text, causes);
+  if (code === 403) {
+    const m =
+      /cannot (\S+) resource "([^"]+)" in API group "([^"]*)"(?: in the namespace "([^"]+)")?/
+        .exec(text);
+    const who = /User "([^"]+)"/.exec(text)?.[1];
+    const what = m
+      ? `cannot ${m[1]} resource "${m[2]}" in API group "${m[3]}"` +
+        (m[4] ? ` in namespace "${m[4]}"` : "")
+      : text;
+    return {
+      message: `forbidden: ${who ? `user "${who}" ` : ""}${what}`,
+      hint: `check the RBAC rules of your identity${
+        m
+          ? ` (kubectl auth can-i ${m[1]} ${m[2]}${m[3] ? `.${m[3]}` : ""}${
+            m[4] ? ` -n ${m[4]}` : ""
+          })`
+          : ""
+      }`,
+    };
+  }
+  if (code === 422) {
+    const fields = causes.map((c) => `${c.field ?? "?"}: ${c.message ?? c.reason ?? "invalid"}`);
+    return {
+      message: `invalid: ${fields.length ? fields.join("; ") : text}`,
+    };
+  }
+  if (code === 404) return describeNotFound(status, context);
+  if (code === 401) {
+    return {
+      message: "unauthorized: the API server did not accept the credentials",
+      hint: "check the user of the kubeconfig context (expired token or certificate?)",
+    };
+  }
+  return { message: `HTTP ${code}${status.reason ? ` ${status.reason}` : ""}: ${text}` };
+}
+
+function describeConflict(
+  text: string,
+  causes: readonly StatusCause[],
+): { message: string; hint?: string } {
+  const managers = new Set<string>();
+  for (const cause of causes) {
+    if (cause.reason !== "FieldManagerConflict") continue;
+    const manager = /conflict with "([^"]+)"/.exec(cause.message ?? "")?.[1];
+    if (manager !== undefined) managers.add(manager);
+  }
+  if (managers.size === 0 && !/Apply failed with/.test(text)) {
+    return {
+      message: `conflict: the object was changed by someone else (${text})`,
+      hint: "run the command again",
+    };
+  }
+  const fields = causes.map((c) => c.field).filter((f) => f !== undefined);
+  const names = [...managers].map((m) => `"${m}"`).join(", ");
+  return {
+    message: `field manager conflict: ${fields.join(", ") || "fields"} ${
+      fields.length === 1 ? "is" : "are"
+    } owned by ${names || "another field manager"}`,
+    hint: `pass --force-conflicts to take ownership of these fields`,
+  };
+}
+
+function describeNotFound(
+  status: ApiStatus,
+  context: Pick<RequestContext, "object" | "namespace">,
+): { message: string | undefined; hint?: string } {
+  const details = status.details;
+  if (details?.kind === "namespaces") {
+    const ns = details.name ?? context.object?.metadata.namespace ?? context.namespace;
+    return {
+      message: `namespace "${ns}" does not exist`,
+      hint: `create it with "kubectl create namespace ${ns}", or pick another with --namespace`,
+    };
+  }
+  if (details?.kind === undefined && details?.name === undefined) return { message: undefined };
+  return { message: `not found: ${status.message ?? "the object does not exist"}` };
+}
+
+function unknownKindOf(error: unknown, context: RequestContext): KindNotServedError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const m = /Unrecognized API version and kind: (\S+) (\S+)/.exec(error.message);
+  if (m === null) return undefined;
+  const apiVersion = context.object?.apiVersion ?? context.apiVersion ?? m[1]!;
+  return new KindNotServedError(apiVersion, context.object?.kind ?? m[2]!, { cause: error });
+}
+
+/** Error codes of a network failure, from the error and its `cause` chain. */
+function errorCodesOf(error: unknown): { codes: string[]; messages: string[] } {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if ("code" in e && typeof e.code === "string") codes.push(e.code);
+    messages.push(e.message);
+    e = e.cause;
+  }
+  return { codes, messages };
+}
+
+/** Why a request never got an answer, and what to do, or `undefined` for other errors. */
+export function networkReasonOf(error: unknown): { reason: string; hint: string } | undefined {
+  const { codes, messages } = errorCodesOf(error);
+  const text = messages.join(" | ");
+  const has = (...names: string[]) => names.some((n) => codes.includes(n) || text.includes(n));
+  if (has("ECONNREFUSED", "Connection refused")) {
+    return {
+      reason: "connection refused",
+      hint: "is the cluster running? check the server of the kubeconfig context",
+    };
+  }
+  if (has("ENOTFOUND", "EAI_AGAIN", "failed to lookup address", "Name or service not known")) {
+    return {
+      reason: "the host name does not resolve",
+      hint: "check the server of the kubeconfig context and your DNS",
+    };
+  }
+  if (
+    has(
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "CERT_HAS_EXPIRED",
+      "ERR_TLS_CERT_ALTNAME_INVALID",
+      "UnknownIssuer",
+      "invalid peer certificate",
+      "certificate",
+    )
+  ) {
+    return {
+      reason: "the server's TLS certificate is not trusted",
+      hint:
+        "set certificate-authority(-data) of the cluster in the kubeconfig to the CA that signed the server certificate",
+    };
+  }
+  if (has("ECONNRESET", "UND_ERR_SOCKET", "socket hang up", "other side closed")) {
+    return {
+      reason: "the connection was reset",
+      hint: "check the network path to the API server",
+    };
+  }
+  if (has("UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT", "TimeoutError", "timed out", "aborted")) {
+    return {
+      reason: "the request timed out",
+      hint: "check the network path to the API server, or raise --request-timeout",
+    };
+  }
+  if (has("fetch failed")) {
+    return { reason: "the request failed", hint: "check the server of the kubeconfig context" };
+  }
+  return undefined;
+}
+
+/** HTTP codes worth another try. */
+const TRANSIENT_CODES = new Set([429, 500, 502, 503, 504]);
+
+/** Whether a raw client error is transient: a 429/5xx status or a reset connection. */
+export function isTransient(error: unknown): boolean {
+  const api = apiStatusOf(error);
+  if (api !== undefined) return TRANSIENT_CODES.has(api.code);
+  const { codes, messages } = errorCodesOf(error);
+  const text = messages.join(" | ");
+  return ["ECONNRESET", "UND_ERR_SOCKET", "EPIPE"].some((c) => codes.includes(c)) ||
+    /socket hang up|other side closed|connection reset/i.test(text);
+}
+
+/** Options of {@link withRetries}. */
+export interface RetryOptions {
+  /** Tries in total. @default 3 */
+  attempts?: number;
+  /** Delay before the second try; doubles each time. @default 200 */
+  baseDelayMs?: number;
+  /** Waits; injectable so tests do not sleep. @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Sleeps for real. */
+export const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `fn` until it succeeds, retrying {@link isTransient} failures with
+ * exponential backoff. Other errors and the last failure are thrown as they are.
+ */
+export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 3;
+  const sleep = options.sleep ?? realSleep;
+  let delay = options.baseDelayMs ?? 200;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts || !isTransient(error)) throw error;
+      await sleep(delay);
+      delay *= 2;
+    }
+  }
+}
