@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { type LoadRestrictor, parseLoadRestrictor } from "../pipelines/ref_policy.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -49,4 +50,25 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   }
   return n;
+}
+
+/** Parses `--load-restrictor`: `rootOnly`/`none`, or kustomize's `LoadRestrictionsRootOnly`/`LoadRestrictionsNone`. */
+export function parseLoadRestrictorOption(value: string): LoadRestrictor {
+  const restrictor = parseLoadRestrictor(value);
+  if (restrictor === undefined) {
+    throw new InvalidArgumentError(`expected "rootOnly" or "none", got "${value}"`);
+  }
+  return restrictor;
+}
+
+/** Parses a comma-separated host list such as `example.com,tasks.internal:8443`. */
+export function parseHostList(value: string): string[] {
+  const hosts = value.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  const bad = hosts.find((h) => !/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(h));
+  if (hosts.length === 0 || bad !== undefined) {
+    throw new InvalidArgumentError(
+      `expected hosts such as "example.com,tasks.internal:8443", got "${value}"`,
+    );
+  }
+  return hosts;
 }

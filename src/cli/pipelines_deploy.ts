@@ -8,7 +8,13 @@ import type { Deps } from "../deps.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
-import { parseByteSize, parseDuration, parsePositiveInt } from "./_parse.ts";
+import {
+  parseByteSize,
+  parseDuration,
+  parseHostList,
+  parseLoadRestrictorOption,
+  parsePositiveInt,
+} from "./_parse.ts";
 import { formatChange, writeOutput } from "./_output.ts";
 import type { AnyCommand, GlobalOptions } from "./program.ts";
 
@@ -16,7 +22,9 @@ const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),
 an https:// URL, or helm://<release>/<task> (also pkg:helm/<release>/<task>):
 a Task installed by that Helm release. Relative paths resolve against the
-kustomization's directory, or against --base-dir.
+kustomization's directory, or against --base-dir, and must stay inside it
+(no "..", absolute path or symlink leading out) unless --load-restrictor none.
+A URL may pin its content: https://host/task.yaml#sha256=<hex>.
 
 Local and URL Tasks are applied with server-side apply; Helm Tasks must
 already be on the cluster; the Pipeline is applied last, and only when every
@@ -50,6 +58,14 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     )
     .option("--output-file <path>", "write the output to this file instead of stdout")
     .option("--base-dir <dir>", "directory that relative component paths resolve against")
+    .option(
+      "--load-restrictor <restrictor>",
+      '"rootOnly": local files only inside the base directory; "none": anywhere',
+      parseLoadRestrictorOption,
+      "rootOnly" as const,
+    )
+    .option("--require-digest", "refuse component URLs without a #sha256= pin")
+    .option("--allowed-hosts <hosts>", "comma-separated hosts URLs may come from", parseHostList)
     .option("--allow-insecure-http", "allow http:// component URLs")
     .option(
       "--fetch-timeout <duration>",
@@ -74,6 +90,9 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         allowInsecureHttp: options.allowInsecureHttp ?? false,
         concurrency: options.concurrency,
+        loadRestrictor: options.loadRestrictor,
+        requireDigest: options.requireDigest ?? false,
+        ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
         fetch: {
           timeoutMs: options.fetchTimeout,
           maxBytes: options.maxBodySize,

@@ -22,6 +22,12 @@ import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
 import type { ComponentRef, ResolvedComponent } from "./component.ts";
 import { loadComponentDocument } from "./component_loader.ts";
 import { parseComponentRef } from "./component_ref.ts";
+import {
+  checkRealPath,
+  checkRefPolicy,
+  type LoadRestrictor,
+  type RefPolicy,
+} from "./ref_policy.ts";
 import { type Kustomization, readKustomization } from "./kustomization.ts";
 import { mapConcurrent } from "./_concurrency.ts";
 
@@ -35,6 +41,12 @@ export interface PlanOptions {
   fetch: FetchOptions;
   /** How many components load at once. @default 8 */
   concurrency?: number;
+  /** `rootOnly`: local files only inside the base directory; `none`: anywhere. @default "rootOnly" */
+  loadRestrictor?: LoadRestrictor;
+  /** Refuse URLs without a `#sha256=` pin. @default false */
+  requireDigest?: boolean;
+  /** Hosts URLs may come from; `undefined` allows any. @default undefined */
+  allowedHosts?: readonly string[];
 }
 
 /** Helm references, which only the cluster can resolve. */
@@ -70,14 +82,17 @@ export async function planPipeline(
 ): Promise<PipelinePlan> {
   const { kustomization, file, dir } = await readKustomization(kustomizationPath, deps.fs);
   const baseDir = options.baseDir ?? dir;
+  const policy = refPolicy([baseDir], options);
   const errors: unknown[] = [];
-  const refs = parseRefs(kustomization.components, baseDir, options, errors);
-  const base = await loadBase(kustomization, dir, deps, options, errors);
+  const refs = parseRefs(kustomization.components, baseDir, options, policy, errors);
+  // The base Pipeline resolves against the kustomization's own directory, also a root.
+  const basePolicy = refPolicy([...new Set([baseDir, dir])], options);
+  const base = await loadBase(kustomization, dir, deps, { ...options, policy: basePolicy }, errors);
   const local = refs.filter((ref) => ref.kind !== "helm");
   const loaded = await mapConcurrent(
     local,
     options.concurrency ?? 8,
-    (ref) => settle(resolveLocal(ref, deps, options.fetch)),
+    (ref) => settle(resolveLocal(ref, deps, options.fetch, policy)),
   );
   const components: ResolvedComponent[] = [];
   for (const result of loaded) {
@@ -115,11 +130,21 @@ export function assemblePlan(
   });
 }
 
+function refPolicy(roots: string[], options: PlanOptions): RefPolicy {
+  return {
+    roots: options.loadRestrictor === "none" ? [] : roots,
+    requireDigest: options.requireDigest ?? false,
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+  };
+}
+
 async function resolveLocal(
   ref: Exclude<ComponentRef, HelmRef>,
   deps: Pick<Deps, "fs" | "fetcher">,
   fetch: FetchOptions,
+  policy: RefPolicy,
 ): Promise<ResolvedComponent> {
+  if (ref.kind === "file") await checkRealPath(ref, policy, deps.fs);
   const doc = await loadComponentDocument(ref, deps, fetch);
   const task = toTask(doc.value, doc.origin);
   const problems = validateTask(task, doc.origin);
@@ -138,14 +163,18 @@ function parseRefs(
   raws: readonly string[],
   baseDir: string,
   options: PlanOptions,
+  policy: RefPolicy,
   errors: unknown[],
 ): ComponentRef[] {
   const refs: ComponentRef[] = [];
   for (const raw of raws) {
     try {
-      refs.push(
-        parseComponentRef(raw, { baseDir, allowInsecureHttp: options.allowInsecureHttp ?? false }),
-      );
+      const ref = parseComponentRef(raw, {
+        baseDir,
+        allowInsecureHttp: options.allowInsecureHttp ?? false,
+      });
+      checkRefPolicy(ref, policy);
+      refs.push(ref);
     } catch (error) {
       errors.push(error);
     }
@@ -157,7 +186,7 @@ async function loadBase(
   kustomization: Kustomization,
   dir: string,
   deps: Pick<Deps, "fs" | "fetcher">,
-  options: PlanOptions,
+  options: PlanOptions & { policy: RefPolicy },
   errors: unknown[],
 ): Promise<Pipeline> {
   const resource = kustomization.resources[0];
@@ -172,6 +201,8 @@ async function loadBase(
         `Resource "${resource}": the base Pipeline must be a file or URL`,
       ]);
     }
+    checkRefPolicy(ref, options.policy);
+    if (ref.kind === "file") await checkRealPath(ref, options.policy, deps.fs);
     const doc = await loadComponentDocument(ref, deps, options.fetch);
     return toBasePipeline(doc.value, doc.origin);
   } catch (error) {

@@ -36,7 +36,10 @@ export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<
   return { code, stdout, stderr, warnings: logger.warnings };
 }
 
-/** A path under `fixtures/`, relative to the working directory (the repo root). */
+/** The absolute path of a file under `fixtures/`. */
 export function fixture(path: string): string {
   return new URL(`../../fixtures/${path}`, import.meta.url).pathname;
 }
+
+/** The Dracon repository in `../shared/dracon`, which corpus fixtures are relative to. */
+export const DRACON_ROOT: string = new URL("../../../shared/dracon", import.meta.url).pathname;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
-import { fixture, runCli } from "./_cli.ts";
+import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
 
 const CASES = ["golang-project", "python-project", "rails-project", "dast-project", "no-enrichers"];
 
@@ -18,6 +18,8 @@ Deno.test("pipelines deploy --dry-run prints the golden YAML of corpus pipelines
         "deploy",
         fixture(`pipelines/${name}`),
         "--dry-run",
+        "--base-dir",
+        DRACON_ROOT,
       ]);
       assert.equal(result.code, 0, result.stderr);
       const expectedFile = fixture(`pipelines/${name}/expected.yaml`);
@@ -39,6 +41,8 @@ Deno.test("pipelines deploy --dry-run warns about Helm expressions and unresolve
     "deploy",
     fixture("pipelines/golang-project"),
     "--dry-run",
+    "--base-dir",
+    DRACON_ROOT,
   ]);
   assert.ok(
     result.warnings.some((w) => w.includes("Helm template expressions")),
@@ -54,6 +58,8 @@ Deno.test("pipelines deploy --dry-run --output-file writes the YAML to the file"
     "deploy",
     fixture("pipelines/no-enrichers"),
     "--dry-run",
+    "--base-dir",
+    DRACON_ROOT,
     "--output-file",
     out,
   ]);
