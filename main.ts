@@ -7,7 +7,7 @@
 import { createProgram } from "./src/cli/program.ts";
 import type { Deps } from "./src/deps.ts";
 import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
-import { HttpFetcher } from "./src/fetch/http_fetcher.ts";
+import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
 import { StderrLogger } from "./src/io/stderr_logger.ts";
 
@@ -43,7 +43,8 @@ if (import.meta.main) {
   const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
   const deps: Deps = {
     fs: new DenoFileSystem(),
-    fetcher: new HttpFetcher(),
+    // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
+    fetcher: new IsolatedFetcher(),
     logger: new StderrLogger(verbose),
     clock: { now: () => new Date() },
     // Imported on first use: the Kubernetes client costs ~250 ms of start-up.
