@@ -227,6 +227,8 @@ export function describeStatus(
     };
   }
   if (code === 404) return describeNotFound(status, context);
+  const typed = typedPatchFailure(status);
+  if (typed !== undefined) return { message: `invalid: ${typed}` };
   if (code === 401) {
     return {
       message: "unauthorized: the API server did not accept the credentials",
@@ -234,6 +236,16 @@ export function describeStatus(
     };
   }
   return { message: `HTTP ${code}${status.reason ? ` ${status.reason}` : ""}: ${text}` };
+}
+
+/**
+ * A server-side apply whose body does not fit the schema (a number where a
+ * string belongs) fails with 500 "failed to create typed patch object": the
+ * field and the problem, or `undefined` for other statuses.
+ */
+function typedPatchFailure(status: ApiStatus): string | undefined {
+  const m = /^failed to create typed patch object \([^)]*\): ([\s\S]*)$/.exec(status.message ?? "");
+  return m?.[1]?.replace(/&value\.valueUnstructured\{Value:(.*?)\}/g, "$1").trim();
 }
 
 function describeConflict(
@@ -357,7 +369,9 @@ const TRANSIENT_CODES = new Set([429, 500, 502, 503, 504]);
 /** Whether a raw client error is transient: a 429/5xx status or a reset connection. */
 export function isTransient(error: unknown): boolean {
   const api = apiStatusOf(error);
-  if (api !== undefined) return TRANSIENT_CODES.has(api.code);
+  if (api !== undefined) {
+    return TRANSIENT_CODES.has(api.code) && typedPatchFailure(api.status) === undefined;
+  }
   const { codes, messages } = errorCodesOf(error);
   const text = messages.join(" | ");
   return ["ECONNRESET", "UND_ERR_SOCKET", "EPIPE"].some((c) => codes.includes(c)) ||

@@ -161,6 +161,27 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
     assert.ok(error.message.includes("spec.params[0].name: Invalid value"), error.message);
     assert.equal(error.causes.length, 2);
   });
+  await t.step("500 typed patch failure (wrong type) is invalid and not transient", () => {
+    // Recorded verbatim, as client-node hands it over: the body as JSON text.
+    const body =
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"failed to create typed patch object (default/probe; tekton.dev/v1beta1, Kind=Task): .spec.description: expected string, got \\u0026value.valueUnstructured{Value:5}","code":500}\n';
+    const error = applyErrorFor(500, body);
+    assert.equal(
+      error.message,
+      "Task/dracon/git-clone: invalid: .spec.description: expected string, got 5",
+    );
+    assert.ok(!isTransient(new FakeApiException(500, body)));
+  });
+  await t.step("422 recorded verbatim (body as JSON text)", () => {
+    const body =
+      '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Task.tekton.dev \\"probe\\" is invalid: spec.steps[0].name: Required value","reason":"Invalid","details":{"name":"probe","group":"tekton.dev","kind":"Task","causes":[{"reason":"FieldValueRequired","message":"Required value","field":"spec.steps[0].name"}]},"code":422}\n';
+    const error = applyErrorFor(422, body);
+    assert.equal(
+      error.message,
+      "Task/dracon/git-clone: invalid: spec.steps[0].name: Required value",
+    );
+    assert.equal(error.reason, "Invalid");
+  });
   await t.step("404 for a missing namespace says so", () => {
     const error = applyErrorFor(404, {
       kind: "Status",

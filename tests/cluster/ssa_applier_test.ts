@@ -1,0 +1,279 @@
+/**
+ * SsaApplier against the real kube-apiserver of the test environment: actions,
+ * request counts, dry run, conflicts, RBAC, validation and missing namespaces.
+ */
+import assert from "node:assert/strict";
+import type * as k8s from "@kubernetes/client-node";
+import { ApplyError, KindNotServedError } from "../../src/k8s/errors.ts";
+import { KubeObjectClient } from "../../src/k8s/kube_cluster.ts";
+import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
+import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import { clusterTest, loadKubeConfig } from "./_testenv.ts";
+
+/** One request the client sent: method and URL path with query. */
+interface Request {
+  method: string;
+  path: string;
+}
+
+/** An applier over a client that records every request. */
+function countingApplier(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  fieldManager = "draconctl",
+): { applier: SsaApplier; client: KubeObjectClient; requests: Request[] } {
+  const requests: Request[] = [];
+  const client = new KubeObjectClient(kc, {
+    onRequest: (method, url) => {
+      const u = new URL(url);
+      requests.push({ method, path: u.pathname + u.search });
+    },
+  });
+  return { applier: new SsaApplier(client, { fieldManager, namespace }), client, requests };
+}
+
+function task(name: string, description = "first", image = "alpine:3.20"): Task {
+  return {
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name, labels: { "v1.dracon.ocurity.com/component": "producer" } },
+    spec: { description, steps: [{ name: "run", image, script: "echo hi" }] },
+  };
+}
+
+/** The live object, read with a fresh client (not through the applier's cache). */
+async function readLive(kc: k8s.KubeConfig, namespace: string, name: string) {
+  const client = new KubeObjectClient(kc);
+  const items = await client.list("tekton.dev/v1beta1", "Task", namespace);
+  return items.find((i) => i.metadata.name === name);
+}
+
+function count(requests: Request[], method: string, pattern = ""): number {
+  return requests.filter((r) => r.method === method && r.path.includes(pattern)).length;
+}
+
+clusterTest(
+  "SsaApplier.apply() creates, leaves unchanged, configures",
+  async ({ kc, namespace }, t) => {
+    const { applier, requests } = countingApplier(kc, namespace);
+    let resourceVersion: unknown;
+    await t.step("created", async () => {
+      const entry = await applier.apply(task("git-clone"));
+      assert.deepEqual(entry, {
+        subject: `Task/${namespace}/git-clone`,
+        kind: "Task",
+        namespace,
+        name: "git-clone",
+        action: "created",
+      });
+      const live = await readLive(kc, namespace, "git-clone");
+      assert.equal((live as Task).spec.description, "first");
+      resourceVersion = live?.metadata.resourceVersion;
+      const manager = (live?.metadata.managedFields as { manager: string; operation: string }[])[0];
+      assert.equal(manager?.manager, "draconctl");
+      assert.equal(manager?.operation, "Apply");
+    });
+    await t.step("unchanged: no write, the resourceVersion stays", async () => {
+      const before = requests.length;
+      assert.equal((await applier.apply(task("git-clone"))).action, "unchanged");
+      const sent = requests.slice(before);
+      assert.deepEqual(sent.map((r) => r.method), ["PATCH"], JSON.stringify(sent));
+      assert.ok(sent[0]!.path.includes("dryRun=All"), sent[0]!.path);
+      assert.equal(
+        (await readLive(kc, namespace, "git-clone"))?.metadata.resourceVersion,
+        resourceVersion,
+      );
+    });
+    await t.step("configured when the content changes", async () => {
+      assert.equal((await applier.apply(task("git-clone", "second"))).action, "configured");
+      const live = await readLive(kc, namespace, "git-clone");
+      assert.equal((live as Task).spec.description, "second");
+      assert.notEqual(live?.metadata.resourceVersion, resourceVersion);
+    });
+    await t.step("the patches are server-side applies with the field manager", () => {
+      for (const r of requests.filter((r) => r.method === "PATCH")) {
+        assert.ok(r.path.includes("fieldManager=draconctl"), r.path);
+        assert.ok(r.path.includes("force=false"), r.path);
+      }
+    });
+  },
+);
+
+clusterTest(
+  "SsaApplier redeploy of N unchanged objects costs 1 LIST and N dry-run PATCHes",
+  async ({ kc, namespace }) => {
+    const names = Array.from({ length: 12 }, (_, i) => `task-${i}`);
+    const first = countingApplier(kc, namespace);
+    await Promise.all(names.map((n) => first.applier.apply(task(n))));
+    // A new process: a fresh applier and client, as a second `deploy` would have.
+    const { applier, requests } = countingApplier(kc, namespace);
+    const entries = await Promise.all(names.map((n) => applier.apply(task(n))));
+    assert.deepEqual(new Set(entries.map((e) => e.action)), new Set(["unchanged"]));
+    const lists = requests.filter((r) => r.method === "GET" && r.path.includes("/tasks"));
+    assert.equal(lists.length, 1, JSON.stringify(requests));
+    assert.ok(lists[0]!.path.endsWith(`/namespaces/${namespace}/tasks?limit=500`), lists[0]!.path);
+    assert.equal(count(requests, "PATCH", "dryRun=All"), names.length);
+    assert.equal(count(requests, "PATCH"), names.length, "no real PATCH");
+    // Plus one discovery GET of /apis/tekton.dev/v1beta1, cached per client.
+    assert.deepEqual(
+      requests.filter((r) => r.method === "GET" && !r.path.includes("/tasks")).map((r) => r.path),
+      ["/apis/tekton.dev/v1beta1"],
+    );
+    console.log(`requests for ${names.length} unchanged Tasks: ${requests.length}`);
+  },
+);
+
+clusterTest("SsaApplier.apply() with dryRun writes nothing", async ({ kc, namespace }, t) => {
+  const { applier, requests } = countingApplier(kc, namespace);
+  await t.step("a new object is reported created but not created", async () => {
+    assert.equal((await applier.apply(task("new"), { dryRun: true })).action, "created");
+    assert.equal(await readLive(kc, namespace, "new"), undefined);
+  });
+  await t.step("a changed object is reported configured but not changed", async () => {
+    await applier.apply(task("old"));
+    const before = requests.length;
+    assert.equal(
+      (await applier.apply(task("old", "changed"), { dryRun: true })).action,
+      "configured",
+    );
+    assert.equal(((await readLive(kc, namespace, "old")) as Task).spec.description, "first");
+    const sent = requests.slice(before);
+    assert.ok(sent.every((r) => r.method !== "PATCH" || r.path.includes("dryRun=All")));
+  });
+});
+
+clusterTest(
+  "SsaApplier.apply() reports a field manager conflict, then force takes over",
+  async ({ kc, namespace }, t) => {
+    const other = countingApplier(kc, namespace, "other-tool").applier;
+    await other.apply(task("shared", "set by other-tool"));
+    const { applier } = countingApplier(kc, namespace);
+    await t.step("409 ApplyError naming the manager", async () => {
+      const error = await applier.apply(task("shared", "set by draconctl")).then(
+        () => assert.fail("expected a conflict"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ApplyError, String(error));
+      assert.equal(error.status, 409);
+      assert.equal(error.reason, "Conflict");
+      assert.equal(error.subject, `Task/${namespace}/shared`);
+      assert.ok(error.message.includes('owned by "other-tool"'), error.message);
+      assert.ok(error.message.includes(".spec.description"), error.message);
+      assert.ok(error.hint?.includes("--force-conflicts"));
+      assert.ok(error.causes.some((c) => c.reason === "FieldManagerConflict"));
+      assert.equal(
+        ((await readLive(kc, namespace, "shared")) as Task).spec.description,
+        "set by other-tool",
+      );
+    });
+    await t.step("force succeeds and draconctl owns the field", async () => {
+      const entry = await applier.apply(task("shared", "set by draconctl"), { force: true });
+      assert.equal(entry.action, "configured");
+      const live = await readLive(kc, namespace, "shared");
+      assert.equal((live as Task).spec.description, "set by draconctl");
+      const managers = (live?.metadata.managedFields as { manager: string }[]).map((m) =>
+        m.manager
+      );
+      assert.ok(managers.includes("draconctl"), managers.join());
+    });
+  },
+);
+
+clusterTest("SsaApplier.apply() as a read-only identity fails with 403", async (env) => {
+  const restricted = loadKubeConfig(env.kubeconfigPath, "restricted");
+  const { applier } = countingApplier(restricted, env.namespace);
+  const error = await applier.apply(task("denied")).then(
+    () => assert.fail("expected 403"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ApplyError, String(error));
+  assert.equal(error.status, 403);
+  assert.ok(
+    error.message.includes(
+      `user "restricted" cannot patch resource "tasks" in API group "tekton.dev" in namespace "${env.namespace}"`,
+    ),
+    error.message,
+  );
+  assert.ok(error.hint?.includes("RBAC"));
+  assert.ok(!error.message.includes("Bearer") && !/token/i.test(error.message), error.message);
+  assert.equal(await readLive(env.kc, env.namespace, "denied"), undefined);
+});
+
+clusterTest(
+  "SsaApplier.apply() of an invalid Task fails with the server's causes",
+  async ({ kc, namespace }, t) => {
+    const { applier, requests } = countingApplier(kc, namespace);
+    await t.step("422 for a step without a name", async () => {
+      const invalid = task("invalid");
+      invalid.spec.steps = [{ image: "alpine" }];
+      const error = await applier.apply(invalid).then(
+        () => assert.fail("expected 422"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ApplyError, String(error));
+      assert.equal(error.status, 422);
+      assert.equal(error.reason, "Invalid");
+      assert.equal(
+        error.message,
+        `Task/${namespace}/invalid: invalid: spec.steps[0].name: Required value`,
+      );
+      assert.deepEqual(error.causes.map((c) => c.field), ["spec.steps[0].name"]);
+    });
+    await t.step("500 typed patch failure for a wrong type, not retried", async () => {
+      const invalid = task("wrong-type");
+      invalid.spec.description = 5 as unknown as string;
+      const before = requests.length;
+      const error = await applier.apply(invalid).then(
+        () => assert.fail("expected an error"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ApplyError, String(error));
+      assert.equal(error.status, 500);
+      assert.ok(
+        error.message.endsWith("invalid: .spec.description: expected string, got 5"),
+        error.message,
+      );
+      assert.equal(count(requests.slice(before), "PATCH"), 1, "one try only");
+    });
+  },
+);
+
+clusterTest("SsaApplier.apply() into a namespace that does not exist says so", async ({ kc }) => {
+  const { applier } = countingApplier(kc, "no-such-namespace");
+  const error = await applier.apply(task("orphan")).then(
+    () => assert.fail("expected 404"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ApplyError, String(error));
+  assert.equal(error.status, 404);
+  assert.ok(error.message.endsWith('namespace "no-such-namespace" does not exist'), error.message);
+  assert.ok(error.hint?.includes("kubectl create namespace no-such-namespace"));
+});
+
+clusterTest(
+  "SsaApplier.apply() of a kind the cluster does not serve",
+  async ({ kc, namespace }) => {
+    const { applier } = countingApplier(kc, namespace);
+    const error = await applier.apply(
+      { ...task("alpha"), apiVersion: "tekton.dev/v1alpha1" } as KubeObject,
+    )
+      .then(() => assert.fail("expected an error"), (e: unknown) => e);
+    assert.ok(error instanceof KindNotServedError, String(error));
+    assert.ok(
+      error.message.includes("The Task kind (tekton.dev) is not installed on this cluster"),
+    );
+    assert.ok(error.hint?.includes("install Tekton Pipelines"));
+  },
+);
+
+clusterTest("SsaApplier applies a Pipeline at tekton.dev/v1 too", async ({ kc, namespace }) => {
+  const { applier } = countingApplier(kc, namespace);
+  const pipeline: KubeObject = {
+    apiVersion: "tekton.dev/v1",
+    kind: "Pipeline",
+    metadata: { name: "p" },
+    spec: { tasks: [{ name: "clone", taskRef: { name: "git-clone" } }] },
+  };
+  assert.equal((await applier.apply(pipeline)).action, "created");
+  assert.equal((await applier.apply(pipeline)).action, "unchanged");
+});
