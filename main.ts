@@ -5,6 +5,7 @@
  * @module
  */
 import { createProgram } from "./src/cli/program.ts";
+import { writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
@@ -40,6 +41,8 @@ export function formatError(error: unknown): string {
 }
 
 if (import.meta.main) {
+  // Shipped with --allow-write (permissions are fixed at start); dropped unless this run writes.
+  if (!writesFiles(Deno.args)) await Deno.permissions.revoke({ name: "write" });
   const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
   const deps: Deps = {
     fs: new DenoFileSystem(),

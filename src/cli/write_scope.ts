@@ -1,0 +1,42 @@
+/**
+ * Which command lines write files. Deno fixes permissions when the process
+ * starts, so draconctl ships with `--allow-write` and `main.ts` drops it
+ * before doing anything else when {@link writesFiles} is false.
+ *
+ * @module
+ */
+
+/** Flags whose value is a file draconctl writes (`-` means standard output). */
+export const OUTPUT_FLAGS: readonly string[] = ["--output-file"];
+
+/** Commands that write files (chart directories, archives, temporary files). */
+export const WRITING_COMMANDS: readonly (readonly string[])[] = [["components", "package"]];
+
+/**
+ * Whether a command line may write files: it names an output flag with a
+ * value other than `-`, or runs a writing command. Errs towards `true`, which
+ * only keeps the permission.
+ *
+ * @example
+ * ```ts
+ * writesFiles(["pipelines", "deploy", "p", "--dry-run"]); // false
+ * writesFiles(["pipelines", "deploy", "p", "--output-file", "out.yaml"]); // true
+ * ```
+ */
+export function writesFiles(args: readonly string[]): boolean {
+  for (const [i, arg] of args.entries()) {
+    if (arg === "--") break;
+    for (const flag of OUTPUT_FLAGS) {
+      if (arg === flag && args[i + 1] !== "-") return true;
+      if (arg.startsWith(`${flag}=`) && arg !== `${flag}=-`) return true;
+    }
+  }
+  return WRITING_COMMANDS.some((words) => {
+    let from = 0;
+    for (const word of words) {
+      from = args.indexOf(word, from) + 1;
+      if (from === 0) return false;
+    }
+    return true;
+  });
+}
