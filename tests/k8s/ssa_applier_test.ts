@@ -1,0 +1,208 @@
+/**
+ * SsaApplier over a fake ObjectClient: caching, request counts, concurrency
+ * and retries, with no network. The real server is in tests/cluster/.
+ */
+import assert from "node:assert/strict";
+import { ApplyError, KubeApiError } from "../../src/k8s/errors.ts";
+import {
+  canonicalJson,
+  type ObjectClient,
+  sameObject,
+  type ServerSideApplyOptions,
+  SsaApplier,
+} from "../../src/k8s/ssa_applier.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
+
+class FakeApiException extends Error {
+  constructor(readonly code: number, readonly body: unknown) {
+    super(`HTTP-Code: ${code}`);
+  }
+}
+
+/** An ObjectClient over a map, with error knobs and a call log. */
+class FakeObjectClient implements ObjectClient {
+  readonly server = "https://fake:6443";
+  readonly store = new Map<string, KubeObject>();
+  readonly calls: string[] = [];
+  /** Errors thrown by the next apply calls, in order. */
+  applyErrors: Error[] = [];
+  /** Errors thrown by the next list calls, in order. */
+  listErrors: Error[] = [];
+  #rv = 0;
+
+  apply(object: KubeObject, options: ServerSideApplyOptions): Promise<KubeObject> {
+    this.calls.push(`PATCH ${object.metadata.name}${options.dryRun ? " dry" : ""}`);
+    const error = this.applyErrors.shift();
+    if (error) return Promise.reject(error);
+    const current = this.store.get(object.metadata.name);
+    const merged = structuredClone({
+      ...object,
+      metadata: {
+        ...object.metadata,
+        uid: current?.metadata.uid ?? "uid-1",
+        resourceVersion: String(current?.metadata.resourceVersion ?? 0),
+        managedFields: [{ manager: options.fieldManager }],
+      },
+    });
+    if (!options.dryRun) {
+      const changed = current === undefined || !sameObject(current, merged);
+      if (changed) merged.metadata.resourceVersion = String(++this.#rv);
+      this.store.set(object.metadata.name, merged);
+    }
+    return Promise.resolve(merged);
+  }
+
+  async list(apiVersion: string, kind: string, namespace: string): Promise<KubeObject[]> {
+    this.calls.push(`LIST ${apiVersion} ${kind} ${namespace}`);
+    await new Promise((r) => setTimeout(r, 1));
+    const error = this.listErrors.shift();
+    if (error) throw error;
+    return [...this.store.values()].map((o) => structuredClone(o));
+  }
+}
+
+function task(name: string, image = "alpine:3.20"): KubeObject {
+  return {
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name },
+    spec: { steps: [{ name: "run", image }] },
+  };
+}
+
+const noSleep = { sleep: () => Promise.resolve() };
+
+Deno.test("SsaApplier.apply() compares a dry run with the live object", async (t) => {
+  const client = new FakeObjectClient();
+  const applier = new SsaApplier(client, { namespace: "dracon", retry: noSleep });
+  await t.step("created: dry run, then the real apply", async () => {
+    const entry = await applier.apply(task("a"));
+    assert.equal(entry.action, "created");
+    assert.equal(entry.subject, "Task/dracon/a");
+    assert.deepEqual(client.calls, [
+      "LIST tekton.dev/v1beta1 Task dracon",
+      "PATCH a dry",
+      "PATCH a",
+    ]);
+  });
+  await t.step("unchanged: only the dry run, from the cache (no second LIST)", async () => {
+    client.calls.length = 0;
+    assert.equal((await applier.apply(task("a"))).action, "unchanged");
+    assert.deepEqual(client.calls, ["PATCH a dry"]);
+  });
+  await t.step("configured", async () => {
+    client.calls.length = 0;
+    assert.equal((await applier.apply(task("a", "alpine:3.21"))).action, "configured");
+    assert.deepEqual(client.calls, ["PATCH a dry", "PATCH a"]);
+  });
+  await t.step("dryRun: the action, and no real apply", async () => {
+    client.calls.length = 0;
+    assert.equal((await applier.apply(task("b"), { dryRun: true })).action, "created");
+    assert.deepEqual(client.calls, ["PATCH b dry"]);
+    assert.equal(client.store.has("b"), false);
+  });
+});
+
+Deno.test("SsaApplier lists each kind once, however many applies run at once", async () => {
+  const client = new FakeObjectClient();
+  const applier = new SsaApplier(client, { retry: noSleep });
+  const names = Array.from({ length: 20 }, (_, i) => `t${i}`);
+  await Promise.all(names.map((n) => applier.apply(task(n))));
+  await applier.apply({ ...task("p"), kind: "Pipeline", apiVersion: "tekton.dev/v1" });
+  assert.deepEqual(client.calls.filter((c) => c.startsWith("LIST")), [
+    "LIST tekton.dev/v1beta1 Task default",
+    "LIST tekton.dev/v1 Pipeline default",
+  ]);
+});
+
+Deno.test("SsaApplier.prefetch() lists ahead of the applies", async () => {
+  const client = new FakeObjectClient();
+  const applier = new SsaApplier(client, { namespace: "ns" });
+  await applier.prefetch([{ apiVersion: "tekton.dev/v1beta1", kind: "Task" }]);
+  await applier.apply(task("a"));
+  assert.deepEqual(client.calls, ["LIST tekton.dev/v1beta1 Task ns", "PATCH a dry", "PATCH a"]);
+});
+
+Deno.test("SsaApplier retries transient failures, never a 4xx", async (t) => {
+  await t.step("503 twice, then success", async () => {
+    const client = new FakeObjectClient();
+    const sleeps: number[] = [];
+    const applier = new SsaApplier(client, {
+      retry: { sleep: (ms) => (sleeps.push(ms), Promise.resolve()) },
+    });
+    client.applyErrors = [new FakeApiException(503, {}), new FakeApiException(503, {})];
+    assert.equal((await applier.apply(task("a"))).action, "created");
+    assert.deepEqual(sleeps, [200, 400]);
+  });
+  await t.step("a reset connection is retried", async () => {
+    const client = new FakeObjectClient();
+    const applier = new SsaApplier(client, { retry: noSleep });
+    client.applyErrors = [
+      new TypeError("fetch failed", {
+        cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+      }),
+    ];
+    assert.equal((await applier.apply(task("a"))).action, "created");
+  });
+  await t.step("a 409 is not retried and becomes an ApplyError", async () => {
+    const client = new FakeObjectClient();
+    const applier = new SsaApplier(client, { retry: noSleep });
+    client.applyErrors = [
+      new FakeApiException(409, {
+        message: 'Apply failed with 1 conflict: conflict with "x": .spec',
+        reason: "Conflict",
+        details: {
+          causes: [{ reason: "FieldManagerConflict", message: 'conflict with "x": .spec' }],
+        },
+      }),
+    ];
+    await assert.rejects(
+      applier.apply(task("a")),
+      (e: unknown) => e instanceof ApplyError && e.status === 409 && e.message.includes('"x"'),
+    );
+    assert.equal(client.calls.filter((c) => c.startsWith("PATCH")).length, 1);
+  });
+  await t.step("three 500s give up with the mapped error", async () => {
+    const client = new FakeObjectClient();
+    const applier = new SsaApplier(client, { retry: noSleep });
+    client.applyErrors = [500, 500, 500].map((c) => new FakeApiException(c, { message: "etcd" }));
+    await assert.rejects(
+      applier.apply(task("a")),
+      (e: unknown) => e instanceof ApplyError && e.status === 500,
+    );
+    assert.equal(client.calls.filter((c) => c.startsWith("PATCH")).length, 3);
+  });
+});
+
+Deno.test("SsaApplier does not cache a failed LIST", async () => {
+  const client = new FakeObjectClient();
+  const applier = new SsaApplier(client, { retry: noSleep });
+  client.listErrors = [new FakeApiException(403, { message: "forbidden", reason: "Forbidden" })];
+  await assert.rejects(
+    applier.apply(task("a")),
+    (e: unknown) => e instanceof KubeApiError && e.status === 403,
+  );
+  assert.equal((await applier.apply(task("a"))).action, "created");
+});
+
+Deno.test("canonicalJson() sorts keys at every level, keeps array order", () => {
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [2, 1], c: null } }),
+    '{"a":{"c":null,"d":[2,1]},"b":1}',
+  );
+});
+
+Deno.test("sameObject() ignores what every write changes", () => {
+  const a = task("a");
+  const b = structuredClone(a);
+  Object.assign(b.metadata, {
+    uid: "u",
+    resourceVersion: "9",
+    generation: 3,
+    creationTimestamp: "2026-01-01T00:00:00Z",
+    managedFields: [{ manager: "m" }],
+  });
+  assert.ok(sameObject(a, b));
+  b.metadata.labels = { x: "y" };
+  assert.ok(!sameObject(a, b));
+});
