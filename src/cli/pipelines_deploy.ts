@@ -7,6 +7,9 @@ import { Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
+import { DeployError } from "../pipelines/orchestrator.ts";
+import type { ChangeSetEntry } from "../k8s/applier.ts";
+import { toYaml } from "../tekton/manifest.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import {
   parseByteSize,
@@ -107,6 +110,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           : result.yaml;
         return await writeOutput(deps, text, options.outputFile);
       }
+      const format = options.output ?? "text";
       const result = await deployPipeline(kustomization, deps, {
         ...plan,
         mode: options.onlyValidate
@@ -122,23 +126,35 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           fieldManager: options.fieldManager,
           requestTimeoutMs: options.requestTimeout,
         },
+      }).catch(async (error) => {
+        // Say what was done before the failure, then fail.
+        if (error instanceof DeployError) {
+          await deps.stdout.write(formatChanges(error.changes, format));
+        }
+        throw error;
       });
       for (const warning of result.warnings) deps.logger.warn(warning);
-      await writeOutput(deps, formatDeploy(result, options.output ?? "text"), options.outputFile);
+      await writeOutput(deps, formatDeploy(result, format), options.outputFile);
     });
 }
 
 function formatDeploy(result: DeployResult, format: "text" | "json" | "yaml"): string {
-  if (format !== "text") return JSON.stringify(result, null, 2) + "\n";
+  if (format === "json") return JSON.stringify(result, null, 2) + "\n";
+  if (format === "yaml") return toYaml(result);
   const suffix = result.mode === "apply" ? "" : " (server dry run)";
   const lines = result.changes.map((change) => formatChange(change) + suffix);
   if (result.mode === "validate") {
+    const tasks = result.changes.length - 1;
     lines.push(
-      `pipeline.tekton.dev/${result.pipeline} is valid: ${
-        result.changes.length - 1
-      } Task(s) applied ` +
-        `by draconctl, ${result.helm.length} provided by Helm, namespace "${result.namespace}"`,
+      `pipeline.tekton.dev/${result.pipeline} is valid: ${tasks} Task(s) would be applied, ` +
+        `${result.helm.length} provided by Helm, in namespace "${result.namespace}"`,
     );
   }
   return lines.map((line) => line + "\n").join("");
+}
+
+function formatChanges(changes: ChangeSetEntry[], format: "text" | "json" | "yaml"): string {
+  if (format === "json") return JSON.stringify({ changes }, null, 2) + "\n";
+  if (format === "yaml") return toYaml({ changes });
+  return changes.map((change) => formatChange(change) + "\n").join("");
 }

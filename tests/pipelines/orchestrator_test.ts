@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { ClusterError, ValidationError } from "../../src/errors.ts";
+import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import type { ResolvedComponent } from "../../src/pipelines/component.ts";
+import type { ComponentType } from "../../src/pipelines/component_type.ts";
+import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
+import { DeployError, TektonOrchestrator } from "../../src/pipelines/orchestrator.ts";
+import type { HelmRef, PipelinePlan } from "../../src/pipelines/plan.ts";
+import { processTask } from "../../src/tekton/task.ts";
+import type { Task } from "../../src/tekton/types.ts";
+
+function task(name: string, type: ComponentType, image = "busybox"): Task {
+  return processTask({
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name, labels: { "v1.dracon.ocurity.com/component": type } },
+    spec: { steps: [{ name: "run", image }] },
+  });
+}
+
+function local(name: string, type: ComponentType, image?: string): ResolvedComponent {
+  return {
+    ref: { kind: "file", raw: `./${name}`, path: `/x/${name}` },
+    name,
+    type,
+    task: task(name, type, image),
+    origin: `/x/${name}/task.yaml`,
+  };
+}
+
+function helmRef(release: string, name: string): HelmRef {
+  return { kind: "helm", raw: `helm://${release}/${name}`, release, task: name };
+}
+
+function plan(components: ResolvedComponent[], helm: HelmRef[] = []): PipelinePlan {
+  return {
+    file: "/x/kustomization.yaml",
+    kustomization: { nameSuffix: "-demo", components: [], resources: [] },
+    base: structuredClone(DEFAULT_BASE_PIPELINE),
+    refs: [...components.map((c) => c.ref), ...helm],
+    local: components,
+    helm,
+    warnings: [],
+  };
+}
+
+Deno.test("TektonOrchestrator applies the Tasks, then the Pipeline", async () => {
+  const cluster = new MemoryApplier({ namespace: "dracon" });
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  const prepared = await orchestrator.prepare(
+    plan([local("base", "base"), local("producer-x", "producer")]),
+  );
+  assert.equal(prepared.pipeline.metadata.name, "dracon-demo");
+  assert.equal(prepared.pipeline.metadata.namespace, "dracon");
+  const changes = await orchestrator.deploy(cluster);
+  assert.deepEqual(changes.map((c) => `${c.subject} ${c.action}`), [
+    "Task/dracon/base created",
+    "Task/dracon/producer-x created",
+    "Pipeline/dracon/dracon-demo created",
+  ]);
+  const again = await orchestrator.deploy(cluster);
+  assert.ok(again.every((c) => c.action === "unchanged"), JSON.stringify(again));
+});
+
+Deno.test("TektonOrchestrator never applies the Pipeline after a Task failed", async () => {
+  const cluster = new MemoryApplier({ namespace: "dracon" });
+  cluster.applyErrors.set(
+    "producer-x",
+    new ClusterError("Task/dracon/producer-x: invalid: spec.steps[0].image: Required value"),
+  );
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
+  const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
+  assert.ok(error instanceof DeployError);
+  assert.match(
+    error.message,
+    /Task\/dracon\/producer-x could not be applied, so the Pipeline was not applied/,
+  );
+  assert.deepEqual(error.changes.map((c) => `${c.name} ${c.action}`), [
+    "base created",
+    "producer-x failed",
+    "dracon-demo skipped",
+  ]);
+  assert.equal(cluster.get("Pipeline", "dracon-demo"), undefined);
+});
+
+Deno.test("TektonOrchestrator.prepare() resolves helm:// references with one LIST", async (t) => {
+  const cluster = new MemoryApplier({ namespace: "dracon" });
+  cluster.addHelmTask("ci", task("base", "base"));
+  cluster.addHelmTask("ci", task("git-clone", "source"));
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+
+  await t.step("found Tasks are used as they are and never re-applied", async () => {
+    const prepared = await orchestrator.prepare(
+      plan([local("producer-x", "producer")], [helmRef("ci", "base"), helmRef("ci", "git-clone")]),
+    );
+    assert.deepEqual(prepared.helm.map((c) => c.name), ["base", "git-clone"]);
+    assert.deepEqual(prepared.pipeline.spec.tasks?.map((t) => t.name), [
+      "base",
+      "git-clone",
+      "producer-x",
+    ]);
+    const changes = await orchestrator.deploy(cluster);
+    assert.deepEqual(changes.map((c) => c.name), ["producer-x", "dracon-demo"]);
+    assert.equal(cluster.listCalls, 1);
+  });
+
+  await t.step("a missing release lists the releases that are there", async () => {
+    const error = await orchestrator.prepare(
+      plan([local("base", "base")], [helmRef("nope", "git-clone")]),
+    ).catch((e) => e);
+    assert.ok(error instanceof ValidationError);
+    assert.match(
+      error.message,
+      /no Helm release "nope" with Tasks in namespace "dracon" \(releases there: "ci"\)/,
+    );
+  });
+
+  await t.step("a missing Task lists the Tasks of the release", async () => {
+    const error = await orchestrator.prepare(
+      plan([local("base", "base")], [helmRef("ci", "semgrep")]),
+    ).catch((e) => e);
+    assert.match(
+      String(error),
+      /release "ci" has no Task "semgrep" in namespace "dracon" \(it has: base, git-clone\)/,
+    );
+  });
+
+  await t.step("a local Task owned by a Helm release is refused, naming the release", async () => {
+    const error = await orchestrator.prepare(
+      plan([local("base", "base"), local("git-clone", "source")]),
+    ).catch((e) => e);
+    assert.ok(error instanceof ValidationError);
+    assert.match(error.message, /Task "git-clone" is owned by Helm release "ci"/);
+    assert.match(error.hint ?? "", /helm:\/\/ci\/git-clone/);
+  });
+
+  await t.step("every problem is reported at once, before any write", async () => {
+    const before = cluster.calls.length;
+    const error = await orchestrator.prepare(
+      plan([local("git-clone", "source")], [helmRef("nope", "a"), helmRef("ci", "b")]),
+    ).catch((e) => e);
+    assert.ok(error instanceof ValidationError);
+    assert.equal(error.problems.length, 4, error.message); // 2 refs, 1 ownership, no base
+    assert.equal(cluster.calls.length, before);
+  });
+});
+
+Deno.test("TektonOrchestrator.prepare() fails when the Helm LIST fails, before any write", async () => {
+  const cluster = new MemoryApplier();
+  cluster.listError = new ClusterError("connection refused");
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "default" });
+  await assert.rejects(orchestrator.prepare(plan([local("base", "base")])), /connection refused/);
+  assert.equal(cluster.calls.length, 0);
+});
+
+Deno.test("TektonOrchestrator.deploy() applies at most `concurrency` Tasks at once", async () => {
+  const cluster = new MemoryApplier({ delayMs: 5 });
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "default", concurrency: 3 });
+  const components = [
+    local("base", "base"),
+    ...Array.from({ length: 10 }, (_, i) => local(`producer-${i}`, "producer")),
+  ];
+  await orchestrator.prepare(plan(components));
+  await orchestrator.deploy(cluster);
+  assert.equal(cluster.maxInFlight, 3);
+});
+
+Deno.test("TektonOrchestrator refuses Tasks that still hold Helm expressions", async () => {
+  const cluster = new MemoryApplier();
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "default" });
+  const error = await orchestrator.prepare(
+    plan([local("base", "base", "{{ .Values.image.registry }}/x")]),
+  ).catch((e) => e);
+  assert.ok(error instanceof ValidationError);
+  assert.match(error.message, /Helm template expressions/);
+});
