@@ -15,7 +15,11 @@ import { StderrLogger } from "./src/io/stderr_logger.ts";
 const encoder = new TextEncoder();
 
 /** Runs draconctl with `args`; resolves to the process exit code. Errors go to `stderr`. */
-export async function run(args: string[], deps: Deps, stderr: (text: string) => void): Promise<number> {
+export async function run(
+  args: string[],
+  deps: Deps,
+  stderr: (text: string) => void,
+): Promise<number> {
   try {
     await createProgram(deps).parseAsync(args, { from: "user" });
     return 0;
@@ -26,14 +30,21 @@ export async function run(args: string[], deps: Deps, stderr: (text: string) => 
   }
 }
 
+/** Shown when the run needed a permission outside the shipped set (scripts/permissions.ts). */
+const NOT_CAPABLE_HINT =
+  'draconctl runs with a fixed set of permissions (README, "Permissions"); ' +
+  "this run needed one outside it";
+
 /** `error: …` lines (one per problem), then `hint: …`; a stack trace only for bugs. */
 export function formatError(error: unknown): string {
   const lines = error instanceof ValidationError
     ? error.problems
     : [error instanceof Error ? error.message : String(error)];
   let text = lines.map((line) => `error: ${line}\n`).join("");
-  const hint = hintOf(error);
+  const hint = hintOf(error) ??
+    (error instanceof Deno.errors.NotCapable ? NOT_CAPABLE_HINT : undefined);
   if (hint !== undefined) text += `hint: ${hint}\n`;
+  if (error instanceof Deno.errors.NotCapable) return text;
   if (exitCodeFor(error) === 1 && error instanceof Error && error.stack) {
     text += `This is a bug in draconctl; please report it with the trace below.\n${error.stack}\n`;
   }

@@ -41,7 +41,13 @@ export const PERMISSION_FLAGS: readonly string[] = [
   "--allow-write",
 ];
 
-/** The `deno task draconctl` command line (deno.json must hold exactly this). */
-export const RUN_TASK: string = ["deno", "run", ...PERMISSION_FLAGS, "main.ts"].join(" ");
+/**
+ * The `deno task draconctl` command line (deno.json must hold exactly this).
+ * `--quiet` hides Deno's own notes, e.g. "Failed to resolve 'helm'" when helm
+ * is not installed.
+ */
+export const RUN_TASK: string = ["deno", "run", "--quiet", ...PERMISSION_FLAGS, "main.ts"].join(
+  " ",
+);
 
 if (import.meta.main) console.log(PERMISSION_FLAGS.join(" "));

@@ -1,0 +1,38 @@
+/**
+ * Runs draconctl as it ships: `deno run` with exactly the flags of
+ * scripts/permissions.ts, or the compiled binary named by
+ * `DRACONCTL_E2E_BINARY` (e.g. dist/draconctl) when one was built.
+ *
+ * @module
+ */
+import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** What one run of the product printed. */
+export interface ProductResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The binary under test, if any. */
+export const BINARY: string | undefined = Deno.env.get("DRACONCTL_E2E_BINARY") || undefined;
+
+/** Runs `draconctl <args>` in the repository root; `env` adds variables. */
+export async function runProduct(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ProductResult> {
+  const [command, ...prefix] = BINARY === undefined
+    ? ["deno", "run", "--quiet", ...PERMISSION_FLAGS, "main.ts"]
+    : [BINARY];
+  const output = await new Deno.Command(command!, {
+    args: [...prefix, ...args],
+    cwd: ROOT,
+    env,
+    stdin: "null",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
