@@ -128,7 +128,7 @@ Deno.test("TektonOrchestrator.prepare() resolves helm:// references with one LIS
 
   await t.step("a local Task owned by a Helm release is refused, naming the release", async () => {
     const error = await orchestrator.prepare(
-      plan([local("base", "base"), local("git-clone", "source")]),
+      plan([local("git-clone", "source")], [helmRef("ci", "base")]),
     ).catch((e) => e);
     assert.ok(error instanceof ValidationError);
     assert.match(error.message, /Task "git-clone" is owned by Helm release "ci"/);
