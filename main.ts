@@ -9,6 +9,7 @@ import { writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
+import { HelmCli } from "./src/helm/helm_cli.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
 import { StderrLogger } from "./src/io/stderr_logger.ts";
 
@@ -61,6 +62,7 @@ if (import.meta.main) {
     fetcher: new IsolatedFetcher(),
     logger: new StderrLogger(verbose),
     clock: { now: () => new Date() },
+    helm: new HelmCli(),
     // Imported on first use: the Kubernetes client costs ~250 ms of start-up.
     cluster: async (options) => (await import("./src/k8s/kube_cluster.ts")).connectCluster(options),
     stdout: {

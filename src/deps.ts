@@ -8,6 +8,7 @@ import type { FileSystem } from "./io/filesystem.ts";
 import type { Fetcher } from "./fetch/fetcher.ts";
 import type { Logger } from "./io/logger.ts";
 import type { ClusterFactory } from "./k8s/applier.ts";
+import type { Helm } from "./helm/helm.ts";
 
 /** The wall clock, injectable so output with times is reproducible. */
 export interface Clock {
@@ -29,4 +30,6 @@ export interface Deps {
   stdout: Output;
   /** Connects to the cluster; only commands that need one call it. */
   cluster: ClusterFactory;
+  /** The `helm` binary; only packaging and rendering Tasks with Helm expressions run it. */
+  helm: Helm;
 }

@@ -27,6 +27,7 @@ import {
   publishesAnchor,
   takesAnchors,
 } from "../pipelines/component_type.ts";
+import { hasHelmExpression } from "./helm_expressions.ts";
 import { isMapping } from "./manifest.ts";
 import { type EnvVar, type ParamSpec, type Step, type Task, TASK_API_VERSIONS } from "./types.ts";
 
@@ -54,9 +55,6 @@ const TOOL_PARAMS: ReadonlySet<string> = new Set([ANCHORS_PARAM, ...SCAN_PARAMS]
 /** DNS-1123 label: what Tekton accepts as a Task or Pipeline name (it becomes a label value). */
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_NAME_LENGTH = 63;
-
-/** Matches a Helm template expression such as `{{ .Chart.AppVersion }}`. */
-const HELM_EXPRESSION = /\{\{.*?\}\}/s;
 
 /**
  * Why `name` is not a valid Tekton object name, or `undefined` when it is.
@@ -204,14 +202,16 @@ export function processTask(task: Task): Task {
 
 /**
  * Field paths (such as `spec.steps[1].image`) whose string values hold a Helm
- * template expression (`{{ … }}`), in document order. Such a Task needs Helm
- * rendering before a cluster will accept it.
+ * expression (`{{ .Values.… }}`, `{{ .Chart.… }}`, `{{ .Release.… }}`; the
+ * rule is in `helm_expressions.ts`), in document order. Such a Task needs Helm
+ * rendering before a cluster will accept it; other `{{ … }}` (a Go template
+ * in a script) is text and needs none.
  */
 export function helmExpressionsIn(task: Task): string[] {
   const paths: string[] = [];
   const walk = (value: unknown, path: string): void => {
     if (typeof value === "string") {
-      if (HELM_EXPRESSION.test(value)) paths.push(path);
+      if (hasHelmExpression(value)) paths.push(path);
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => walk(item, `${path}[${i}]`));
     } else if (isMapping(value)) {

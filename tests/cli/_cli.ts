@@ -10,6 +10,7 @@ import { ClusterError } from "../../src/errors.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../../src/io/logger.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
+import { FakeHelm } from "../_fakes/fake_helm.ts";
 
 /** What one CLI run produced. */
 export interface CliResult {
@@ -19,7 +20,7 @@ export interface CliResult {
   warnings: string[];
 }
 
-/** Runs `draconctl <args>`; `deps` overrides the defaults (real disk, fake fetcher, no cluster). */
+/** Runs `draconctl <args>`; `deps` overrides the defaults (real disk, fake fetcher, fake helm, no cluster). */
 export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
@@ -31,6 +32,7 @@ export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<
     clock: { now: () => new Date("2026-01-01T00:00:00Z") },
     stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
     cluster: () => Promise.reject(new ClusterError("no cluster in this test")),
+    helm: new FakeHelm(),
     ...deps,
   }, (text) => stderr += text);
   return { code, stdout, stderr, warnings: logger.warnings };

@@ -1,0 +1,150 @@
+/**
+ * Finds every component Task under a directory: the Dracon layout (`base/`,
+ * `sources/`, `producers/`, `enrichers/`, `consumers/`, each Task in a
+ * `task.yaml`) and, beyond it, any tree of Task YAML files.
+ *
+ * - A file named `task.yaml` must hold Tasks only: anything else is an error.
+ * - Any other `*.yaml`/`*.yml` file contributes the documents of `kind: Task`
+ *   it holds; a file with none (a Pipeline, values, an empty decoy) or that
+ *   is not valid YAML is skipped with a note.
+ * - Other files are skipped with a note; hidden entries (`.git`) and
+ *   symbolic links are not followed.
+ *
+ * Every Task is validated as `pipelines deploy` validates it; all problems,
+ * duplicate Task names included, are reported at once.
+ *
+ * @module
+ */
+import { posix } from "node:path";
+import { combineErrors, LoadError, ValidationError } from "../errors.ts";
+import type { FileSystem } from "../io/filesystem.ts";
+import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { toTask, validateTask } from "../tekton/task.ts";
+import type { Task } from "../tekton/types.ts";
+
+/** A Task found under the directory. */
+export interface GatheredTask {
+  /** The file, as `<dir>/<relative path>`. */
+  file: string;
+  /** The file relative to the directory, e.g. `producers/golang-gosec/task.yaml`. */
+  relative: string;
+  /** The Task, checked with `toTask` and `validateTask` (not yet processed). */
+  task: Task;
+}
+
+/** A file that holds no Task, and why. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+/** What {@link gatherTasks} found. */
+export interface GatherResult {
+  /** Every Task, sorted by relative path (then document order). */
+  tasks: GatheredTask[];
+  /** Files that were not Tasks, sorted by path. */
+  skipped: SkippedFile[];
+}
+
+const TASK_FILE = "task.yaml";
+
+/**
+ * Gathers and validates every Task under `dir`.
+ *
+ * @throws {LoadError} when `dir` is not a directory
+ * @throws {ValidationError} listing every invalid Task and every duplicate name
+ */
+export async function gatherTasks(dir: string, fs: FileSystem): Promise<GatherResult> {
+  const info = await fs.stat(dir);
+  if (info === undefined || !info.isDirectory) {
+    throw new LoadError(dir, info === undefined ? "no such directory" : "not a directory", {
+      hint: "give the directory holding the component Tasks, e.g. ./components",
+    });
+  }
+  const result: GatherResult = { tasks: [], skipped: [] };
+  const errors: unknown[] = [];
+  for (const relative of await listFiles(dir, "", fs, result.skipped)) {
+    try {
+      await readFile(dir, relative, fs, result);
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  errors.push(...duplicateErrors(result.tasks));
+  if (errors.length > 0) throw combineErrors(errors);
+  return result;
+}
+
+async function listFiles(
+  dir: string,
+  relative: string,
+  fs: FileSystem,
+  skipped: SkippedFile[],
+): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await fs.readDir(relative === "" ? dir : posix.join(dir, relative))) {
+    const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    if (entry.name.startsWith(".")) continue;
+    if (entry.isSymlink) {
+      skipped.push({ file: posix.join(dir, path), reason: "symbolic link, not followed" });
+    } else if (entry.isDirectory) files.push(...await listFiles(dir, path, fs, skipped));
+    else if (/\.ya?ml$/.test(entry.name)) files.push(path);
+    else skipped.push({ file: posix.join(dir, path), reason: "not a YAML file" });
+  }
+  return files;
+}
+
+async function readFile(
+  dir: string,
+  relative: string,
+  fs: FileSystem,
+  result: GatherResult,
+): Promise<void> {
+  const file = posix.join(dir, relative);
+  const strict = posix.basename(relative) === TASK_FILE;
+  const text = await fs.readTextFile(file);
+  let documents;
+  try {
+    documents = parseYamlDocuments(text, file);
+  } catch (error) {
+    if (strict) throw error;
+    result.skipped.push({ file, reason: `not valid YAML (${(error as Error).message})` });
+    return;
+  }
+  if (documents.length === 0) return void result.skipped.push({ file, reason: "empty file" });
+  const kinds = documents.map((d) => isMapping(d.value) ? d.value.kind : undefined);
+  if (!strict && !kinds.includes("Task")) {
+    const found = [...new Set(kinds.map((k) => typeof k === "string" ? k : "no kind"))];
+    return void result.skipped.push({ file, reason: `holds no Task (found: ${found.join(", ")})` });
+  }
+  const problems: string[] = [];
+  documents.forEach((doc, i) => {
+    if (!strict && kinds[i] !== "Task") return;
+    const origin = documents.length > 1 ? `${file} (document ${i + 1})` : file;
+    try {
+      const task = toTask(doc.value, origin);
+      const found = validateTask(task, origin);
+      if (found.length === 0) result.tasks.push({ file: origin, relative, task });
+      problems.push(...found);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.problems);
+    }
+  });
+  if (problems.length > 0) throw new ValidationError(problems);
+}
+
+function duplicateErrors(tasks: readonly GatheredTask[]): ValidationError[] {
+  const byName = new Map<string, GatheredTask[]>();
+  for (const task of tasks) {
+    const name = task.task.metadata.name;
+    byName.set(name, [...byName.get(name) ?? [], task]);
+  }
+  return [...byName].filter(([, found]) => found.length > 1).map(([name, found]) =>
+    new ValidationError([
+      `Task "${name}" is defined more than once: ${found.map((t) => t.file).join(" and ")}`,
+    ], {
+      hint: "Task names must be unique in a chart: rename one, or package the directories apart",
+    })
+  );
+}
