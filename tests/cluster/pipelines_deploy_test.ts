@@ -1,0 +1,202 @@
+/**
+ * `draconctl pipelines deploy` end to end against the real API server: the
+ * CLI runs in-process with the real cluster connection, Tasks come from the
+ * Dracon corpus, from a real `helm install`, and from broken files.
+ */
+import assert from "node:assert/strict";
+import * as k8s from "@kubernetes/client-node";
+import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { runCli } from "../cli/_cli.ts";
+import { type ClusterEnv, clusterTest, makeHelm } from "./_testenv.ts";
+
+const DRACON = new URL("../../../shared/dracon", import.meta.url).pathname;
+
+/** Writes a kustomization (and extra files) into a fresh directory. */
+async function workdir(kustomization: string, files: Record<string, string> = {}): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "draconctl-deploy-" });
+  await Deno.writeTextFile(`${dir}/kustomization.yaml`, kustomization);
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return dir;
+}
+
+function deploy(env: ClusterEnv, dir: string, ...extra: string[]) {
+  return runCli(
+    ["--kubeconfig", env.kubeconfigPath, "-n", env.namespace, "pipelines", "deploy", dir, ...extra],
+    { cluster: connectCluster },
+  );
+}
+
+async function listNames(
+  env: ClusterEnv,
+  plural: "tasks" | "pipelines",
+): Promise<Map<string, string>> {
+  const api = env.kc.makeApiClient(k8s.CustomObjectsApi);
+  const list = await api.listNamespacedCustomObject({
+    group: "tekton.dev",
+    version: "v1beta1",
+    namespace: env.namespace,
+    plural,
+  }) as { items: { metadata: { name: string; resourceVersion: string } }[] };
+  return new Map(list.items.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
+}
+
+const MINI = `nameSuffix: -mini
+components:
+  - ${DRACON}/components/base
+  - ${DRACON}/components/sources/git
+  - ${DRACON}/components/sources/wget
+`;
+
+clusterTest("pipelines deploy creates, then reports unchanged without writing", async (env) => {
+  const dir = await workdir(MINI);
+  const first = await deploy(env, dir, "--base-dir", DRACON);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(
+    first.stdout,
+    "task.tekton.dev/base created\ntask.tekton.dev/git-clone created\ntask.tekton.dev/wget created\n" +
+      "pipeline.tekton.dev/dracon-mini created\n",
+  );
+  const tasks = await listNames(env, "tasks");
+  const pipelines = await listNames(env, "pipelines");
+  assert.deepEqual([...tasks.keys()].sort(), ["base", "git-clone", "wget"]);
+
+  const second = await deploy(env, dir, "--base-dir", DRACON, "-o", "json");
+  assert.equal(second.code, 0, second.stderr);
+  const result = JSON.parse(second.stdout) as { changes: { action: string }[] };
+  assert.deepEqual(result.changes.map((c) => c.action), [
+    "unchanged",
+    "unchanged",
+    "unchanged",
+    "unchanged",
+  ]);
+  assert.deepEqual(await listNames(env, "tasks"), tasks, "no Task was written again");
+  assert.deepEqual(
+    await listNames(env, "pipelines"),
+    pipelines,
+    "the Pipeline was not written again",
+  );
+});
+
+clusterTest(
+  "pipelines deploy --dry-run=server and --only-validate persist nothing",
+  async (env) => {
+    const dir = await workdir(MINI);
+    for (const flag of ["--dry-run=server", "--only-validate"]) {
+      const result = await deploy(env, dir, "--base-dir", DRACON, flag);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /pipeline\.tekton\.dev\/dracon-mini created \(server dry run\)/);
+    }
+    assert.equal((await listNames(env, "tasks")).size, 0);
+    assert.equal((await listNames(env, "pipelines")).size, 0);
+  },
+);
+
+clusterTest(
+  "pipelines deploy never applies the Pipeline when a Task is refused by the server",
+  async (env) => {
+    const broken = `apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata:
+  name: producer-broken
+  labels: {v1.dracon.ocurity.com/component: producer}
+spec:
+  steps:
+    - image: busybox
+`; // a step without a name: the CRD schema refuses it (422)
+    const dir = await workdir(
+      `nameSuffix: -broken\ncomponents:\n  - ${DRACON}/components/base\n  - ./broken.yaml\n`,
+      { "broken.yaml": broken },
+    );
+    const result = await deploy(env, dir, "--load-restrictor", "none");
+    assert.equal(result.code, 5, result.stderr);
+    assert.match(result.stderr, /producer-broken/);
+    assert.match(result.stderr, /the Pipeline was not applied/);
+    assert.match(result.stdout, /pipeline\.tekton\.dev\/dracon-broken skipped/);
+    assert.equal((await listNames(env, "pipelines")).size, 0);
+  },
+);
+
+clusterTest(
+  "pipelines deploy with a read-only identity fails with 403 and writes nothing",
+  async (env) => {
+    const dir = await workdir(MINI);
+    const result = await deploy(env, dir, "--base-dir", DRACON, "--context", "restricted");
+    assert.equal(result.code, 5, result.stderr);
+    assert.match(result.stderr, /forbidden: user "restricted" cannot patch resource "tasks"/);
+    assert.ok(
+      !/token/i.test(result.stderr.replace(/identity/g, "")),
+      "no credential in the message",
+    );
+    assert.equal((await listNames(env, "tasks")).size, 0);
+  },
+);
+
+clusterTest(
+  "pipelines deploy resolves helm:// Tasks installed by a real helm release",
+  async (env, t) => {
+    const chart = await Deno.makeTempDir({ prefix: "draconctl-chart-" });
+    await Deno.mkdir(`${chart}/templates`);
+    await Deno.writeTextFile(
+      `${chart}/Chart.yaml`,
+      "apiVersion: v2\nname: dracon-tasks\nversion: 0.1.0\n",
+    );
+    for (const component of ["base", "sources/git"]) {
+      const text = await Deno.readTextFile(`${DRACON}/components/${component}/task.yaml`);
+      const labelled = text.replace(
+        /\n  labels:\n/,
+        "\n  labels:\n    app.kubernetes.io/managed-by: {{ .Release.Service }}\n    app.kubernetes.io/instance: {{ .Release.Name }}\n",
+      ).replaceAll("{{ `", "{{`");
+      await Deno.writeTextFile(`${chart}/templates/${component.replace("/", "-")}.yaml`, labelled);
+    }
+    const helm = await makeHelm(env, 3);
+    await helm(["install", "dracon-oss-components", chart, "-n", env.namespace]);
+    const before = await listNames(env, "tasks");
+    assert.deepEqual([...before.keys()].sort(), ["base", "git-clone"]);
+
+    await t.step(
+      "helm:// and pkg:helm/ references resolve; Helm Tasks are not re-applied",
+      async () => {
+        const dir = await workdir(
+          `nameSuffix: -helm
+components:
+  - helm://dracon-oss-components/base
+  - pkg:helm/dracon-oss-components/git-clone
+  - ${DRACON}/components/sources/wget
+`,
+        );
+        const result = await deploy(env, dir, "--base-dir", DRACON);
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(
+          result.stdout,
+          "task.tekton.dev/wget created\npipeline.tekton.dev/dracon-helm created\n",
+        );
+        const after = await listNames(env, "tasks");
+        assert.equal(after.get("base"), before.get("base"), "the Helm Task was not written");
+        assert.equal(after.get("git-clone"), before.get("git-clone"));
+      },
+    );
+
+    await t.step("a local Task that a Helm release owns is refused before any write", async () => {
+      const dir = await workdir(MINI.replace("-mini", "-takeover"));
+      const result = await deploy(env, dir, "--base-dir", DRACON);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /owned by Helm release "dracon-oss-components"/);
+      assert.match(result.stderr, /hint: reference it as "helm:\/\/dracon-oss-components\//);
+      assert.equal((await listNames(env, "pipelines")).has("dracon-takeover"), false);
+    });
+
+    await t.step("a missing Task names the Tasks the release has", async () => {
+      const dir = await workdir(
+        `nameSuffix: -x\ncomponents:\n  - helm://dracon-oss-components/base\n  - helm://dracon-oss-components/semgrep\n`,
+      );
+      const result = await deploy(env, dir);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(
+        result.stderr,
+        /release "dracon-oss-components" has no Task "semgrep" .*\(it has: base, git-clone\)/,
+      );
+    });
+  },
+);
