@@ -145,7 +145,7 @@ clusterTest(
     for (const component of ["base", "sources/git"]) {
       const text = await Deno.readTextFile(`${DRACON}/components/${component}/task.yaml`);
       const labelled = text.replace(
-        /\n  labels:\n/,
+        "\n  labels:\n",
         "\n  labels:\n    app.kubernetes.io/managed-by: {{ .Release.Service }}\n    app.kubernetes.io/instance: {{ .Release.Name }}\n",
       ).replaceAll("{{ `", "{{`");
       await Deno.writeTextFile(`${chart}/templates/${component.replace("/", "-")}.yaml`, labelled);
