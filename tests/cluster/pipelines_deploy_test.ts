@@ -147,7 +147,7 @@ clusterTest(
       const labelled = text.replace(
         "\n  labels:\n",
         "\n  labels:\n    app.kubernetes.io/managed-by: {{ .Release.Service }}\n    app.kubernetes.io/instance: {{ .Release.Name }}\n",
-      ).replaceAll("{{ `", "{{`");
+      );
       await Deno.writeTextFile(`${chart}/templates/${component.replace("/", "-")}.yaml`, labelled);
     }
     const helm = await makeHelm(env, 3);
