@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { Document, isScalar, visit } from "yaml";
+import { Document, visit } from "yaml";
 import { ValidationError } from "../errors.ts";
 import { processTask, validateTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";

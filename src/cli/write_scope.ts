@@ -9,8 +9,16 @@
 /** Flags whose value is a file draconctl writes (`-` means standard output). */
 export const OUTPUT_FLAGS: readonly string[] = ["--output-file"];
 
-/** Commands that write files (chart directories, archives, temporary files). */
-export const WRITING_COMMANDS: readonly (readonly string[])[] = [["components", "package"]];
+/**
+ * Commands that write files (chart directories, archives, temporary files).
+ * `pipelines deploy` renders Tasks holding Helm expressions through a
+ * temporary one-Task chart (`helm template` reads charts only from disk), and
+ * whether a Task holds any is known only after reading the kustomization.
+ */
+export const WRITING_COMMANDS: readonly (readonly string[])[] = [
+  ["components", "package"],
+  ["pipelines", "deploy"],
+];
 
 /**
  * Whether a command line may write files: it names an output flag with a
@@ -19,8 +27,9 @@ export const WRITING_COMMANDS: readonly (readonly string[])[] = [["components", 
  *
  * @example
  * ```ts
- * writesFiles(["pipelines", "deploy", "p", "--dry-run"]); // false
- * writesFiles(["pipelines", "deploy", "p", "--output-file", "out.yaml"]); // true
+ * writesFiles(["version"]); // false
+ * writesFiles(["completion", "bash"]); // false
+ * writesFiles(["pipelines", "deploy", "p", "--dry-run"]); // true: may render through a temporary chart
  * ```
  */
 export function writesFiles(args: readonly string[]): boolean {
