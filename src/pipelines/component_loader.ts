@@ -45,7 +45,8 @@ export function isLoadable(ref: ComponentRef): ref is LoadableRef {
 
 /**
  * Reads a file component (a directory reads its `task.yaml`) or fetches a URL
- * component, checks a URL's `sha256` pin, and parses the text, which must hold
+ * component; either may be at most `options.maxBytes` (a file's size is
+ * checked with `stat` before it is read). Checks a URL's `sha256` pin, and parses the text, which must hold
  * exactly one non-empty YAML document.
  *
  * @example
@@ -58,7 +59,7 @@ export function isLoadable(ref: ComponentRef): ref is LoadableRef {
  * // doc.origin === "/repo/components/sources/git/task.yaml"
  * ```
  *
- * @throws {LoadError} when the file is missing, the fetch fails or the digest differs
+ * @throws {LoadError} when the file is missing or too large, the fetch fails or the digest differs
  * @throws {ValidationError} on binary content, or not exactly one document
  * @throws {ManifestSyntaxError} on invalid YAML
  */
@@ -68,7 +69,7 @@ export async function loadComponentDocument(
   options: FetchOptions,
 ): Promise<LoadedDocument> {
   const { origin, text } = ref.kind === "file"
-    ? await readFileRef(ref, deps.fs)
+    ? await readFileRef(ref, deps.fs, options.maxBytes)
     : await fetchUrlRef(ref, deps.fetcher, options);
   checkText(text, origin);
   const docs = parseYamlDocuments(text, origin).filter((d) => d.value != null);
@@ -85,8 +86,9 @@ export async function loadComponentDocument(
 async function readFileRef(
   ref: FileRef,
   fs: FileSystem,
+  maxBytes: number,
 ): Promise<{ origin: string; text: string }> {
-  const info = await stat(ref.path, fs);
+  let info = await stat(ref.path, fs);
   if (info === undefined) {
     throw new LoadError(ref.path, "no such file or directory", {
       hint: `relative paths resolve against the kustomization's directory, or "--base-dir"`,
@@ -95,11 +97,23 @@ async function readFileRef(
   let path = ref.path;
   if (info.isDirectory) {
     path = posix.join(ref.path, TASK_FILE_NAME);
-    if (!(await stat(path, fs))?.isFile) {
+    info = await stat(path, fs);
+    if (!info?.isFile) {
       throw new LoadError(ref.path, `directory has no ${TASK_FILE_NAME}`, {
         hint: `a component directory holds its Task in ${TASK_FILE_NAME}`,
       });
     }
+  }
+  // Checked before reading: a huge file is refused without being read into memory.
+  if (info.size > maxBytes) {
+    throw new LoadError(
+      path,
+      `file is ${info.size} bytes, larger than the limit of ${maxBytes} bytes`,
+      {
+        hint:
+          'a Task file is a few KiB; raise the limit with "--max-body-size" if this one is meant',
+      },
+    );
   }
   try {
     return { origin: path, text: await fs.readTextFile(path) };

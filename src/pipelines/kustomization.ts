@@ -121,16 +121,23 @@ export function parseKustomization(text: string, file: string): Kustomization {
   return result;
 }
 
+/** Options of {@link readKustomization}. */
+export interface ReadKustomizationOptions {
+  /** Largest file read, checked with `stat` before reading. @default 1048576 */
+  maxBytes?: number;
+}
+
 /**
  * Reads and parses a kustomization. `path` is the file, or a directory
  * holding one of {@link KUSTOMIZATION_FILE_NAMES}.
  *
- * @throws {LoadError} when nothing is there to read
+ * @throws {LoadError} when nothing is there to read, or the file is too large
  * @throws {KustomizationError | ManifestSyntaxError} from {@link parseKustomization}
  */
 export async function readKustomization(
   path: string,
   fs: FileSystem,
+  options: ReadKustomizationOptions = {},
 ): Promise<LoadedKustomization> {
   const info = await statOrFail(path, fs);
   if (info === undefined) {
@@ -140,6 +147,14 @@ export async function readKustomization(
   }
   const found = info.isDirectory ? await findIn(path, fs) : path;
   const file = await fs.realPath(found);
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const size = (await statOrFail(file, fs))?.size ?? 0;
+  if (size > maxBytes) {
+    throw new LoadError(file, `file is ${size} bytes, larger than the limit of ${maxBytes} bytes`, {
+      hint:
+        'a kustomization is a few lines; raise the limit with "--max-body-size" if this one is meant',
+    });
+  }
   let text: string;
   try {
     text = await fs.readTextFile(file);

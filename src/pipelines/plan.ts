@@ -80,7 +80,9 @@ export async function planPipeline(
   deps: Pick<Deps, "fs" | "fetcher">,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
-  const { kustomization, file, dir } = await readKustomization(kustomizationPath, deps.fs);
+  const { kustomization, file, dir } = await readKustomization(kustomizationPath, deps.fs, {
+    maxBytes: options.fetch.maxBytes,
+  });
   const baseDir = options.baseDir ?? dir;
   const policy = refPolicy([baseDir], options);
   const errors: unknown[] = [];
