@@ -1,8 +1,13 @@
 /**
  * Server-side apply the way Flux's `ssa` package does it: a dry-run apply
  * first, compared with the live object, then the real apply only when
- * something changes. Live objects come from one LIST per kind and namespace,
- * so a redeploy of N unchanged objects costs one LIST and N dry-run PATCHes.
+ * something changes. Live objects come from one LIST per kind and namespace.
+ * Two cases skip the dry run because its answer is already known: an object
+ * the LIST did not hold is applied at once (`created`), and one whose fields
+ * our field manager owns exactly, holding the desired values, is `unchanged`
+ * with no request at all ({@link appliesAsNoOp}). So a cold deploy of N
+ * objects costs one LIST and N PATCHes, and a redeploy of N unchanged
+ * objects one LIST.
  *
  * @example
  * ```ts
@@ -14,6 +19,7 @@
  */
 import type { Applier, ApplyOptions, ChangeAction, ChangeSetEntry } from "./applier.ts";
 import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
+import { appliesAsNoOp } from "./managed_fields.ts";
 import { type KubeObject, subjectOf } from "../tekton/types.ts";
 
 /** Options of one server-side apply request. */
@@ -91,6 +97,20 @@ export class SsaApplier implements Applier {
     const request = { fieldManager: this.#fieldManager, force: options.force ?? false };
     const live = await this.#liveObjects(target.apiVersion, target.kind, namespace, target);
     const current = live.get(target.metadata.name);
+    if (!options.dryRun) {
+      // Two answers the dry run would give, without it: an object the LIST
+      // did not hold is created (a failing dry run would fail the apply the
+      // same way), and one we own exactly as desired stays unchanged.
+      if (current === undefined) {
+        const created = await this.#call(
+          target,
+          () => this.#client.apply(target, { ...request, dryRun: false }),
+        );
+        live.set(target.metadata.name, created);
+        return entryOf(target, "created");
+      }
+      if (appliesAsNoOp(target, current, this.#fieldManager)) return entryOf(target, "unchanged");
+    }
     const planned = await this.#call(
       target,
       () => this.#client.apply(target, { ...request, dryRun: true }),

@@ -75,15 +75,11 @@ const noSleep = { sleep: () => Promise.resolve() };
 Deno.test("SsaApplier.apply() compares a dry run with the live object", async (t) => {
   const client = new FakeObjectClient();
   const applier = new SsaApplier(client, { namespace: "dracon", retry: noSleep });
-  await t.step("created: dry run, then the real apply", async () => {
+  await t.step("created: not in the LIST, so the real apply at once (no dry run)", async () => {
     const entry = await applier.apply(task("a"));
     assert.equal(entry.action, "created");
     assert.equal(entry.subject, "Task/dracon/a");
-    assert.deepEqual(client.calls, [
-      "LIST tekton.dev/v1beta1 Task dracon",
-      "PATCH a dry",
-      "PATCH a",
-    ]);
+    assert.deepEqual(client.calls, ["LIST tekton.dev/v1beta1 Task dracon", "PATCH a"]);
   });
   await t.step("unchanged: only the dry run, from the cache (no second LIST)", async () => {
     client.calls.length = 0;
@@ -120,7 +116,7 @@ Deno.test("SsaApplier.prefetch() lists ahead of the applies", async () => {
   const applier = new SsaApplier(client, { namespace: "ns" });
   await applier.prefetch([{ apiVersion: "tekton.dev/v1beta1", kind: "Task" }]);
   await applier.apply(task("a"));
-  assert.deepEqual(client.calls, ["LIST tekton.dev/v1beta1 Task ns", "PATCH a dry", "PATCH a"]);
+  assert.deepEqual(client.calls, ["LIST tekton.dev/v1beta1 Task ns", "PATCH a"]);
 });
 
 Deno.test("SsaApplier retries transient failures, never a 4xx", async (t) => {
