@@ -32,13 +32,24 @@ import type { KubeObject } from "../tekton/types.ts";
 export const connectCluster: ClusterFactory = (options: ClusterOptions): Promise<Cluster> => {
   const { kc, namespace } = loadKubeConfig(options);
   const client = new KubeObjectClient(kc, { requestTimeoutMs: options.requestTimeoutMs });
+  const applier = new SsaApplier(client, { fieldManager: options.fieldManager, namespace });
+  // The LISTs a deploy applies against, started now so that they overlap the
+  // Helm lookup's LIST and each other: two round trips fewer on a remote
+  // cluster. A failure is reported by the apply that needs the LIST.
+  applier.prefetch(DEPLOYED_KINDS).catch(() => {});
   return Promise.resolve({
     namespace,
     server: client.server,
-    applier: new SsaApplier(client, { fieldManager: options.fieldManager, namespace }),
+    applier,
     helmTasks: new ClusterHelmTaskLookup(client, { namespace }),
   });
 };
+
+/** What `pipelines deploy` applies: Tasks, then the Pipeline (`base_pipeline.ts`). */
+const DEPLOYED_KINDS = [
+  { apiVersion: "tekton.dev/v1beta1", kind: "Task" },
+  { apiVersion: "tekton.dev/v1beta1", kind: "Pipeline" },
+] as const;
 
 /** Where to find the kubeconfig: `env` and `home` are injectable for tests. */
 export interface LoadKubeConfigOptions

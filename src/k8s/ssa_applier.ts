@@ -75,6 +75,8 @@ export class SsaApplier implements Applier {
   readonly #retry: RetryOptions;
   /** Live objects by `apiVersion|kind|namespace`, then by name; one LIST each. */
   readonly #live = new Map<string, Promise<Map<string, KubeObject>>>();
+  /** Keys of {@link #live} whose LIST was started by {@link prefetch}, without an object. */
+  readonly #prefetched = new Set<string>();
 
   constructor(client: ObjectClient, options: SsaApplierOptions = {}) {
     this.#client = client;
@@ -85,7 +87,9 @@ export class SsaApplier implements Applier {
 
   /**
    * Lists the live objects of these kinds ahead of the applies (one LIST
-   * each). Optional: {@link apply} lists a kind on first use.
+   * each), so the LISTs overlap other work. Optional: {@link apply} lists a
+   * kind on first use. When such a LIST fails, the next apply lists again,
+   * so its error names the object.
    */
   async prefetch(kinds: readonly Pick<KubeObject, "apiVersion" | "kind">[]): Promise<void> {
     await Promise.all(kinds.map((k) => this.#liveObjects(k.apiVersion, k.kind, this.#namespace)));
@@ -150,14 +154,20 @@ export class SsaApplier implements Applier {
     object?: KubeObject,
   ): Promise<Map<string, KubeObject>> {
     const key = `${apiVersion}|${kind}|${namespace}`;
-    let entry = this.#live.get(key);
-    if (entry === undefined) {
-      entry = this.#list(apiVersion, kind, namespace, object);
-      this.#live.set(key, entry);
-      // A failed LIST is not cached: the next apply tries again.
-      entry.catch(() => this.#live.delete(key));
+    const entry = this.#live.get(key);
+    if (entry !== undefined) {
+      if (object === undefined || !this.#prefetched.has(key)) return entry;
+      return entry.catch(() => this.#liveObjects(apiVersion, kind, namespace, object));
     }
-    return entry;
+    const listed = this.#list(apiVersion, kind, namespace, object);
+    this.#live.set(key, listed);
+    if (object === undefined) this.#prefetched.add(key);
+    // A failed LIST is not cached: the next apply tries again.
+    listed.catch(() => {
+      this.#live.delete(key);
+      this.#prefetched.delete(key);
+    });
+    return listed;
   }
 
   async #list(

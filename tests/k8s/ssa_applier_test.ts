@@ -202,3 +202,21 @@ Deno.test("sameObject() ignores what every write changes", () => {
   b.metadata.labels = { x: "y" };
   assert.ok(!sameObject(a, b));
 });
+
+Deno.test("SsaApplier lists again after a failed prefetch, so the error names the object", async () => {
+  const client = new FakeObjectClient();
+  const applier = new SsaApplier(client, { namespace: "ns", retry: noSleep });
+  client.listErrors = [
+    new FakeApiException(403, { message: "forbidden", reason: "Forbidden" }),
+    new FakeApiException(403, { message: "forbidden", reason: "Forbidden" }),
+  ];
+  const prefetch = applier.prefetch([{ apiVersion: "tekton.dev/v1beta1", kind: "Task" }])
+    .then(() => "listed", () => "failed");
+  await assert.rejects(
+    applier.apply(task("a")),
+    (e: unknown) => e instanceof ApplyError && e.message.startsWith("Task/ns/a:"),
+  );
+  assert.equal(await prefetch, "failed");
+  assert.equal(client.calls.filter((c) => c.startsWith("LIST")).length, 2);
+  assert.equal((await applier.apply(task("a"))).action, "created");
+});
