@@ -8,6 +8,7 @@
  */
 import { HttpFetcher } from "../../src/fetch/http_fetcher.ts";
 import type { Fetcher } from "../../src/fetch/fetcher.ts";
+import { DenoFileSystem, type FileSystem, type PathInfo } from "../../src/io/filesystem.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { fixture } from "./_cli.ts";
 
@@ -24,14 +25,75 @@ export function badInputArgs(c: BadInputCase): string[] {
 }
 
 /** A `fetch` that serves a few canned answers, for the real {@link HttpFetcher}. */
-function cannedFetch(input: string | URL | Request): Promise<Response> {
+function cannedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const url = String(input instanceof Request ? input.url : input);
-  if (url.endsWith("/huge/task.yaml")) {
+  const yaml = { "content-type": "text/yaml" };
+  const path = new URL(url).pathname;
+  if (path === "/huge/task.yaml") {
     const chunk = new TextEncoder().encode("# padding ".repeat(1000));
     const body = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(chunk) }); // endless
-    return Promise.resolve(new Response(body, { headers: { "content-type": "text/yaml" } }));
+    return Promise.resolve(new Response(body, { headers: yaml }));
+  }
+  if (path === "/redirect-other-host/task.yaml") {
+    return Promise.resolve(
+      new Response(null, {
+        status: 302,
+        headers: { location: "https://evil.example.net/task.yaml" },
+      }),
+    );
+  }
+  if (path === "/html/task.yaml") {
+    return Promise.resolve(
+      new Response("<!doctype html><title>x</title>", { headers: { "content-type": "text/html" } }),
+    );
+  }
+  if (path === "/500/task.yaml") {
+    return Promise.resolve(
+      new Response("oops", { status: 500, statusText: "Internal Server Error" }),
+    );
+  }
+  if (path === "/stall/task.yaml") return stalled(init?.signal); // headers never come
+  if (path === "/endless-body/task.yaml") {
+    // One small line every 20 ms, forever: under the size cap for minutes, so the timeout must end it.
+    // As with the real fetch, aborting the request errors the body.
+    const signal = init?.signal;
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (signal?.aborted) c.error(signal.reason);
+        else c.enqueue(new TextEncoder().encode("# more\n"));
+      },
+    });
+    return Promise.resolve(new Response(body, { headers: yaml }));
+  }
+  if (path === "/not-utf8/task.yaml") {
+    return Promise.resolve(
+      new Response(new Uint8Array([0x6b, 0x3a, 0x20, 0xff, 0xfe, 0x0a]), { headers: yaml }),
+    );
   }
   return Promise.resolve(new Response("not found", { status: 404, statusText: "Not Found" }));
+}
+
+function stalled(signal: AbortSignal | null | undefined): Promise<Response> {
+  return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+}
+
+/** 50 MiB, as the {@link HugeFileSystem} reports the size of `huge-file/task.yaml`. */
+const FIFTY_MIB = 50 * 1024 * 1024;
+
+/**
+ * The real disk, except that `huge-file/task.yaml` has a size of 50 MiB and
+ * must never be read: the loader has to refuse it from its `stat` alone.
+ */
+class HugeFileSystem extends DenoFileSystem {
+  override async stat(path: string): Promise<PathInfo | undefined> {
+    const info = await super.stat(path);
+    return info && path.endsWith("huge-file/task.yaml") ? { ...info, size: FIFTY_MIB } : info;
+  }
+  override readTextFile(path: string): Promise<string> {
+    if (path.endsWith("huge-file/task.yaml")) throw new Error(`${path} was read despite its size`);
+    return super.readTextFile(path);
+  }
 }
 
 /** One bad input and what the CLI must answer. */
@@ -46,6 +108,10 @@ export interface BadInputCase {
   flags?: string[];
   /** The fetcher to inject; such cases only run in-process. */
   fetcher?: Fetcher;
+  /** The filesystem to inject; such cases only run in-process. */
+  fs?: FileSystem;
+  /** The run must end within this many milliseconds. @default 5000 */
+  withinMs?: number;
   /** Whether the case needs the default fake fetcher (no network): in-process only. */
   fakeNetwork?: boolean;
 }
@@ -161,5 +227,181 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     exit: 2,
     message: ["--load-restrictor", "sometimes"],
     args: ["pipelines", "deploy", "x", "--load-restrictor", "sometimes"],
+  },
+
+  // ---- issue 8: the reliability corpus (docs/reliability.md)
+  {
+    name: "huge-file",
+    exit: 4,
+    message: ["huge-file/task.yaml", `${FIFTY_MIB} bytes`, "--max-body-size"],
+    fs: new HugeFileSystem(),
+    withinMs: 1000,
+  },
+  {
+    name: "task-alias-bomb",
+    exit: 3,
+    message: ["task-alias-bomb/task.yaml", "alias"],
+    withinMs: 2000,
+  },
+  { name: "task-no-name", exit: 3, message: ["task-no-name/task.yaml", "metadata.name"] },
+  { name: "task-bad-name", exit: 3, message: ["task-bad-name/task.yaml", '"Producer_Scan"'] },
+  { name: "task-not-mapping", exit: 3, message: ["task-not-mapping/task.yaml"] },
+  { name: "task-empty-file", exit: 3, message: ["task-empty-file/task.yaml", "no YAML document"] },
+  { name: "task-duplicate-key", exit: 3, message: ["task-duplicate-key/task.yaml:5:"] },
+  { name: "task-no-steps", exit: 3, message: ["task-no-steps/task.yaml", "steps"] },
+  { name: "wrong-type-name-suffix", exit: 3, message: ["kustomization.yaml", '"nameSuffix"'] },
+  { name: "wrong-type-namespace", exit: 3, message: ["kustomization.yaml", '"namespace"'] },
+  { name: "wrong-type-resources", exit: 3, message: ["kustomization.yaml", '"resources"'] },
+  {
+    name: "wrong-type-component-item",
+    exit: 3,
+    message: ["kustomization.yaml", '"components.1"', "mapping"],
+  },
+  { name: "kustomization-not-mapping", exit: 3, message: ["kustomization.yaml", "mapping"] },
+  { name: "kustomization-empty", exit: 3, message: ["kustomization.yaml", "no YAML document"] },
+  { name: "bad-namespace", exit: 3, message: ["kustomization.yaml", '"Dracon_Prod"'] },
+  { name: "bad-kind", exit: 3, message: ["kustomization.yaml", '"Deployment"'] },
+  { name: "base-is-helm", exit: 3, message: ['"helm://dracon/pipeline"', "file or URL"] },
+  { name: "base-missing", exit: 4, message: ["no-such-pipeline.yaml"] },
+  { name: "helm-ref-bad-release", exit: 3, message: ['"helm://Dracon_OSS/git-clone"', "release"] },
+  { name: "helm-ref-query", exit: 3, message: ["helm://dracon-oss-components/git-clone?version"] },
+  {
+    name: "helm-ref-long-task",
+    exit: 3,
+    message: ["helm://dracon-oss-components/producer-", "63"],
+  },
+  { name: "purl-version", exit: 3, message: ["pkg:helm/dracon-oss-components/git-clone@0.9.0"] },
+  { name: "ftp-url", exit: 3, message: ["ftp://tasks.example.com/task.yaml", '"ftp:"'] },
+  {
+    name: "url-bad-fragment",
+    exit: 3,
+    message: ["https://tasks.example.com/sources/git", "#main"],
+  },
+  { name: "long-pipeline-name", exit: 3, message: ['"dracon-aaaa', "63"] },
+  {
+    name: "url-redirect-other-host",
+    exit: 4,
+    message: ["https://tasks.example.com/redirect-other-host/task.yaml", '"evil.example.net"'],
+    fetcher: new HttpFetcher(cannedFetch as typeof fetch),
+  },
+  {
+    name: "url-html",
+    exit: 4,
+    message: ["https://tasks.example.com/html/task.yaml", "HTML"],
+    fetcher: new HttpFetcher(cannedFetch as typeof fetch),
+  },
+  {
+    name: "url-500",
+    exit: 4,
+    message: ["https://tasks.example.com/500/task.yaml", "HTTP 500"],
+    fetcher: new HttpFetcher(cannedFetch as typeof fetch),
+  },
+  {
+    name: "url-stall",
+    exit: 4,
+    message: ["https://tasks.example.com/stall/task.yaml", "timed out after 200 ms"],
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/url-stall"),
+      "--dry-run",
+      "--load-restrictor",
+      "none",
+      "--fetch-timeout",
+      "200ms",
+    ],
+    fetcher: new HttpFetcher(cannedFetch as typeof fetch),
+    withinMs: 1500,
+  },
+  {
+    name: "url-endless-body",
+    exit: 4,
+    message: ["https://tasks.example.com/endless-body/task.yaml", "timed out after 300 ms"],
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/url-endless-body"),
+      "--dry-run",
+      "--load-restrictor",
+      "none",
+      "--fetch-timeout",
+      "300ms",
+    ],
+    fetcher: new HttpFetcher(cannedFetch as typeof fetch),
+    withinMs: 1500,
+  },
+  {
+    name: "url-not-utf8",
+    exit: 4,
+    message: ["https://tasks.example.com/not-utf8/task.yaml", "UTF-8"],
+    fetcher: new HttpFetcher(cannedFetch as typeof fetch),
+  },
+  {
+    name: "namespace-mismatch",
+    exit: 2,
+    message: ['"other"', '"dracon"', "--namespace"],
+    args: [
+      "-n",
+      "other",
+      "pipelines",
+      "deploy",
+      fixture("bad/namespace-mismatch"),
+      "--load-restrictor",
+      "none",
+    ],
+  },
+  {
+    name: "concurrency-zero",
+    exit: 2,
+    message: ["--concurrency", '"0"'],
+    args: ["pipelines", "deploy", "x", "--concurrency", "0"],
+  },
+  {
+    name: "concurrency-not-a-number",
+    exit: 2,
+    message: ["--concurrency", '"many"'],
+    args: ["pipelines", "deploy", "x", "--concurrency", "many"],
+  },
+  {
+    name: "fetch-timeout-zero",
+    exit: 2,
+    message: ["--fetch-timeout", '"0s"'],
+    args: ["pipelines", "deploy", "x", "--fetch-timeout", "0s"],
+  },
+  {
+    name: "fetch-timeout-negative",
+    exit: 2,
+    message: ["--fetch-timeout", '"-5s"'],
+    args: ["pipelines", "deploy", "x", "--fetch-timeout", "-5s"],
+  },
+  {
+    name: "max-body-size-unit",
+    exit: 2,
+    message: ["--max-body-size", '"1GB"'],
+    args: ["pipelines", "deploy", "x", "--max-body-size", "1GB"],
+  },
+  {
+    name: "request-timeout-bad",
+    exit: 2,
+    message: ["--request-timeout", '"forever"'],
+    args: ["pipelines", "deploy", "x", "--request-timeout", "forever"],
+  },
+  {
+    name: "dry-run-mode-bad",
+    exit: 2,
+    message: ["--dry-run", "cluster"],
+    args: ["pipelines", "deploy", "x", "--dry-run=cluster"],
+  },
+  {
+    name: "output-format-bad",
+    exit: 2,
+    message: ["xml"],
+    args: ["pipelines", "deploy", "x", "-o", "xml"],
+  },
+  {
+    name: "allowed-hosts-bad",
+    exit: 2,
+    message: ["--allowed-hosts", '"https://x"'],
+    args: ["pipelines", "deploy", "x", "--allowed-hosts", "https://x"],
   },
 ];

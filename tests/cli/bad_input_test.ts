@@ -1,18 +1,32 @@
 /**
  * The bad-input table (tests/cli/_bad_cases.ts) run in-process: each case
- * must fail with its documented exit code and a message that names the input.
+ * must fail with its documented exit code and a message that names the input,
+ * promptly, without ever connecting to a cluster.
  */
 import assert from "node:assert/strict";
+import { ClusterError } from "../../src/errors.ts";
 import { BAD_INPUT_CASES, badInputArgs } from "./_bad_cases.ts";
 import { runCli } from "./_cli.ts";
 
 Deno.test("pipelines deploy --dry-run refuses bad input with a clear error and its exit code", async (t) => {
   for (const c of BAD_INPUT_CASES) {
     await t.step(c.name, async () => {
-      const result = await runCli(badInputArgs(c), c.fetcher ? { fetcher: c.fetcher } : {});
+      let connected = 0;
+      const started = performance.now();
+      const result = await runCli(badInputArgs(c), {
+        ...(c.fetcher ? { fetcher: c.fetcher } : {}),
+        ...(c.fs ? { fs: c.fs } : {}),
+        cluster: () => {
+          connected++;
+          return Promise.reject(new ClusterError("no cluster in this test"));
+        },
+      });
+      const ms = performance.now() - started;
       assert.equal(result.code, c.exit, `exit code; stderr:\n${result.stderr}`);
       assert.equal(result.stdout, "", "nothing is printed on stdout when the input is bad");
       assert.ok(result.stderr.startsWith("error: "), result.stderr);
+      const lines = result.stderr.trimEnd().split("\n");
+      assert.ok(lines.length <= 2 && (lines[1] ?? "hint: ").startsWith("hint: "), "one error line");
       for (const part of c.message) {
         assert.ok(result.stderr.includes(part), `expected "${part}" in:\n${result.stderr}`);
       }
@@ -21,6 +35,8 @@ Deno.test("pipelines deploy --dry-run refuses bad input with a clear error and i
         !result.stderr.includes("    at "),
         `no stack trace for bad input:\n${result.stderr}`,
       );
+      assert.equal(connected, 0, "bad input is refused before any cluster is contacted");
+      assert.ok(ms < (c.withinMs ?? 5000), `took ${Math.round(ms)} ms`);
     });
   }
 });

@@ -25,7 +25,7 @@ spec:
 
 Deno.test(`bad input fails with its exit code and message (${BINARY ?? "deno run"})`, async (t) => {
   for (const c of BAD_INPUT_CASES) {
-    if (c.fetcher !== undefined || c.fakeNetwork === true) continue;
+    if (c.fetcher !== undefined || c.fs !== undefined || c.fakeNetwork === true) continue;
     await t.step(c.name, async () => {
       const result = await runProduct(badInputArgs(c));
       assert.equal(result.code, c.exit, `exit code; stderr:\n${result.stderr}`);
