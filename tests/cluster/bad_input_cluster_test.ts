@@ -1,0 +1,338 @@
+/**
+ * The cluster half of the bad-input corpus (the other half is
+ * tests/cli/_bad_cases.ts): each case under fixtures/bad/cluster-<case>/ is
+ * deployed for real through the in-process CLI against the test API server,
+ * with a kubeconfig, context or namespace that is wrong in one way. Each must
+ * fail with its documented exit code and a one-line message naming the input,
+ * and write nothing to the cluster. Every output of the run is then searched
+ * for the kubeconfig's credentials.
+ */
+import assert from "node:assert/strict";
+import * as k8s from "@kubernetes/client-node";
+import { parse, stringify } from "yaml";
+import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { fixture, runCli } from "../cli/_cli.ts";
+import {
+  type ClusterEnv,
+  clusterTest,
+  createNamespace,
+  makeHelm,
+  uniqueNamespace,
+} from "./_testenv.ts";
+
+const DRACON = new URL("../../../shared/dracon", import.meta.url).pathname;
+
+/** One wrong deploy and what it must answer. */
+interface ClusterCase {
+  /** The fixture, `fixtures/bad/<name>/`. */
+  name: string;
+  exit: number;
+  /** Substrings of the error output. */
+  message: string[];
+  /** Extra command-line flags. */
+  flags?: string[];
+  /** The kubeconfig to pass; default: the environment's. */
+  kubeconfig?: (env: ClusterEnv, tmp: string) => Promise<string>;
+  /** `helm`: the namespace where a Helm release installed base and git-clone; `missing`: none. */
+  namespace?: "fresh" | "helm" | "missing";
+  /** The kustomization to deploy; default: the fixture directory. */
+  dir?: (tmp: string) => Promise<string>;
+  /** The run must end within this many milliseconds. @default 10000 */
+  withinMs?: number;
+  /** Applies may have happened (the failure came from the server); the Pipeline never. */
+  tasksMayBeWritten?: boolean;
+}
+
+/** The environment's kubeconfig with `edit` applied to its parsed YAML. */
+function editedKubeconfig(edit: (config: Record<string, unknown>) => void) {
+  return async (env: ClusterEnv, tmp: string): Promise<string> => {
+    const config = parse(await Deno.readTextFile(env.kubeconfigPath));
+    edit(config);
+    const path = `${tmp}/kubeconfig-${crypto.randomUUID()}`;
+    await Deno.writeTextFile(path, stringify(config));
+    return path;
+  };
+}
+
+function setCluster(config: Record<string, unknown>, fields: Record<string, string>): void {
+  const clusters = config.clusters as { cluster: Record<string, string> }[];
+  Object.assign(clusters[0]!.cluster, fields);
+}
+
+/** A loopback port nothing listens on. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+const FIFTY_MIB = 50 * 1024 * 1024;
+const OTHER_CA = await Deno.readTextFile(fixture("tls/ca.pem"));
+
+const CASES: ClusterCase[] = [
+  {
+    name: "cluster-kubeconfig-missing",
+    exit: 5,
+    message: ["no-such-kubeconfig", "does not exist"],
+    kubeconfig: (_env, tmp) => Promise.resolve(`${tmp}/no-such-kubeconfig`),
+  },
+  {
+    name: "cluster-kubeconfig-corrupt",
+    exit: 5,
+    message: ["cluster-kubeconfig-corrupt/kubeconfig", "invalid YAML"],
+    kubeconfig: () => Promise.resolve(fixture("bad/cluster-kubeconfig-corrupt/kubeconfig")),
+  },
+  {
+    name: "cluster-context-unknown",
+    exit: 5,
+    message: ['Context "staging" not found', '"admin"', '"restricted"'],
+    flags: ["--context", "staging"],
+  },
+  {
+    name: "cluster-unreachable",
+    exit: 5,
+    message: ["Cannot reach the API server", "https://127.0.0.1:", "connection refused"],
+    kubeconfig: editedKubeconfig((c) =>
+      setCluster(c, { server: `https://127.0.0.1:${closedPort()}` })
+    ),
+  },
+  {
+    name: "cluster-untrusted-cert",
+    exit: 5,
+    message: ["Cannot reach the API server", "TLS certificate is not trusted"],
+    kubeconfig: editedKubeconfig((c) =>
+      setCluster(c, { "certificate-authority-data": btoa(OTHER_CA) })
+    ),
+  },
+  {
+    name: "cluster-no-current-context",
+    exit: 5,
+    message: ["No current context", "--context"],
+    kubeconfig: editedKubeconfig((c) => delete c["current-context"]),
+  },
+  {
+    name: "cluster-unauthorized",
+    exit: 5,
+    message: ["unauthorized", "credentials"],
+    flags: ["--context", "restricted"],
+    kubeconfig: editedKubeconfig((c) => {
+      const users = c.users as { name: string; user: Record<string, string> }[];
+      users.find((u) => u.name === "restricted")!.user.token = "s3cret-wrong-token";
+    }),
+  },
+  {
+    name: "cluster-forbidden",
+    exit: 5,
+    message: ['forbidden: user "restricted"', '"tasks"'],
+    flags: ["--context", "restricted"],
+  },
+  {
+    name: "cluster-namespace-missing",
+    exit: 5,
+    message: ["namespace", "does not exist"],
+    namespace: "missing",
+  },
+  {
+    name: "cluster-helm-release-missing",
+    exit: 3,
+    message: ['"helm://no-such-release/git-clone"', 'no Helm release "no-such-release"'],
+    namespace: "helm",
+  },
+  {
+    name: "cluster-helm-task-missing",
+    exit: 3,
+    message: ['"helm://dracon-oss-components/producer-semgrep"', "(it has: base, git-clone)"],
+    namespace: "helm",
+  },
+  {
+    name: "cluster-helm-owned",
+    exit: 3,
+    message: ['Task "git-clone" is owned by Helm release "dracon-oss-components"'],
+    namespace: "helm",
+  },
+  {
+    name: "cluster-huge-file",
+    exit: 4,
+    message: ["task.yaml", `${FIFTY_MIB} bytes`],
+    withinMs: 3000,
+    dir: async (tmp) => {
+      // A real 50 MiB file (sparse: cheap to make), refused from its size alone.
+      const dir = `${tmp}/huge`;
+      await Deno.mkdir(dir);
+      await Deno.copyFile(
+        fixture("bad/cluster-huge-file/kustomization.yaml"),
+        `${dir}/kustomization.yaml`,
+      );
+      await Deno.writeTextFile(
+        `${dir}/kustomization.yaml`,
+        (await Deno.readTextFile(`${dir}/kustomization.yaml`)).replaceAll(
+          "../../../../shared/dracon",
+          DRACON,
+        ),
+      );
+      const file = await Deno.open(`${dir}/task.yaml`, { write: true, create: true });
+      await file.truncate(FIFTY_MIB);
+      file.close();
+      return dir;
+    },
+  },
+  {
+    name: "cluster-invalid",
+    exit: 5,
+    message: ["producer-broken", "invalid", "the Pipeline was not applied"],
+    tasksMayBeWritten: true,
+  },
+  {
+    name: "cluster-wrong-typed-field",
+    exit: 5,
+    message: ["producer-typed", "invalid", "workingDir", "the Pipeline was not applied"],
+    tasksMayBeWritten: true,
+  },
+  {
+    name: "cluster-conflict",
+    exit: 5,
+    message: ["Task/", "/base", "field manager conflict", '"other-manager"', "--force-conflicts"],
+    tasksMayBeWritten: true,
+  },
+];
+
+/** Names and resource versions of the Tasks and Pipelines in `namespace`. */
+async function snapshot(kc: k8s.KubeConfig, namespace: string): Promise<string[]> {
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const names: string[] = [];
+  for (const plural of ["tasks", "pipelines"]) {
+    const list = await api.listNamespacedCustomObject({
+      group: "tekton.dev",
+      version: "v1beta1",
+      namespace,
+      plural,
+    }) as { items: { metadata: { name: string; resourceVersion: string } }[] };
+    for (const i of list.items) {
+      names.push(`${plural}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+    }
+  }
+  return names.sort();
+}
+
+/** Installs a Helm release "dracon-oss-components" with the Tasks base and git-clone. */
+async function installHelmTasks(env: ClusterEnv, namespace: string): Promise<void> {
+  const chart = await Deno.makeTempDir({ prefix: "draconctl-chart-" });
+  await Deno.mkdir(`${chart}/templates`);
+  await Deno.writeTextFile(`${chart}/Chart.yaml`, "apiVersion: v2\nname: tasks\nversion: 0.1.0\n");
+  for (const component of ["base", "sources/git"]) {
+    const text = await Deno.readTextFile(`${DRACON}/components/${component}/task.yaml`);
+    await Deno.writeTextFile(
+      `${chart}/templates/${component.replace("/", "-")}.yaml`,
+      text.replace(
+        "\n  labels:\n",
+        "\n  labels:\n    app.kubernetes.io/managed-by: {{ .Release.Service }}\n    app.kubernetes.io/instance: {{ .Release.Name }}\n",
+      ),
+    );
+  }
+  const helm = await makeHelm(env, 3);
+  await helm(["install", "dracon-oss-components", chart, "-n", namespace]);
+}
+
+/** Applies Task "base" with other steps, owned by the field manager "other-manager". */
+async function applyAsOtherManager(kc: k8s.KubeConfig, namespace: string): Promise<void> {
+  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  await api.patch(
+    {
+      apiVersion: "tekton.dev/v1beta1",
+      kind: "Task",
+      metadata: { name: "base", namespace },
+      spec: { steps: [{ name: "other", image: "alpine", script: "echo other" }] },
+    },
+    undefined,
+    undefined,
+    "other-manager",
+    false,
+    k8s.PatchStrategy.ServerSideApply,
+  );
+}
+
+/** The kubeconfig's secrets: the token, the client key (base64 and PEM lines). */
+async function credentialsOf(kubeconfigPath: string): Promise<string[]> {
+  const config = parse(await Deno.readTextFile(kubeconfigPath)) as {
+    users: { user: Record<string, string> }[];
+  };
+  const secrets = ["s3cret"];
+  for (const { user } of config.users) {
+    if (user.token) secrets.push(user.token);
+    if (user["client-key-data"]) {
+      secrets.push(user["client-key-data"].slice(0, 40));
+      const pem = atob(user["client-key-data"]);
+      secrets.push(...pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----")));
+    }
+  }
+  return secrets;
+}
+
+clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", async (env, t) => {
+  const tmp = await Deno.makeTempDir({ prefix: "draconctl-bad-cluster-" });
+  const helmNamespace = uniqueNamespace("bad-input-helm");
+  await createNamespace(env.kc, helmNamespace);
+  await installHelmTasks(env, helmNamespace);
+  const outputs: string[] = [];
+  const deploy = async (c: ClusterCase, namespace: string, extra: string[] = []) => {
+    const kubeconfig = c.kubeconfig ? await c.kubeconfig(env, tmp) : env.kubeconfigPath;
+    const dir = c.dir ? await c.dir(tmp) : fixture(`bad/${c.name}`);
+    const args = ["--kubeconfig", kubeconfig, "-n", namespace, "pipelines", "deploy", dir];
+    const started = performance.now();
+    const result = await runCli(
+      [...args, "--load-restrictor", "none", ...(c.flags ?? []), ...extra],
+      { cluster: connectCluster },
+    );
+    outputs.push(result.stdout, result.stderr, ...result.warnings);
+    return { ...result, ms: performance.now() - started };
+  };
+
+  for (const c of CASES) {
+    await t.step(c.name, async () => {
+      const namespace = c.namespace === "helm"
+        ? helmNamespace
+        : c.namespace === "missing"
+        ? uniqueNamespace("never-created")
+        : uniqueNamespace(c.name);
+      if (c.namespace !== "helm" && c.namespace !== "missing") {
+        await createNamespace(env.kc, namespace);
+      }
+      if (c.name === "cluster-conflict") await applyAsOtherManager(env.kc, namespace);
+      const before = await snapshot(env.kc, namespace);
+      const result = await deploy(c, namespace);
+      assert.equal(result.code, c.exit, `exit code; stderr:\n${result.stderr}`);
+      const errors = result.stderr.split("\n").filter((l) => l.startsWith("error: "));
+      assert.equal(errors.length, 1, `one error line:\n${result.stderr}`);
+      for (const part of c.message) {
+        assert.ok(result.stderr.includes(part), `expected "${part}" in:\n${result.stderr}`);
+      }
+      assert.ok(!result.stderr.includes("    at "), `no stack trace:\n${result.stderr}`);
+      assert.ok(result.ms < (c.withinMs ?? 10_000), `took ${Math.round(result.ms)} ms`);
+      const after = await snapshot(env.kc, namespace);
+      if (c.tasksMayBeWritten) {
+        assert.ok(!after.some((o) => o.startsWith("pipelines/")), "the Pipeline was not applied");
+      } else {
+        assert.deepEqual(after, before, "nothing was written");
+      }
+      if (c.name === "cluster-conflict") {
+        const forced = await deploy(c, namespace, ["--force-conflicts"]);
+        assert.equal(forced.code, 0, forced.stderr);
+        assert.match(forced.stdout, /task\.tekton\.dev\/base configured/);
+        assert.match(forced.stdout, /pipeline\.tekton\.dev\/dracon-mini created/);
+      }
+    });
+  }
+
+  await t.step("no credential of the kubeconfig appears in any output", async () => {
+    const secrets = await credentialsOf(env.kubeconfigPath);
+    assert.ok(secrets.length > 3, "the kubeconfig holds a token and a client key");
+    const all = outputs.join("\n");
+    for (const secret of secrets) {
+      assert.ok(!all.includes(secret), `a credential leaked into the output`);
+    }
+  });
+});
+
+/** How many cases the cluster table holds (docs/reliability.md). */
+export const CLUSTER_CASE_COUNT: number = CASES.length;
