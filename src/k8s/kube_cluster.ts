@@ -230,7 +230,7 @@ export class KubeObjectClient implements ObjectClient {
           dispatcher ??= own;
           context.setDispatcher(dispatcher);
         }
-        context.setSignal(AbortSignal.timeout(timeoutMs));
+        context.setSignal(timeoutSignal(timeoutMs));
         options.onRequest?.(context.getHttpMethod(), context.getUrl());
         return Promise.resolve(context);
       },
@@ -282,6 +282,25 @@ export class KubeObjectClient implements ObjectClient {
     } while (next !== undefined);
     return items;
   }
+}
+
+/**
+ * A signal that aborts after `ms` with a plain `Error`. Not
+ * `AbortSignal.timeout()`: its reason is a `DOMException`, whose `message`
+ * cannot be set, and client-node's discovery (`resource()`) rewrites the
+ * message of every error it sees, so a timeout there became a `TypeError`
+ * (an internal error, exit 1) instead of "the request timed out". The timer
+ * does not keep the process alive.
+ */
+function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    const reason = new Error(`the request timed out after ${ms} ms`);
+    reason.name = "TimeoutError";
+    controller.abort(reason);
+  }, ms);
+  Deno.unrefTimer(timer);
+  return controller.signal;
 }
 
 /** The object as plain JSON (client-node turns timestamps into `Date`s). */
