@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Option } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
@@ -32,6 +32,12 @@ A URL may pin its content: https://host/task.yaml#sha256=<hex>.
 Local and URL Tasks are applied with server-side apply; Helm Tasks must
 already be on the cluster; the Pipeline is applied last, and only when every
 Task succeeded.
+
+A local or URL Task holding Helm expressions ({{ .Values.… }}, {{ .Chart.… }},
+{{ .Release.… }}) is rendered through "helm template" exactly as the components
+chart renders it, with --set, -f/--values and --app-version (default: the
+chart's defaults, app version "latest"). Only such Tasks need helm. A client
+--dry-run prints them verbatim with a warning unless one of those flags is given.
 
 Examples:
   draconctl pipelines deploy ./pipelines/golang --dry-run
@@ -86,6 +92,22 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     .option("--field-manager <name>", "server-side apply field manager", "draconctl")
     .option("--force-conflicts", "take over fields owned by other field managers")
     .option("--request-timeout <duration>", "timeout of one API request", parseDuration, 30_000)
+    .option(
+      "--set <key=value>",
+      "value for Tasks holding Helm expressions, as helm --set (repeatable)",
+      collectSet,
+      [] as string[],
+    )
+    .option(
+      "-f, --values <file>",
+      "values file for Tasks holding Helm expressions, as helm -f (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--app-version <version>",
+      'what {{ .Chart.AppVersion }} renders to (default: "latest")',
+    )
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
       const global = command.optsWithGlobals() as GlobalOptions;
@@ -102,8 +124,19 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           allowInsecureHttp: options.allowInsecureHttp ?? false,
         },
       };
+      const render = {
+        set: options.set,
+        valuesFiles: options.values,
+        ...(options.appVersion === undefined ? {} : { appVersion: options.appVersion }),
+      };
+      const renderAsked = options.set.length > 0 || options.values.length > 0 ||
+        options.appVersion !== undefined;
       if (options.dryRun === "client") {
-        const result = await dryRunPipeline(kustomization, deps, plan);
+        const result = await dryRunPipeline(kustomization, deps, {
+          ...plan,
+          ...(renderAsked ? { render } : {}),
+          ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
+        });
         for (const warning of result.warnings) deps.logger.warn(warning);
         const text = options.output === "json"
           ? JSON.stringify(result.objects, null, 2) + "\n"
@@ -119,6 +152,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           ? "server-dry-run"
           : "apply",
         forceConflicts: options.forceConflicts ?? false,
+        render,
         cluster: {
           ...(global.kubeconfig === undefined ? {} : { kubeconfig: global.kubeconfig }),
           ...(global.context === undefined ? {} : { context: global.context }),
@@ -136,6 +170,17 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       for (const warning of result.warnings) deps.logger.warn(warning);
       await writeOutput(deps, formatDeploy(result, format), options.outputFile);
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function collectSet(value: string, previous: string[]): string[] {
+  if (!/^[^=\s]+=/.test(value)) {
+    throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  }
+  return [...previous, value];
 }
 
 function formatDeploy(result: DeployResult, format: "text" | "json" | "yaml"): string {

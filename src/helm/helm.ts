@@ -8,6 +8,18 @@
  *
  * @module
  */
+import { HelmError } from "../errors.ts";
+
+/** The hint shown when helm is missing. */
+export const INSTALL_HINT =
+  'install helm v3 or v4 (https://helm.sh/docs/intro/install/) and check that "helm version" works';
+
+/** `helm` is not installed or not on PATH; callers that can do without helm catch it. */
+export class HelmNotInstalledError extends HelmError {
+  constructor(options: ErrorOptions = {}) {
+    super("helm is not installed or not on PATH", { ...options, hint: INSTALL_HINT });
+  }
+}
 /** Options of {@link Helm.template}. */
 export interface HelmTemplateOptions {
   /** Values files, in order (`-f`). @default [] */

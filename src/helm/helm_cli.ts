@@ -18,12 +18,14 @@
  */
 import { HelmError } from "../errors.ts";
 import { normalizeChartArchive } from "./archive.ts";
-import type {
-  Helm,
-  HelmPackageOptions,
-  HelmPushOptions,
-  HelmPushResult,
-  HelmTemplateOptions,
+import {
+  type Helm,
+  HelmNotInstalledError,
+  type HelmPackageOptions,
+  type HelmPushOptions,
+  type HelmPushResult,
+  type HelmTemplateOptions,
+  INSTALL_HINT,
 } from "./helm.ts";
 
 /** Options of {@link HelmCli}. */
@@ -38,9 +40,6 @@ interface RunResult {
   stdout: string;
   stderr: string;
 }
-
-const INSTALL_HINT =
-  'install helm v3 or v4 (https://helm.sh/docs/intro/install/) and check that "helm version" works';
 
 /** The real {@link Helm}: one `helm` process per call. */
 export class HelmCli implements Helm {
@@ -129,10 +128,7 @@ export class HelmCli implements Helm {
       }).output();
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
-        throw new HelmError("helm is not installed or not on PATH", {
-          hint: INSTALL_HINT,
-          cause: error,
-        });
+        throw new HelmNotInstalledError({ cause: error });
       }
       throw error;
     }

@@ -3,13 +3,16 @@
  *
  * @module
  */
+import { renderTask, type RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import { toYamlStream } from "../tekton/manifest.ts";
+import { helmExpressionsIn } from "../tekton/task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import { TektonOrchestrator } from "./orchestrator.ts";
-import { assemblePlan, type PlanOptions, planPipeline } from "./plan.ts";
+import type { ResolvedComponent } from "./component.ts";
+import { assemblePlan, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
 
 /** What a client-side dry run produces. */
 export interface DryRunResult {
@@ -20,6 +23,18 @@ export interface DryRunResult {
   warnings: string[];
 }
 
+/** Options of {@link dryRunPipeline}. */
+export interface DryRunOptions extends PlanOptions {
+  /**
+   * Render Tasks holding Helm expressions with these values (through helm).
+   * @default none: such Tasks are printed verbatim with a warning, so a plain
+   * client dry run never needs helm and prints the same on every machine
+   */
+  render?: RenderValues;
+  /** What `{{ .Release.Namespace }}` renders to. @default the kustomization's, else "default" */
+  namespace?: string;
+}
+
 /**
  * Plans a deploy and renders it without contacting a cluster: every local and
  * URL Task, then the Pipeline. Helm references need the cluster, so when there
@@ -27,12 +42,17 @@ export interface DryRunResult {
  */
 export async function dryRunPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher">,
-  options: PlanOptions,
+  deps: Pick<Deps, "fs" | "fetcher" | "helm">,
+  options: DryRunOptions,
 ): Promise<DryRunResult> {
-  const plan = await planPipeline(kustomizationPath, deps, options);
+  const planned = await planPipeline(kustomizationPath, deps, options);
+  const warnings = [...planned.warnings];
+  const namespace = options.namespace ?? planned.kustomization.namespace ?? "default";
+  const plan = options.render === undefined
+    ? planned
+    : await renderPlan(planned, deps, { ...options.render, namespace });
+  warnings.push(...plan.local.flatMap(unrenderedWarning));
   const tasks = plan.local.map((component) => component.task);
-  const warnings = [...plan.warnings];
   if (plan.helm.length > 0) {
     warnings.push(
       `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved without a cluster ` +
@@ -47,6 +67,8 @@ export async function dryRunPipeline(
 /** Options of {@link deployPipeline}. */
 export interface DeployPipelineOptions extends PlanOptions {
   cluster: ClusterOptions;
+  /** Values for Tasks holding Helm expressions. @default the chart's defaults */
+  render?: RenderValues;
   /**
    * `apply` writes; `server-dry-run` sends every object with `dryRun=All`;
    * `validate` checks components and cluster state, then dry-runs. @default "apply"
@@ -73,7 +95,7 @@ export interface DeployResult {
  */
 export async function deployPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "cluster">,
+  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm">,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
   const plan = await planPipeline(kustomizationPath, deps, options);
@@ -95,6 +117,11 @@ export async function deployPipeline(
   const orchestrator = new TektonOrchestrator(cluster.helmTasks, {
     namespace: cluster.namespace,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    renderTask: (component: ResolvedComponent) =>
+      renderTask(component.task, component.origin, deps, {
+        ...options.render,
+        namespace: cluster.namespace,
+      }),
   });
   const prepared = await orchestrator.prepare(plan);
   const changes = await orchestrator.deploy(cluster.applier, {
@@ -109,4 +136,31 @@ export async function deployPipeline(
     changes,
     warnings: plan.warnings,
   };
+}
+
+/** The plan with every Task holding Helm expressions rendered through helm. */
+async function renderPlan(
+  plan: PipelinePlan,
+  deps: Pick<Deps, "fs" | "helm">,
+  options: RenderValues & { namespace: string },
+): Promise<PipelinePlan> {
+  const local: ResolvedComponent[] = [];
+  for (const component of plan.local) {
+    if (helmExpressionsIn(component.task).length === 0) local.push(component);
+    else {
+      const task = await renderTask(component.task, component.origin, deps, options);
+      local.push({ ...component, task });
+    }
+  }
+  return { ...plan, local };
+}
+
+function unrenderedWarning(component: ResolvedComponent): string[] {
+  const paths = helmExpressionsIn(component.task);
+  if (paths.length === 0) return [];
+  return [
+    `${component.origin}: Task "${component.name}" holds Helm template expressions (${
+      paths.join(", ")
+    }): printed verbatim; add --app-version, --set or -f to render them (needs helm)`,
+  ];
 }

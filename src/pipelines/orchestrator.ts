@@ -45,6 +45,11 @@ export interface OrchestratorOptions {
   namespace: string;
   /** Tasks applied at once. @default 8 */
   concurrency?: number;
+  /**
+   * Renders a local or URL Task that holds Helm expressions (see
+   * `charts/render.ts`). Without it such a Task is refused. @default none
+   */
+  renderTask?: (component: ResolvedComponent) => Promise<Task>;
 }
 
 /** A deploy that stopped after a failure; `changes` says what was done. */
@@ -85,12 +90,11 @@ export class TektonOrchestrator implements Orchestrator {
     for (const component of plan.local) {
       const owner = helmOwnerOf(component.name, releases);
       if (owner !== undefined) errors.push(ownedByHelm(component, owner));
-      const paths = helmExpressionsIn(component.task);
-      if (paths.length > 0) errors.push(unrendered(component, paths));
     }
+    const local = await this.#render(plan.local, errors);
     let pipeline: Pipeline | undefined;
     try {
-      pipeline = assemblePlan(plan, helm);
+      pipeline = assemblePlan({ ...plan, local }, helm);
     } catch (error) {
       errors.push(error);
     }
@@ -98,11 +102,33 @@ export class TektonOrchestrator implements Orchestrator {
     const namespace = this.options.namespace;
     this.#prepared = {
       namespace,
-      tasks: plan.local.map((c) => withNamespace(c.task, namespace)),
+      tasks: local.map((c) => withNamespace(c.task, namespace)),
       helm,
       pipeline: withNamespace(pipeline, namespace),
     };
     return this.#prepared;
+  }
+
+  /** `components` with every Task holding Helm expressions rendered (or refused). */
+  async #render(
+    components: readonly ResolvedComponent[],
+    errors: unknown[],
+  ): Promise<ResolvedComponent[]> {
+    const render = this.options.renderTask;
+    return await mapConcurrent(components, this.options.concurrency ?? 8, async (component) => {
+      const paths = helmExpressionsIn(component.task);
+      if (paths.length === 0) return component;
+      if (render === undefined) {
+        errors.push(unrendered(component, paths));
+        return component;
+      }
+      try {
+        return { ...component, task: await render(component) };
+      } catch (error) {
+        errors.push(error);
+        return component;
+      }
+    });
   }
 
   async deploy(applier: Applier, options: DeployOptions = {}): Promise<ChangeSetEntry[]> {

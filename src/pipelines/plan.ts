@@ -9,13 +9,7 @@
 import type { Deps } from "../deps.ts";
 import { combineErrors, ValidationError } from "../errors.ts";
 import type { FetchOptions } from "../fetch/fetcher.ts";
-import {
-  componentTypeOf,
-  helmExpressionsIn,
-  processTask,
-  toTask,
-  validateTask,
-} from "../tekton/task.ts";
+import { componentTypeOf, processTask, toTask, validateTask } from "../tekton/task.ts";
 import type { Pipeline } from "../tekton/types.ts";
 import { assemblePipeline } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
@@ -65,7 +59,7 @@ export interface PipelinePlan {
   local: ResolvedComponent[];
   /** Helm references, still to be resolved on the cluster. */
   helm: HelmRef[];
-  /** Warnings for the user (e.g. Tasks that still hold Helm expressions). */
+  /** Warnings for the user. (Tasks holding Helm expressions are rendered by the deploy.) */
   warnings: string[];
 }
 
@@ -109,7 +103,7 @@ export async function planPipeline(
     refs,
     local: components,
     helm: refs.filter((ref): ref is HelmRef => ref.kind === "helm"),
-    warnings: components.flatMap(helmWarning),
+    warnings: [],
   };
 }
 
@@ -211,17 +205,6 @@ async function loadBase(
     errors.push(error);
     return structuredClone(DEFAULT_BASE_PIPELINE);
   }
-}
-
-function helmWarning(component: ResolvedComponent): string[] {
-  const paths = helmExpressionsIn(component.task);
-  if (paths.length === 0) return [];
-  return [
-    `${component.origin}: Task "${component.name}" holds Helm template expressions (${
-      paths.join(", ")
-    }): ` +
-    `they are kept verbatim and must be rendered before a deploy`,
-  ];
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

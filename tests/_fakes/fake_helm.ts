@@ -8,12 +8,13 @@
  * @module
  */
 import { HelmError } from "../../src/errors.ts";
-import type {
-  Helm,
-  HelmPackageOptions,
-  HelmPushOptions,
-  HelmPushResult,
-  HelmTemplateOptions,
+import {
+  type Helm,
+  HelmNotInstalledError,
+  type HelmPackageOptions,
+  type HelmPushOptions,
+  type HelmPushResult,
+  type HelmTemplateOptions,
 } from "../../src/helm/helm.ts";
 import type { FileSystem } from "../../src/io/filesystem.ts";
 import { isMapping, parseYamlDocuments } from "../../src/tekton/manifest.ts";
@@ -113,7 +114,7 @@ export class FakeHelm implements Helm {
   ): Promise<T> {
     this.calls.push({ method, args });
     if (!this.installed) {
-      throw new HelmError("helm is not installed or not on PATH", { hint: "install helm" });
+      throw new HelmNotInstalledError();
     }
     if (error) throw error;
     return await fn();
