@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { FakeHelm } from "../_fakes/fake_helm.ts";
+import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
+
+const ARGS = [
+  "pipelines",
+  "deploy",
+  fixture("pipelines/golang-project"),
+  "--dry-run",
+  "--base-dir",
+  DRACON_ROOT,
+];
+
+Deno.test("pipelines deploy --dry-run --set/--app-version renders Tasks holding Helm expressions", async () => {
+  const result = await runCli([
+    ...ARGS,
+    "--set",
+    "image.registry=registry.internal",
+    "--app-version",
+    "1.0.0",
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(
+    result.stdout.includes("image: registry.internal/components/producers/golang-gosec:1.0.0"),
+    result.stdout,
+  );
+  assert.ok(!result.stdout.includes("{{"), "nothing left to render");
+  assert.ok(
+    !result.warnings.some((w) => w.includes("Helm template expressions")),
+    result.warnings.join("\n"),
+  );
+});
+
+Deno.test("pipelines deploy --dry-run without values needs no helm and warns", async () => {
+  const helm = Object.assign(new FakeHelm(), { installed: false });
+  const result = await runCli(ARGS, { helm });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(helm.calls, []);
+  assert.ok(result.warnings.some((w) => w.includes("--app-version, --set or -f")));
+});
+
+Deno.test("pipelines deploy --dry-run --set without helm is exit 6 with a hint", async () => {
+  const helm = Object.assign(new FakeHelm(), { installed: false });
+  const result = await runCli([...ARGS, "--set", "image.registry=r"], { helm });
+  assert.equal(result.code, 6, result.stderr);
+  assert.match(result.stderr, /helm is not installed or not on PATH\nhint: install helm/);
+});
+
+Deno.test("pipelines deploy --set refuses a value without key=", async () => {
+  const result = await runCli([...ARGS, "--set", "novalue"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--set.*key=value/);
+});
