@@ -33,10 +33,11 @@ export const connectCluster: ClusterFactory = (options: ClusterOptions): Promise
   const { kc, namespace } = loadKubeConfig(options);
   const client = new KubeObjectClient(kc, { requestTimeoutMs: options.requestTimeoutMs });
   const applier = new SsaApplier(client, { fieldManager: options.fieldManager, namespace });
-  // The LISTs a deploy applies against, started now so that they overlap the
-  // Helm lookup's LIST and each other: two round trips fewer on a remote
-  // cluster. A failure is reported by the apply that needs the LIST.
-  applier.prefetch(DEPLOYED_KINDS).catch(() => {});
+  // The Pipeline LIST, started now so that it overlaps the Helm lookup's
+  // LIST and the Task applies: a round trip fewer on a remote cluster. (Not
+  // the Task LIST: a pipeline of only helm:// Tasks needs no second one.)
+  // A failure is reported by the apply that needs the LIST.
+  applier.prefetch(PREFETCHED_KINDS).catch(() => {});
   return Promise.resolve({
     namespace,
     server: client.server,
@@ -45,11 +46,8 @@ export const connectCluster: ClusterFactory = (options: ClusterOptions): Promise
   });
 };
 
-/** What `pipelines deploy` applies: Tasks, then the Pipeline (`base_pipeline.ts`). */
-const DEPLOYED_KINDS = [
-  { apiVersion: "tekton.dev/v1beta1", kind: "Task" },
-  { apiVersion: "tekton.dev/v1beta1", kind: "Pipeline" },
-] as const;
+/** What `pipelines deploy` applies last (`base_pipeline.ts`). */
+const PREFETCHED_KINDS = [{ apiVersion: "tekton.dev/v1beta1", kind: "Pipeline" }] as const;
 
 /** Where to find the kubeconfig: `env` and `home` are injectable for tests. */
 export interface LoadKubeConfigOptions
@@ -96,9 +94,19 @@ export function loadKubeConfig(options: LoadKubeConfigOptions = {}): LoadedKubeC
     );
   }
   kc.setCurrentContext(context);
-  if (kc.getCurrentCluster() === null) {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) {
     throw new ClusterError(
       `Context "${context}" in ${where} names cluster "${contextObject.cluster}", which is not defined`,
+    );
+  }
+  // client-node refuses plain http:// only when it first sends a request, with an untyped error.
+  if (/^http:/i.test(cluster.server) && !cluster.skipTLSVerify) {
+    throw new ClusterError(
+      `Cluster "${cluster.name}" in ${where} has a plain http:// server "${
+        redactUrl(cluster.server)
+      }": refused without TLS`,
+      { hint: 'use the https:// address, or set "insecure-skip-tls-verify: true" for the cluster' },
     );
   }
   const namespace = options.namespace ?? (contextObject.namespace || "default");
