@@ -33,7 +33,13 @@ export interface ApiStatus {
   code?: number;
   reason?: string;
   message?: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: StatusCause[];
+    retryAfterSeconds?: number;
+  };
 }
 
 /** Options of {@link KubeApiError}. */
@@ -392,9 +398,25 @@ export interface RetryOptions {
 export const realSleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The longest wait a server's `retryAfterSeconds` may ask for. */
+export const MAX_RETRY_AFTER_MS = 5_000;
+
+/**
+ * The wait a 429/5xx status asks for in `details.retryAfterSeconds` (a
+ * restarting API server answers 429 "storage is (re)initializing" with 1 s),
+ * capped at {@link MAX_RETRY_AFTER_MS}; `undefined` when it asks for none.
+ */
+export function retryAfterMsOf(error: unknown): number | undefined {
+  const seconds = apiStatusOf(error)?.status.details?.retryAfterSeconds;
+  if (typeof seconds !== "number" || !(seconds > 0)) return undefined;
+  return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
+}
+
 /**
  * Calls `fn` until it succeeds, retrying {@link isTransient} failures with
- * exponential backoff. Other errors and the last failure are thrown as they are.
+ * exponential backoff, or after the server's `retryAfterSeconds` when that is
+ * longer ({@link retryAfterMsOf}). Other errors and the last failure are
+ * thrown as they are.
  */
 export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 3;
@@ -405,7 +427,7 @@ export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions
       return await fn();
     } catch (error) {
       if (attempt >= attempts || !isTransient(error)) throw error;
-      await sleep(delay);
+      await sleep(Math.max(delay, retryAfterMsOf(error) ?? 0));
       delay *= 2;
     }
   }

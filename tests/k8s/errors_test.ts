@@ -345,6 +345,26 @@ Deno.test("withRetries() backs off exponentially and stops after 3 tries", async
     );
     assert.equal(calls, 3);
   });
+  await t.step("waits as long as a 429's retryAfterSeconds asks, capped at 5 s", async () => {
+    const sleeps: number[] = [];
+    const initializing = {
+      code: 429,
+      reason: "TooManyRequests",
+      message: "storage is (re)initializing",
+      details: { retryAfterSeconds: 1 },
+    };
+    let calls = 0;
+    const result = await withRetries(() => {
+      calls++;
+      if (calls === 1) throw new FakeApiException(429, initializing);
+      if (calls === 2) {
+        throw new FakeApiException(429, { ...initializing, details: { retryAfterSeconds: 60 } });
+      }
+      return Promise.resolve("ok");
+    }, { sleep: (ms) => (sleeps.push(ms), Promise.resolve()) });
+    assert.equal(result, "ok");
+    assert.deepEqual(sleeps, [1000, 5000]);
+  });
   await t.step("does not retry a 4xx", async () => {
     let calls = 0;
     await assert.rejects(withRetries(() => {
