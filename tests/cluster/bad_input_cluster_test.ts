@@ -98,6 +98,14 @@ const CASES: ClusterCase[] = [
     ),
   },
   {
+    name: "cluster-http-server",
+    exit: 5,
+    message: ['plain http:// server "http://127.0.0.1:', "insecure-skip-tls-verify"],
+    kubeconfig: editedKubeconfig((c) =>
+      setCluster(c, { server: `http://127.0.0.1:${closedPort()}` })
+    ),
+  },
+  {
     name: "cluster-untrusted-cert",
     exit: 5,
     message: ["Cannot reach the API server", "TLS certificate is not trusted"],
