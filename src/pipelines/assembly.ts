@@ -64,8 +64,8 @@ interface LiftedParam {
 
 /**
  * Builds the Pipeline that runs `components` on top of `base`. Pure: neither
- * argument is changed. Tasks run in component type order, stable within a
- * type; each Task's params become pipeline params, its workspaces pipeline
+ * argument is changed. Tasks run in component type order, by name within a
+ * type, so the order of `components` within a type does not matter; each Task's params become pipeline params, its workspaces pipeline
  * workspaces, and its `anchors` the anchor results of the nearest earlier
  * stage that is present and publishes anchors.
  *
@@ -87,8 +87,11 @@ export function assemblePipeline(
       hint: 'add the base Task to "components", e.g. "pkg:helm/<release>/base"',
     });
   }
+  // Type order, then name: Tekton runs by the DAG (runAfter), not list order,
+  // so the order the components are listed in must not change the output.
   const sorted = [...components].sort((a, b) =>
-    componentTypeOrder(a.type) - componentTypeOrder(b.type)
+    componentTypeOrder(a.type) - componentTypeOrder(b.type) ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   );
   const { params: baseParams, workspaces: baseWorkspaces, tasks: baseTasks, ...rest } =
     structuredClone(base.spec);

@@ -88,7 +88,7 @@ Deno.test("assemblePipeline() names the Pipeline and keeps the base first", asyn
   });
 });
 
-Deno.test("assemblePipeline() sorts tasks by component type, stable within a type", () => {
+Deno.test("assemblePipeline() sorts tasks by component type, then by name", () => {
   const pipeline = assemble([
     component("consumer", "consumer-b"),
     component("producer", "producer-z"),
@@ -102,12 +102,12 @@ Deno.test("assemblePipeline() sorts tasks by component type, stable within a typ
   assert.deepEqual(pipeline.spec.tasks?.map((t) => t.name), [
     "base",
     "git-clone",
-    "producer-z",
     "producer-a",
+    "producer-z",
     "producer-aggregator",
     "enricher-a",
-    "consumer-b",
     "consumer-a",
+    "consumer-b",
   ]);
 });
 
