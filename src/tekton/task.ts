@@ -29,7 +29,14 @@ import {
 } from "../pipelines/component_type.ts";
 import { hasHelmExpression } from "./helm_expressions.ts";
 import { isMapping } from "./manifest.ts";
-import { type EnvVar, type ParamSpec, type Step, type Task, TASK_API_VERSIONS } from "./types.ts";
+import {
+  type EnvVar,
+  type ParamSpec,
+  type Step,
+  type Task,
+  TASK_API_VERSIONS,
+  type TaskSpec,
+} from "./types.ts";
 
 /** Name of the array param through which a Task receives the anchors of earlier tasks. */
 export const ANCHORS_PARAM = "anchors";
@@ -197,7 +204,35 @@ export function processTask(task: Task): Task {
     }
   }
   if (publishesAnchor(type)) addAnchor(result);
+  quantitiesAsStrings(spec);
   return result;
+}
+
+/**
+ * Writes fractional resource quantities as strings (`cpu: 0.5` → `"0.5"`).
+ * YAML reads `0.5` as a number, which the Task CRD's int-or-string schema
+ * refuses (the Go tool never hit this: it decoded into `resource.Quantity`,
+ * which serialises as a string). Integers are valid as they are.
+ */
+function quantitiesAsStrings(spec: TaskSpec): void {
+  const containers = [...(spec.steps ?? []), ...asList(spec.sidecars), spec.stepTemplate];
+  for (const container of containers) {
+    if (!isMapping(container)) continue;
+    for (const field of ["resources", "computeResources"]) {
+      const resources = container[field];
+      if (!isMapping(resources)) continue;
+      for (const group of [resources.requests, resources.limits]) {
+        if (!isMapping(group)) continue;
+        for (const [name, value] of Object.entries(group)) {
+          if (typeof value === "number" && !Number.isInteger(value)) group[name] = String(value);
+        }
+      }
+    }
+  }
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /**

@@ -302,3 +302,26 @@ Deno.test("corpus Tasks validate and process idempotently", async (t) => {
     assert.deepEqual(helmExpressionsIn(gosec.task), ["spec.steps[1].image"]);
   });
 });
+
+Deno.test("processTask() writes fractional resource quantities as strings", () => {
+  const task = toTask({
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name: "enricher-q", labels: { "v1.dracon.ocurity.com/component": "enricher" } },
+    spec: {
+      steps: [{ name: "run", image: "busybox", computeResources: { requests: { cpu: 0.25 } } }],
+      sidecars: [{
+        name: "opa",
+        image: "opa",
+        resources: { requests: { cpu: 0.5, memory: "512Mi" }, limits: { cpu: 1 } },
+      }],
+    },
+  }, "q.yaml");
+  const processed = processTask(task);
+  const sidecar =
+    (processed.spec.sidecars as { resources: { requests: unknown; limits: unknown } }[])[0]!;
+  assert.deepEqual(sidecar.resources.requests, { cpu: "0.5", memory: "512Mi" });
+  assert.deepEqual(sidecar.resources.limits, { cpu: 1 }, "integers are valid as they are");
+  assert.deepEqual(processed.spec.steps![0]!.computeResources, { requests: { cpu: "0.25" } });
+  assert.deepEqual(processTask(processed), processed, "idempotent");
+});
