@@ -14,8 +14,17 @@ export interface ParsedDocument {
   line: number;
 }
 
-/** Limits that keep hostile YAML cheap to refuse. */
-const PARSE_OPTIONS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false } as const;
+/**
+ * Limits that keep hostile YAML cheap to refuse. `logLevel: "error"`: the
+ * parser's warnings (e.g. a mapping used as a key) would go to stderr through
+ * `process.emitWarning`, beside draconctl's own message about the same input.
+ */
+const PARSE_OPTIONS = {
+  maxAliasCount: 100,
+  uniqueKeys: true,
+  prettyErrors: false,
+  logLevel: "error",
+} as const;
 
 /**
  * Parses every document of a YAML stream. Empty documents (a lone `---`) are
