@@ -84,7 +84,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     )
     .option(
       "--max-body-size <size>",
-      "largest Task a URL may return",
+      "largest Task, base Pipeline or kustomization a file or URL may hold",
       parseByteSize,
       DEFAULT_FETCH_OPTIONS.maxBytes,
     )
