@@ -108,8 +108,8 @@ Deno.test({
     // A dedicated environment: this test kills its API server.
     const state = await Deno.makeTempDir({ prefix: "draconctl-faults-env-" });
     await Deno.remove(state);
-    await testenv(state, "up");
     try {
+      await testenv(state, "up"); // a failed up keeps its logs; down removes them too
       const kubeconfig = `${state}/kubeconfig`;
       const api = await nativeLister(kubeconfig);
       const namespace = uniqueNamespace("kill-apiserver");
