@@ -5,7 +5,7 @@
  *
  * The mapping is structural (an error with a numeric `code` and a `body`
  * holding a `metav1.Status`, as `@kubernetes/client-node`'s `ApiException`
- * has), so this module does not import the client and unit tests can feed it
+ * and the fetch client's {@link ApiStatusError} have), so this module does not import the client and unit tests can feed it
  * recorded status bodies.
  *
  * @example
@@ -123,6 +123,25 @@ export interface RequestContext {
   kind?: string;
   namespace?: string;
   apiVersion?: string;
+}
+
+/**
+ * A non-2xx answer of the API server, as the fetch client throws it: the
+ * HTTP status as `code` and the body (a `metav1.Status`, or text) as `body`,
+ * the shape of client-node's `ApiException`, so {@link toKubeError} maps
+ * both the same way.
+ */
+export class ApiStatusError extends Error {
+  constructor(
+    /** HTTP status code. */
+    readonly code: number,
+    /** The parsed `Status` body, or the body text when it is not JSON. */
+    readonly body: ApiStatus | string,
+    options?: ErrorOptions,
+  ) {
+    super(`HTTP ${code}`, options);
+    this.name = "ApiStatusError";
+  }
 }
 
 /** The status of an `ApiException`-like error, or `undefined` when it is not one. */
@@ -351,7 +370,19 @@ export function networkReasonOf(error: unknown): { reason: string; hint: string 
         "set certificate-authority(-data) of the cluster in the kubeconfig to the CA that signed the server certificate",
     };
   }
-  if (has("ECONNRESET", "UND_ERR_SOCKET", "socket hang up", "other side closed")) {
+  if (
+    has(
+      "ECONNRESET",
+      "UND_ERR_SOCKET",
+      "socket hang up",
+      "other side closed",
+      // Deno's fetch (hyper)
+      "Connection reset",
+      "connection closed before message completed",
+      "connection error",
+      "Broken pipe",
+    )
+  ) {
     return {
       reason: "the connection was reset",
       hint: "check the network path to the API server",
@@ -363,7 +394,7 @@ export function networkReasonOf(error: unknown): { reason: string; hint: string 
       hint: "check the network path to the API server, or raise --request-timeout",
     };
   }
-  if (has("fetch failed")) {
+  if (has("fetch failed", "error sending request")) {
     return { reason: "the request failed", hint: "check the server of the kubeconfig context" };
   }
   return undefined;
@@ -381,7 +412,8 @@ export function isTransient(error: unknown): boolean {
   const { codes, messages } = errorCodesOf(error);
   const text = messages.join(" | ");
   return ["ECONNRESET", "UND_ERR_SOCKET", "EPIPE"].some((c) => codes.includes(c)) ||
-    /socket hang up|other side closed|connection reset/i.test(text);
+    /socket hang up|other side closed|connection reset|connection closed before message completed|broken pipe/i
+      .test(text);
 }
 
 /** Options of {@link withRetries}. */

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
-import { KubeObjectClient } from "../../src/k8s/kube_cluster.ts";
+import { KubeObjectClient } from "../../src/k8s/client_node_client.ts";
 import { KubeApiError } from "../../src/k8s/errors.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import { clusterTest, loadKubeConfig, makeHelm } from "./_testenv.ts";

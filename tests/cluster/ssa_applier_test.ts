@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type * as k8s from "@kubernetes/client-node";
 import { ApplyError, KindNotServedError } from "../../src/k8s/errors.ts";
-import { KubeObjectClient } from "../../src/k8s/kube_cluster.ts";
+import { KubeObjectClient } from "../../src/k8s/client_node_client.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
 import { clusterTest, loadKubeConfig } from "./_testenv.ts";

@@ -1,0 +1,212 @@
+/**
+ * The {@link ObjectClient} over Deno's own `fetch`: server-side apply and
+ * LIST, with the resource path of a kind found by discovery (one GET per
+ * group-version, cached). One `Deno.HttpClient` carries the CA, the client
+ * certificate and HTTP/2, so every request of a run shares one connection
+ * and they run side by side on it (HTTP/1.1 servers get a pool).
+ *
+ * Errors are thrown raw, for {@link toKubeError}: a non-2xx answer as an
+ * {@link ApiStatusError}, a network failure as `fetch`'s own error, a kind
+ * the server does not serve as a {@link KindNotServedError}.
+ *
+ * @example
+ * ```ts
+ * const client = new FetchObjectClient(resolveConnection(loadKubeConfig()));
+ * const tasks = await client.list("tekton.dev/v1beta1", "Task", "dracon");
+ * ```
+ * @module
+ */
+import { redactUrl } from "../fetch/redact.ts";
+import type { KubeObject } from "../tekton/types.ts";
+import { ApiStatusError, KindNotServedError } from "./errors.ts";
+import type { Connection } from "./kubeconfig.ts";
+import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
+
+/** Options of {@link FetchObjectClient}. */
+export interface FetchObjectClientOptions {
+  /** Timeout of one request in milliseconds, body included. @default 30000 */
+  requestTimeoutMs?: number;
+  /** Called before every request is sent (to count them in tests). */
+  onRequest?: (method: string, url: string) => void;
+}
+
+/** A kind's resource: its plural name and whether it lives in a namespace. */
+interface Resource {
+  name: string;
+  namespaced: boolean;
+}
+
+/** The page size of a LIST. */
+const PAGE_SIZE = 500;
+
+/** An {@link ObjectClient} over `fetch` and one `Deno.HttpClient`. */
+export class FetchObjectClient implements ObjectClient {
+  readonly server: string;
+  readonly #base: string;
+  readonly #client: Deno.HttpClient;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #onRequest: ((method: string, url: string) => void) | undefined;
+  /** Resources by group-version, then kind; one discovery GET each. */
+  readonly #discovery = new Map<string, Promise<Map<string, Resource>>>();
+
+  constructor(connection: Connection, options: FetchObjectClientOptions = {}) {
+    this.#base = connection.server;
+    this.server = redactUrl(connection.server);
+    this.#client = Deno.createHttpClient({
+      caCerts: connection.caCerts,
+      http1: true,
+      http2: true,
+      ...(connection.clientCert ?? {}),
+    });
+    this.#headers = {
+      accept: "application/json",
+      "user-agent": "draconctl",
+      ...(connection.authorization ? { authorization: connection.authorization } : {}),
+    };
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#onRequest = options.onRequest;
+  }
+
+  async apply(object: KubeObject, options: ServerSideApplyOptions): Promise<KubeObject> {
+    const resource = await this.#resource(object.apiVersion, object.kind);
+    const namespace = resource.namespaced ? object.metadata.namespace ?? "default" : undefined;
+    const query = new URLSearchParams({
+      fieldManager: options.fieldManager,
+      force: String(options.force),
+    });
+    if (options.dryRun) query.set("dryRun", "All");
+    const path = `${collectionPath(object.apiVersion, resource, namespace)}/${
+      encodeURIComponent(object.metadata.name)
+    }`;
+    return await this.#request("PATCH", `${path}?${query}`, {
+      contentType: "application/apply-patch+yaml",
+      body: JSON.stringify(object),
+    }) as KubeObject;
+  }
+
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    options: { labelSelector?: string } = {},
+  ): Promise<KubeObject[]> {
+    const resource = await this.#resource(apiVersion, kind);
+    const path = collectionPath(apiVersion, resource, resource.namespaced ? namespace : undefined);
+    const items: KubeObject[] = [];
+    let next: string | undefined;
+    do {
+      const query = new URLSearchParams();
+      if (options.labelSelector) query.set("labelSelector", options.labelSelector);
+      query.set("limit", String(PAGE_SIZE));
+      if (next !== undefined) query.set("continue", next);
+      const page = await this.#request("GET", `${path}?${query}`) as {
+        items?: KubeObject[];
+        metadata?: { continue?: string };
+      };
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind });
+      next = page.metadata?.continue || undefined;
+    } while (next !== undefined);
+    return items;
+  }
+
+  /** Closes the HTTP client and its connections. */
+  close(): void {
+    this.#client.close();
+  }
+
+  #resource(apiVersion: string, kind: string): Promise<Resource> {
+    let resources = this.#discovery.get(apiVersion);
+    if (resources === undefined) {
+      resources = this.#discover(apiVersion);
+      this.#discovery.set(apiVersion, resources);
+      // A failed discovery is not cached: the next request tries again.
+      resources.catch(() => this.#discovery.delete(apiVersion));
+    }
+    return resources.then((byKind) => {
+      const resource = byKind.get(kind);
+      if (resource === undefined) throw new KindNotServedError(apiVersion, kind);
+      return resource;
+    });
+  }
+
+  async #discover(apiVersion: string): Promise<Map<string, Resource>> {
+    let list: { resources?: { name: string; kind: string; namespaced: boolean }[] };
+    try {
+      list = await this.#request("GET", groupVersionPath(apiVersion)) as typeof list;
+    } catch (error) {
+      // The group-version itself is not served.
+      if (error instanceof ApiStatusError && error.code === 404) return new Map();
+      throw error;
+    }
+    const byKind = new Map<string, Resource>();
+    for (const r of list.resources ?? []) {
+      if (!r.name.includes("/")) byKind.set(r.kind, { name: r.name, namespaced: r.namespaced });
+    }
+    return byKind;
+  }
+
+  async #request(
+    method: string,
+    pathAndQuery: string,
+    body?: { contentType: string; body: string },
+  ): Promise<unknown> {
+    const url = `${this.#base}${pathAndQuery}`;
+    this.#onRequest?.(method, url);
+    const timeout = timeoutSignal(this.#timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method,
+        client: this.#client,
+        signal: timeout.signal,
+        headers: body ? { ...this.#headers, "content-type": body.contentType } : this.#headers,
+        ...(body ? { body: body.body } : {}),
+      });
+      text = await response.text();
+    } finally {
+      timeout.clear();
+    }
+    if (!response.ok) throw new ApiStatusError(response.status, parseJson(text) ?? text);
+    const parsed = parseJson(text);
+    if (parsed === undefined) {
+      throw new ApiStatusError(response.status, `the answer to ${method} is not JSON`);
+    }
+    return parsed;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/api/v1` for the core group, else `/apis/<group>/<version>`. */
+function groupVersionPath(apiVersion: string): string {
+  return apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+}
+
+function collectionPath(apiVersion: string, resource: Resource, namespace?: string): string {
+  const ns = namespace === undefined ? "" : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${groupVersionPath(apiVersion)}${ns}/${resource.name}`;
+}
+
+/**
+ * A signal that aborts after `ms` with an `Error` named `TimeoutError` whose
+ * message says so (`networkReasonOf` maps it to "the request timed out"),
+ * and a function to stop the timer. The timer does not keep the process alive.
+ */
+function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    const reason = new Error(`the request timed out after ${ms} ms`);
+    reason.name = "TimeoutError";
+    controller.abort(reason);
+  }, ms);
+  Deno.unrefTimer(timer);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
