@@ -1,0 +1,268 @@
+/**
+ * FetchObjectClient (Deno's fetch, HTTP/2) against the real API server: both
+ * identities, request counts, errors, and the client-node fallback chosen
+ * for a kubeconfig the fetch client cannot serve.
+ */
+import assert from "node:assert/strict";
+import { parse, stringify } from "yaml";
+import {
+  ApplyError,
+  ClusterUnreachableError,
+  KindNotServedError,
+  KubeApiError,
+  toKubeError,
+} from "../../src/k8s/errors.ts";
+import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
+import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
+import { chooseClient, connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { loadKubeConfig, resolveConnection } from "../../src/k8s/kubeconfig.ts";
+import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
+import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import { type ClusterEnv, clusterTest } from "./_testenv.ts";
+
+function task(name: string, description = "first"): Task {
+  return {
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name },
+    spec: { description, steps: [{ name: "run", image: "alpine:3.20" }] },
+  };
+}
+
+/** A fetch client on `context` of the environment that records `METHOD path?query`. */
+function fetchClient(env: ClusterEnv, context = "admin", kubeconfig = env.kubeconfigPath) {
+  const requests: string[] = [];
+  const client = new FetchObjectClient(
+    resolveConnection(loadKubeConfig({ kubeconfig, context })),
+    {
+      requestTimeoutMs: 5_000,
+      onRequest: (method, url) => {
+        const u = new URL(url);
+        requests.push(`${method} ${u.pathname}${u.search}`);
+      },
+    },
+  );
+  return { client, requests };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return await promise.then(() => assert.fail("expected an error"), (e: unknown) => e);
+}
+
+/** The environment's kubeconfig with the cluster's (and the admin user's) fields edited. */
+async function editedKubeconfig(
+  env: ClusterEnv,
+  cluster: Record<string, unknown>,
+  admin: Record<string, unknown> = {},
+): Promise<string> {
+  const config = parse(await Deno.readTextFile(env.kubeconfigPath));
+  config.clusters[0].cluster = { ...config.clusters[0].cluster, ...cluster };
+  const user = config.users.find((u: { name: string }) => u.name === "admin");
+  user.user = { ...user.user, ...admin };
+  const path = `${await Deno.makeTempDir()}/kubeconfig`;
+  await Deno.writeTextFile(path, stringify(config));
+  return path;
+}
+
+clusterTest("FetchObjectClient applies and lists with the client certificate", async (env, t) => {
+  const { client, requests } = fetchClient(env);
+  const applier = new SsaApplier(client, { namespace: env.namespace });
+  const names = Array.from({ length: 10 }, (_, i) => `task-${i}`);
+  await t.step("cold: one discovery GET, one LIST, one PATCH per Task", async () => {
+    const entries = await Promise.all(names.map((n) => applier.apply(task(n))));
+    assert.deepEqual(new Set(entries.map((e) => e.action)), new Set(["created"]));
+    assert.deepEqual(requests.filter((r) => r.startsWith("GET ")), [
+      "GET /apis/tekton.dev/v1beta1",
+      `GET /apis/tekton.dev/v1beta1/namespaces/${env.namespace}/tasks?limit=500`,
+    ]);
+    const patches = requests.filter((r) => r.startsWith("PATCH "));
+    assert.equal(patches.length, names.length);
+    assert.ok(
+      patches.every((p) => p.includes("fieldManager=draconctl") && p.includes("force=false")),
+      patches.join("\n"),
+    );
+  });
+  await t.step("redeploy with a fresh client: discovery and one LIST, no PATCH", async () => {
+    const again = fetchClient(env);
+    const entries = await Promise.all(
+      names.map((n) => new SsaApplier(again.client, { namespace: env.namespace }).apply(task(n))),
+    );
+    assert.deepEqual(new Set(entries.map((e) => e.action)), new Set(["unchanged"]));
+    assert.equal(again.requests.filter((r) => r.startsWith("PATCH")).length, 0);
+  });
+  await t.step("configured: dry run, then the apply", async () => {
+    const before = requests.length;
+    assert.equal((await applier.apply(task("task-0", "second"))).action, "configured");
+    const sent = requests.slice(before);
+    assert.equal(sent.length, 2, sent.join("\n"));
+    assert.ok(sent[0]!.includes("dryRun=All") && !sent[1]!.includes("dryRun"), sent.join("\n"));
+    const live = (await client.list("tekton.dev/v1beta1", "Task", env.namespace))
+      .find((o) => o.metadata.name === "task-0") as Task;
+    assert.equal(live.spec.description, "second");
+    assert.equal(live.kind, "Task");
+  });
+  await t.step("a label-selected LIST (the Helm lookup)", async () => {
+    const before = requests.length;
+    const releases = await new ClusterHelmTaskLookup(client, { namespace: env.namespace })
+      .listHelmTasks();
+    assert.equal(releases.size, 0);
+    assert.deepEqual(requests.slice(before), [
+      `GET /apis/tekton.dev/v1beta1/namespaces/${env.namespace}/tasks?labelSelector=app.kubernetes.io%2Fmanaged-by%3DHelm&limit=500`,
+    ]);
+  });
+  await t.step("a kind the cluster does not serve", async () => {
+    const error = await rejection(
+      applier.apply({ ...task("alpha"), apiVersion: "tekton.dev/v1alpha1" } as KubeObject),
+    );
+    assert.ok(error instanceof KindNotServedError, String(error));
+    const core = await rejection(applier.apply({ ...task("x"), apiVersion: "v1", kind: "Nope" }));
+    assert.ok(core instanceof KindNotServedError, String(core));
+  });
+  await t.step("the LIST returns every Task", async () => {
+    const items = await client.list("tekton.dev/v1beta1", "Task", env.namespace);
+    assert.equal(items.length, names.length);
+  });
+  client.close();
+});
+
+clusterTest("FetchObjectClient with the token: reads, and is refused a write", async (env) => {
+  const { client } = fetchClient(env, "restricted");
+  const applier = new SsaApplier(client, { namespace: env.namespace });
+  assert.deepEqual(await client.list("tekton.dev/v1beta1", "Task", env.namespace), []);
+  const error = await rejection(applier.apply(task("denied")));
+  assert.ok(error instanceof ApplyError, String(error));
+  assert.equal(error.status, 403);
+  assert.ok(error.message.includes('user "restricted" cannot patch resource "tasks"'));
+  const token = String(
+    parse(await Deno.readTextFile(env.kubeconfigPath)).users
+      .find((u: { name: string }) => u.name === "restricted").user.token,
+  );
+  assert.ok(!error.message.includes(token) && !String(error.hint).includes(token));
+  client.close();
+});
+
+clusterTest("FetchObjectClient without credentials gets 401 or 403, typed", async (env) => {
+  const kubeconfig = await editedKubeconfig(env, {}, {
+    "client-certificate-data": null,
+    "client-key-data": null,
+  });
+  const { client } = fetchClient(env, "admin", kubeconfig);
+  const error = toKubeError(
+    await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
+    { server: client.server, kind: "Task", namespace: env.namespace },
+  );
+  assert.ok(error instanceof KubeApiError, String(error));
+  assert.ok([401, 403].includes(error.status), String(error.status));
+  client.close();
+});
+
+clusterTest("FetchObjectClient reports an unreachable or untrusted server", async (env, t) => {
+  await t.step("connection refused", async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const kubeconfig = await editedKubeconfig(env, { server: `https://127.0.0.1:${port}` });
+    const { client } = fetchClient(env, "admin", kubeconfig);
+    const error = toKubeError(
+      await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
+      { server: client.server },
+    );
+    assert.ok(error instanceof ClusterUnreachableError, String(error));
+    assert.equal(
+      error.message,
+      `Cannot reach the API server "https://127.0.0.1:${port}": connection refused`,
+    );
+  });
+  await t.step("a CA that did not sign the server certificate", async () => {
+    const other = await Deno.readTextFile(new URL("../../fixtures/tls/ca.pem", import.meta.url));
+    const kubeconfig = await editedKubeconfig(env, { "certificate-authority-data": btoa(other) });
+    const { client } = fetchClient(env, "admin", kubeconfig);
+    const error = toKubeError(
+      await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
+      { server: client.server },
+    );
+    assert.ok(error instanceof ClusterUnreachableError, String(error));
+    assert.ok(error.message.endsWith("the server's TLS certificate is not trusted"), error.message);
+  });
+  await t.step("a request that takes longer than the timeout", async () => {
+    // A TCP listener that accepts and never answers.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const held: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const conn of listener) held.push(conn);
+    })();
+    const kubeconfig = await editedKubeconfig(env, { server: `https://127.0.0.1:${port}` });
+    const client = new FetchObjectClient(
+      resolveConnection(loadKubeConfig({ kubeconfig, context: "admin" })),
+      { requestTimeoutMs: 300 },
+    );
+    const started = performance.now();
+    const error = toKubeError(
+      await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
+      { server: client.server },
+    );
+    assert.ok(performance.now() - started < 2_000);
+    assert.ok(error instanceof ClusterUnreachableError, String(error));
+    assert.ok(error.message.endsWith("the request timed out"), error.message);
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting.catch(() => {});
+    client.close();
+  });
+});
+
+clusterTest(
+  "connectCluster() falls back to client-node for insecure-skip-tls-verify on https",
+  async (env) => {
+    const kubeconfig = await editedKubeconfig(env, {
+      "certificate-authority-data": null,
+      "insecure-skip-tls-verify": true,
+    });
+    assert.deepEqual(chooseClient(loadKubeConfig({ kubeconfig })), {
+      client: "client-node",
+      features: ["cluster.insecure-skip-tls-verify"],
+    });
+    const requests: string[] = [];
+    const cluster = await connectCluster({
+      kubeconfig,
+      namespace: env.namespace,
+      fieldManager: "draconctl",
+      requestTimeoutMs: 5_000,
+      onRequest: (method, url) => requests.push(`${method} ${new URL(url).pathname}`),
+    });
+    assert.equal((await cluster.applier.apply(task("insecure"))).action, "created");
+    assert.ok(requests.some((r) => r.startsWith("PATCH ")), requests.join("\n"));
+  },
+);
+
+Deno.test("kube_cluster.ts reaches client-node only through a dynamic import", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("../../src/k8s/kube_cluster.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  type Dependency = { code?: { specifier: string }; isDynamic?: boolean };
+  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    roots: string[];
+    modules: { specifier: string; dependencies?: Dependency[] }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  // Walk the static imports only (code, not type-only, not dynamic).
+  const seen = new Set<string>();
+  const queue = [...info.roots];
+  while (queue.length > 0) {
+    const specifier = queue.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code && !dep.isDynamic) queue.push(dep.code.specifier);
+    }
+  }
+  const loaded = [...seen];
+  assert.ok(loaded.some((s) => s.endsWith("/fetch_client.ts")), loaded.join("\n"));
+  assert.ok(
+    !loaded.some((s) => s.includes("client-node") || s.includes("client_node")),
+    loaded.join("\n"),
+  );
+});
