@@ -88,7 +88,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       parseByteSize,
       DEFAULT_FETCH_OPTIONS.maxBytes,
     )
-    .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 8)
+    .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 16)
     .option("--field-manager <name>", "server-side apply field manager", "draconctl")
     .option("--force-conflicts", "take over fields owned by other field managers")
     .option("--request-timeout <duration>", "timeout of one API request", parseDuration, 30_000)

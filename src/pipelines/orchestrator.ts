@@ -43,7 +43,7 @@ export interface DeployOptions {
 /** Options of {@link TektonOrchestrator}. */
 export interface OrchestratorOptions {
   namespace: string;
-  /** Tasks applied at once. @default 8 */
+  /** Tasks applied at once. @default 16 */
   concurrency?: number;
   /**
    * Renders a local or URL Task that holds Helm expressions (see
@@ -115,7 +115,7 @@ export class TektonOrchestrator implements Orchestrator {
     errors: unknown[],
   ): Promise<ResolvedComponent[]> {
     const render = this.options.renderTask;
-    return await mapConcurrent(components, this.options.concurrency ?? 8, async (component) => {
+    return await mapConcurrent(components, this.options.concurrency ?? 16, async (component) => {
       const paths = helmExpressionsIn(component.task);
       if (paths.length === 0) return component;
       if (render === undefined) {
@@ -139,7 +139,7 @@ export class TektonOrchestrator implements Orchestrator {
     const failures: unknown[] = [];
     const changes = await mapConcurrent(
       prepared.tasks,
-      this.options.concurrency ?? 8,
+      this.options.concurrency ?? 16,
       async (task) => {
         try {
           return await applier.apply(task, options);
