@@ -5,8 +5,8 @@
  *
  * The mapping is structural (an error with a numeric `code` and a `body`
  * holding a `metav1.Status`, as `@kubernetes/client-node`'s `ApiException`
- * and the fetch client's {@link ApiStatusError} have), so this module does not import the client and unit tests can feed it
- * recorded status bodies.
+ * and the fetch client's {@link ApiStatusError} have), so this module does
+ * not import a client and unit tests can feed it recorded status bodies.
  *
  * @example
  * ```ts

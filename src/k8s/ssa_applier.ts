@@ -30,8 +30,8 @@ export interface ServerSideApplyOptions {
 }
 
 /**
- * The few API calls the applier and the Helm lookup need. The real one
- * (`kube_cluster.ts`) wraps `@kubernetes/client-node`; it throws the client's
+ * The few API calls the applier and the Helm lookup need. The real ones
+ * (`fetch_client.ts`, `client_node_client.ts`) throw the client's
  * errors unchanged (mapping happens here, in {@link toKubeError}).
  */
 export interface ObjectClient {
