@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
-import { startLatencyProxy } from "../../scripts/latency_proxy.ts";
+import { type LatencyProxy, startLatencyProxy } from "../../scripts/latency_proxy.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
@@ -108,6 +108,7 @@ Deno.test({
     // A dedicated environment: this test kills its API server.
     const state = await Deno.makeTempDir({ prefix: "draconctl-faults-env-" });
     await Deno.remove(state);
+    let proxy: LatencyProxy | undefined;
     try {
       await testenv(state, "up"); // a failed up keeps its logs; down removes them too
       const kubeconfig = `${state}/kubeconfig`;
@@ -126,7 +127,22 @@ Deno.test({
       const root = await Deno.makeTempDir({ prefix: "draconctl-fifty-" });
       const producers = Array.from({ length: 48 }, (_, i) => `producer-gen-${i}`);
       const dir = await writePipeline(root, "fifty", producers);
-      const args = ["--kubeconfig", kubeconfig, "-n", namespace, "pipelines", "deploy", dir];
+      // draconctl talks to the server through a 40 ms latency proxy, so that a
+      // deploy of 50 Tasks one at a time lasts ~2 s and the kill lands in its
+      // middle (on loopback it is over in ~100 ms). The proxy dials the
+      // server anew for each connection, so the rerun reaches the restarted one.
+      const config = parse(await Deno.readTextFile(kubeconfig)) as {
+        clusters: { cluster: { server: string } }[];
+      };
+      const server = new URL(config.clusters[0]!.cluster.server);
+      proxy = startLatencyProxy({
+        target: { hostname: server.hostname, port: Number(server.port) },
+        latencyMs: 40,
+      });
+      config.clusters[0]!.cluster.server = `https://127.0.0.1:${proxy.port}`;
+      const proxied = `${root}/kubeconfig`;
+      await Deno.writeTextFile(proxied, stringify(config));
+      const args = ["--kubeconfig", proxied, "-n", namespace, "pipelines", "deploy", dir];
       const flags = ["--load-restrictor", "none", "--concurrency", "1"];
 
       const started = performance.now();
@@ -187,6 +203,7 @@ Deno.test({
       assert.ok(count("created") <= 51 - applied, "the Tasks applied before were unchanged");
       api.close();
     } finally {
+      await proxy?.close();
       await testenv(state, "down");
     }
   },
