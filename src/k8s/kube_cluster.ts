@@ -20,6 +20,7 @@
 import type { Cluster, ClusterFactory, ClusterOptions } from "./applier.ts";
 import { FetchObjectClient } from "./fetch_client.ts";
 import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
+import { SharedListClient } from "./shared_list_client.ts";
 import {
   type LoadedKubeConfig,
   loadKubeConfig,
@@ -52,12 +53,12 @@ export function chooseClient(loaded: LoadedKubeConfig): ClientChoice {
 export async function connectCluster(options: ClusterOptions & ConnectOptions): Promise<Cluster> {
   const loaded = loadKubeConfig(options);
   const { namespace } = loaded;
-  const client = await openClient(loaded, options);
+  // One Task LIST serves both the Helm lookup and the applier.
+  const client = new SharedListClient(await openClient(loaded, options));
   const applier = new SsaApplier(client, { fieldManager: options.fieldManager, namespace });
-  // The Pipeline LIST, started now so that it overlaps the Helm lookup's
-  // LIST and the Task applies: a round trip fewer on a remote cluster. (Not
-  // the Task LIST: a pipeline of only helm:// Tasks needs no second one.)
-  // A failure is reported by the apply that needs the LIST.
+  // The LISTs, started now so that they overlap the rest of the start-up: a
+  // round trip fewer on a remote cluster. A failure is reported by the call
+  // that needs the LIST (the Helm lookup or an apply), naming what failed.
   applier.prefetch(PREFETCHED_KINDS).catch(() => {});
   return {
     namespace,
@@ -69,8 +70,11 @@ export async function connectCluster(options: ClusterOptions & ConnectOptions): 
 
 connectCluster satisfies ClusterFactory;
 
-/** What `pipelines deploy` applies last (`base_pipeline.ts`). */
-const PREFETCHED_KINDS = [{ apiVersion: "tekton.dev/v1beta1", kind: "Pipeline" }] as const;
+/** What `pipelines deploy` reads and applies (`base_pipeline.ts`, Tasks at v1beta1 like the corpus). */
+const PREFETCHED_KINDS = [
+  { apiVersion: "tekton.dev/v1beta1", kind: "Task" },
+  { apiVersion: "tekton.dev/v1beta1", kind: "Pipeline" },
+] as const;
 
 /** The {@link ObjectClient} {@link chooseClient} picks for the context. */
 export async function openClient(

@@ -21,10 +21,18 @@ async function workdir(kustomization: string, files: Record<string, string> = {}
   return dir;
 }
 
+/** Every request draconctl sent in the last {@link deploy}, as `METHOD /path?query`. */
+let requests: string[] = [];
+
 function deploy(env: ClusterEnv, dir: string, ...extra: string[]) {
+  requests = [];
+  const record = (method: string, url: string) => {
+    const { pathname, search } = new URL(url);
+    requests.push(`${method} ${pathname}${search}`);
+  };
   return runCli(
     ["--kubeconfig", env.kubeconfigPath, "-n", env.namespace, "pipelines", "deploy", dir, ...extra],
-    { cluster: connectCluster },
+    { cluster: (options) => connectCluster({ ...options, onRequest: record }) },
   );
 }
 
@@ -171,6 +179,14 @@ components:
         assert.equal(
           result.stdout,
           "task.tekton.dev/wget created\npipeline.tekton.dev/dracon-helm created\n",
+        );
+        const taskLists = requests.filter((r) =>
+          /^GET \/apis\/tekton\.dev\/v1beta1\/namespaces\/[^/]+\/tasks\b/.test(r)
+        );
+        assert.equal(
+          taskLists.length,
+          1,
+          `one Task LIST for the lookup and the apply:\n${requests.join("\n")}`,
         );
         const after = await listNames(env, "tasks");
         assert.equal(after.get("base"), before.get("base"), "the Helm Task was not written");
