@@ -12,7 +12,13 @@ import { helmExpressionsIn } from "../tekton/task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import { TektonOrchestrator } from "./orchestrator.ts";
 import type { ResolvedComponent } from "./component.ts";
-import { assemblePlan, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
+import {
+  assemblePlan,
+  type PipelinePlan,
+  type PlanOptions,
+  planPipeline,
+  readPlanKustomization,
+} from "./plan.ts";
 
 /** What a client-side dry run produces. */
 export interface DryRunResult {
@@ -98,22 +104,28 @@ export async function deployPipeline(
   deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm">,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
-  const plan = await planPipeline(kustomizationPath, deps, options);
-  const fromFile = plan.kustomization.namespace;
+  const loaded = await readPlanKustomization(kustomizationPath, deps, options);
+  const fromFile = loaded.kustomization.namespace;
   const fromFlag = options.cluster.namespace;
   if (fromFile !== undefined && fromFlag !== undefined && fromFile !== fromFlag) {
     throw new UsageError(
-      `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${plan.file}`,
+      `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${loaded.file}`,
       {
         hint: "drop --namespace, or remove the namespace from the kustomization",
       },
     );
   }
   const namespace = fromFlag ?? fromFile;
-  const cluster = await deps.cluster({
+  // Connect (and start the LISTs) while the components load: the round trips
+  // overlap the file and URL work. Both only read; nothing is written before
+  // the orchestrator has checked everything. Input errors are reported first.
+  const connecting = deps.cluster({
     ...options.cluster,
     ...(namespace === undefined ? {} : { namespace }),
   });
+  connecting.catch(() => {}); // awaited below, after the plan
+  const plan = await planPipeline(loaded, deps, options);
+  const cluster = await connecting;
   const orchestrator = new TektonOrchestrator(cluster.helmTasks, {
     namespace: cluster.namespace,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),

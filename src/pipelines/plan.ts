@@ -22,7 +22,11 @@ import {
   type LoadRestrictor,
   type RefPolicy,
 } from "./ref_policy.ts";
-import { type Kustomization, readKustomization } from "./kustomization.ts";
+import {
+  type Kustomization,
+  type LoadedKustomization,
+  readKustomization,
+} from "./kustomization.ts";
 import { mapConcurrent } from "./_concurrency.ts";
 
 /** Options of {@link planPipeline}. */
@@ -70,13 +74,30 @@ export interface PipelinePlan {
  * @throws {ValidationError} listing every invalid reference or Task at once
  */
 export async function planPipeline(
-  kustomizationPath: string,
+  kustomization: string | LoadedKustomization,
   deps: Pick<Deps, "fs" | "fetcher">,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
-  const { kustomization, file, dir } = await readKustomization(kustomizationPath, deps.fs, {
-    maxBytes: options.fetch.maxBytes,
-  });
+  const loaded = typeof kustomization === "string"
+    ? await readPlanKustomization(kustomization, deps, options)
+    : kustomization;
+  return await planLoaded(loaded, deps, options);
+}
+
+/** Reads a kustomization with the plan's size cap (for callers that need it before planning). */
+export function readPlanKustomization(
+  path: string,
+  deps: Pick<Deps, "fs">,
+  options: Pick<PlanOptions, "fetch">,
+): Promise<LoadedKustomization> {
+  return readKustomization(path, deps.fs, { maxBytes: options.fetch.maxBytes });
+}
+
+async function planLoaded(
+  { kustomization, file, dir }: LoadedKustomization,
+  deps: Pick<Deps, "fs" | "fetcher">,
+  options: PlanOptions,
+): Promise<PipelinePlan> {
   const baseDir = options.baseDir ?? dir;
   const policy = refPolicy([baseDir], options);
   const errors: unknown[] = [];
