@@ -17,9 +17,10 @@
 import * as k8s from "@kubernetes/client-node";
 import { ClusterError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
-import type { LoadedKubeConfig } from "./kubeconfig.ts";
+import { type LoadedKubeConfig, readKubeConfigText } from "./kubeconfig.ts";
 import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
 import type { KubeObject } from "../tekton/types.ts";
+import { timeoutSignal } from "./_timeout.ts";
 
 /**
  * A {@link KubeObjectClient} for the context `loadKubeConfig()` chose: the
@@ -59,19 +60,7 @@ function mergeKubeConfigs(files: readonly string[]): k8s.KubeConfig {
 }
 
 function readKubeConfig(file: string): k8s.KubeConfig {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(file);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "the file does not exist"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : "it cannot be read";
-    throw new ClusterError(`Cannot read kubeconfig "${file}": ${reason}`, {
-      hint: "pass --kubeconfig <file>, or set KUBECONFIG",
-    });
-  }
+  const text = readKubeConfigText(file);
   const kc = new k8s.KubeConfig();
   try {
     kc.loadFromString(text);
@@ -133,7 +122,7 @@ export class KubeObjectClient implements ObjectClient {
           dispatcher ??= own;
           context.setDispatcher(dispatcher);
         }
-        context.setSignal(timeoutSignal(timeoutMs));
+        context.setSignal(timeoutSignal(timeoutMs).signal);
         options.onRequest?.(context.getHttpMethod(), context.getUrl());
         return Promise.resolve(context);
       },
@@ -185,25 +174,6 @@ export class KubeObjectClient implements ObjectClient {
     } while (next !== undefined);
     return items;
   }
-}
-
-/**
- * A signal that aborts after `ms` with a plain `Error`. Not
- * `AbortSignal.timeout()`: its reason is a `DOMException`, whose `message`
- * cannot be set, and client-node's discovery (`resource()`) rewrites the
- * message of every error it sees, so a timeout there became a `TypeError`
- * (an internal error, exit 1) instead of "the request timed out". The timer
- * does not keep the process alive.
- */
-function timeoutSignal(ms: number): AbortSignal {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    const reason = new Error(`the request timed out after ${ms} ms`);
-    reason.name = "TimeoutError";
-    controller.abort(reason);
-  }, ms);
-  Deno.unrefTimer(timer);
-  return controller.signal;
 }
 
 /** The object as plain JSON (client-node turns timestamps into `Date`s). */

@@ -21,6 +21,7 @@ import type { KubeObject } from "../tekton/types.ts";
 import { ApiStatusError, KindNotServedError } from "./errors.ts";
 import type { Connection } from "./kubeconfig.ts";
 import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
+import { timeoutSignal } from "./_timeout.ts";
 
 /** Options of {@link FetchObjectClient}. */
 export interface FetchObjectClientOptions {
@@ -193,20 +194,4 @@ function groupVersionPath(apiVersion: string): string {
 function collectionPath(apiVersion: string, resource: Resource, namespace?: string): string {
   const ns = namespace === undefined ? "" : `/namespaces/${encodeURIComponent(namespace)}`;
   return `${groupVersionPath(apiVersion)}${ns}/${resource.name}`;
-}
-
-/**
- * A signal that aborts after `ms` with an `Error` named `TimeoutError` whose
- * message says so (`networkReasonOf` maps it to "the request timed out"),
- * and a function to stop the timer. The timer does not keep the process alive.
- */
-function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => {
-    const reason = new Error(`the request timed out after ${ms} ms`);
-    reason.name = "TimeoutError";
-    controller.abort(reason);
-  }, ms);
-  Deno.unrefTimer(timer);
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }

@@ -165,10 +165,10 @@ interface KubeConfigFile {
   current: string;
 }
 
-function readKubeConfig(file: string): KubeConfigFile {
-  let text: string;
+/** The text of a kubeconfig file; a file that cannot be read is a ClusterError naming it. */
+export function readKubeConfigText(file: string): string {
   try {
-    text = Deno.readTextFileSync(file);
+    return Deno.readTextFileSync(file);
   } catch (error) {
     const reason = error instanceof Deno.errors.NotFound
       ? "the file does not exist"
@@ -179,6 +179,10 @@ function readKubeConfig(file: string): KubeConfigFile {
       hint: "pass --kubeconfig <file>, or set KUBECONFIG",
     });
   }
+}
+
+function readKubeConfig(file: string): KubeConfigFile {
+  const text = readKubeConfigText(file);
   const fail = (reason: string) =>
     new ClusterError(`Cannot load kubeconfig "${file}": ${reason}`, {
       hint: 'check it with "kubectl config view --kubeconfig <file>"',
