@@ -76,22 +76,23 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     .option("--require-digest", "refuse component URLs without a #sha256= pin")
     .option("--allowed-hosts <hosts>", "comma-separated hosts URLs may come from", parseHostList)
     .option("--allow-insecure-http", "allow http:// component URLs")
-    .option(
-      "--fetch-timeout <duration>",
-      "timeout of one URL fetch",
-      parseDuration,
-      DEFAULT_FETCH_OPTIONS.timeoutMs,
+    .addOption(
+      new Option("--fetch-timeout <duration>", "timeout of one URL fetch")
+        .argParser(parseDuration).default(DEFAULT_FETCH_OPTIONS.timeoutMs, "30s"),
     )
-    .option(
-      "--max-body-size <size>",
-      "largest Task, base Pipeline or kustomization a file or URL may hold",
-      parseByteSize,
-      DEFAULT_FETCH_OPTIONS.maxBytes,
+    .addOption(
+      new Option(
+        "--max-body-size <size>",
+        "largest Task, base Pipeline or kustomization a file or URL may hold",
+      ).argParser(parseByteSize).default(DEFAULT_FETCH_OPTIONS.maxBytes, "1MiB"),
     )
     .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 16)
     .option("--field-manager <name>", "server-side apply field manager", "draconctl")
     .option("--force-conflicts", "take over fields owned by other field managers")
-    .option("--request-timeout <duration>", "timeout of one API request", parseDuration, 30_000)
+    .addOption(
+      new Option("--request-timeout <duration>", "timeout of one API request")
+        .argParser(parseDuration).default(30_000, "30s"),
+    )
     .option(
       "--set <key=value>",
       "value for Tasks holding Helm expressions, as helm --set (repeatable)",
