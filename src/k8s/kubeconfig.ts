@@ -167,6 +167,11 @@ interface KubeConfigFile {
 
 /** The text of a kubeconfig file; a file that cannot be read is a ClusterError naming it. */
 export function readKubeConfigText(file: string): string {
+  return readTextOrThrow(file, "kubeconfig", "pass --kubeconfig <file>, or set KUBECONFIG");
+}
+
+/** Reads a file named by the kubeconfig; `what` names it in the ClusterError. */
+function readTextOrThrow(file: string, what: string, hint?: string): string {
   try {
     return Deno.readTextFileSync(file);
   } catch (error) {
@@ -175,9 +180,10 @@ export function readKubeConfigText(file: string): string {
       : error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
       : "it cannot be read";
-    throw new ClusterError(`Cannot read kubeconfig "${file}": ${reason}`, {
-      hint: "pass --kubeconfig <file>, or set KUBECONFIG",
-    });
+    throw new ClusterError(
+      `Cannot read ${what} "${file}": ${reason}`,
+      hint === undefined ? {} : { hint },
+    );
   }
 }
 
@@ -362,14 +368,5 @@ function material(entry: NamedEntry, name: string, who: string): string | undefi
 function readFile(entry: NamedEntry, path: string | undefined, what: string): string | undefined {
   if (!path) return undefined;
   const file = path.startsWith("/") ? path : `${entry.dir}/${path}`;
-  try {
-    return Deno.readTextFileSync(file);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "the file does not exist"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : "it cannot be read";
-    throw new ClusterError(`Cannot read ${what} "${file}": ${reason}`);
-  }
+  return readTextOrThrow(file, what);
 }
