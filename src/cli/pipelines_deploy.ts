@@ -8,7 +8,7 @@ import type { Deps } from "../deps.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
 import { DeployError } from "../pipelines/orchestrator.ts";
-import type { ChangeSetEntry } from "../k8s/applier.ts";
+import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import { toYaml } from "../tekton/manifest.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import {
@@ -132,11 +132,19 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       };
       const renderAsked = options.set.length > 0 || options.values.length > 0 ||
         options.appVersion !== undefined;
+      const clusterOptions: ClusterOptions = {
+        ...(global.kubeconfig === undefined ? {} : { kubeconfig: global.kubeconfig }),
+        ...(global.context === undefined ? {} : { context: global.context }),
+        ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
+        fieldManager: options.fieldManager,
+        requestTimeoutMs: options.requestTimeout,
+      };
       if (options.dryRun === "client") {
         const result = await dryRunPipeline(kustomization, deps, {
           ...plan,
           ...(renderAsked ? { render } : {}),
           ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
+          cluster: clusterOptions,
         });
         for (const warning of result.warnings) deps.logger.warn(warning);
         const text = options.output === "json"
@@ -154,13 +162,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           : "apply",
         forceConflicts: options.forceConflicts ?? false,
         render,
-        cluster: {
-          ...(global.kubeconfig === undefined ? {} : { kubeconfig: global.kubeconfig }),
-          ...(global.context === undefined ? {} : { context: global.context }),
-          ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
-          fieldManager: options.fieldManager,
-          requestTimeoutMs: options.requestTimeout,
-        },
+        cluster: clusterOptions,
       }).catch(async (error) => {
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {

@@ -5,12 +5,12 @@
  */
 import { renderTask, type RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
-import { UsageError } from "../errors.ts";
+import { ClusterError, combineErrors, UsageError } from "../errors.ts";
 import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import { toYamlStream } from "../tekton/manifest.ts";
 import { helmExpressionsIn } from "../tekton/task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
-import { TektonOrchestrator } from "./orchestrator.ts";
+import { resolveHelmRef, TektonOrchestrator } from "./orchestrator.ts";
 import type { ResolvedComponent } from "./component.ts";
 import {
   assemblePlan,
@@ -39,16 +39,25 @@ export interface DryRunOptions extends PlanOptions {
   render?: RenderValues;
   /** What `{{ .Release.Namespace }}` renders to. @default the kustomization's, else "default" */
   namespace?: string;
+  /**
+   * Where to read Helm-managed Tasks from (one LIST, nothing written) so that
+   * a plan with `helm://` references can still be assembled. Without it, or
+   * when the cluster cannot be read, those references stay unresolved and a
+   * warning names them.
+   */
+  cluster?: ClusterOptions;
 }
 
 /**
- * Plans a deploy and renders it without contacting a cluster: every local and
- * URL Task, then the Pipeline. Helm references need the cluster, so when there
- * are any the Pipeline cannot be assembled and a warning names them.
+ * Plans a deploy and renders it without writing anywhere: every local and URL
+ * Task, then the Pipeline. A plan without `helm://` references contacts no
+ * cluster. Helm references are read from the cluster (one LIST, read-only)
+ * when `options.cluster` is given; when the cluster cannot be read, the
+ * Pipeline cannot be assembled and a warning names the references.
  */
 export async function dryRunPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "helm">,
+  deps: Pick<Deps, "fs" | "fetcher" | "helm" | "cluster">,
   options: DryRunOptions,
 ): Promise<DryRunResult> {
   const planned = await planPipeline(kustomizationPath, deps, options);
@@ -59,15 +68,60 @@ export async function dryRunPipeline(
     : await renderPlan(planned, deps, { ...options.render, namespace });
   warnings.push(...plan.local.flatMap(unrenderedWarning));
   const tasks = plan.local.map((component) => component.task);
+  let helm: ResolvedComponent[] = [];
   if (plan.helm.length > 0) {
-    warnings.push(
-      `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved without a cluster ` +
-        `(${plan.helm.map((ref) => `"${ref.raw}"`).join(", ")}): the Pipeline is not printed`,
-    );
-    return { objects: tasks, yaml: toYamlStream(tasks), warnings };
+    const read = await readHelmComponents(plan, deps, options);
+    if (typeof read === "string") {
+      warnings.push(
+        `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved (` +
+          `${
+            plan.helm.map((ref) => `"${ref.raw}"`).join(", ")
+          }): ${read}; the Pipeline is not printed`,
+      );
+      return { objects: tasks, yaml: toYamlStream(tasks), warnings };
+    }
+    helm = read;
   }
-  const objects = [...tasks, assemblePlan(plan)];
+  const objects = [...tasks, assemblePlan(plan, helm)];
   return { objects, yaml: toYamlStream(objects), warnings };
+}
+
+/**
+ * The Helm components of a plan, read from the cluster (one LIST); or, when
+ * the cluster cannot be read, why not. A reference the cluster does not hold
+ * is an error, as in a deploy.
+ */
+async function readHelmComponents(
+  plan: PipelinePlan,
+  deps: Pick<Deps, "cluster">,
+  options: DryRunOptions,
+): Promise<ResolvedComponent[] | string> {
+  if (options.cluster === undefined) return "no cluster to read them from";
+  const namespace = options.cluster.namespace ?? plan.kustomization.namespace;
+  let releases: Map<string, Map<string, Task>>;
+  let resolvedNamespace: string;
+  try {
+    const cluster = await deps.cluster({
+      ...options.cluster,
+      ...(namespace === undefined ? {} : { namespace }),
+    });
+    resolvedNamespace = cluster.namespace;
+    releases = await cluster.helmTasks.listHelmTasks();
+  } catch (error) {
+    if (error instanceof ClusterError) return `the cluster could not be read: ${error.message}`;
+    throw error;
+  }
+  const errors: unknown[] = [];
+  const components: ResolvedComponent[] = [];
+  for (const ref of plan.helm) {
+    try {
+      components.push(resolveHelmRef(ref, releases, resolvedNamespace));
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw combineErrors(errors);
+  return components;
 }
 
 /** Options of {@link deployPipeline}. */

@@ -158,7 +158,11 @@ export class TektonOrchestrator implements Orchestrator {
   }
 }
 
-function resolveHelmRef(
+/**
+ * The Task a `helm://` reference names, from the Helm releases of a namespace
+ * ({@link HelmTaskLookup.listHelmTasks}); the errors list what is there.
+ */
+export function resolveHelmRef(
   ref: HelmRef,
   releases: Map<string, Map<string, Task>>,
   namespace: string,

@@ -5,7 +5,9 @@
  * `deno task test:update` and review the diff like code.
  */
 import assert from "node:assert/strict";
+import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { processTask, toTask } from "../../src/tekton/task.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
 
 const CASES = ["golang-project", "python-project", "rails-project", "dast-project", "no-enrichers"];
@@ -68,5 +70,83 @@ Deno.test("pipelines deploy --dry-run --output-file writes the YAML to the file"
   assert.equal(
     await Deno.readTextFile(out),
     await Deno.readTextFile(fixture("pipelines/no-enrichers/expected.yaml")),
+  );
+});
+
+Deno.test("pipelines deploy --dry-run reads helm:// Tasks from the cluster, read-only", async (t) => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/kustomization.yaml`,
+    "nameSuffix: -mixed\ncomponents:\n  - helm://ci/base\n  - ./wget.yaml\n",
+  );
+  await Deno.copyFile(
+    new URL("../../../shared/dracon/components/sources/wget/task.yaml", import.meta.url),
+    `${dir}/wget.yaml`,
+  );
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  memory.addHelmTask(
+    "ci",
+    processTask(toTask(
+      parseYamlDocuments(
+        await Deno.readTextFile(
+          new URL("../../../shared/dracon/components/base/task.yaml", import.meta.url),
+        ),
+        "base.yaml",
+      )[0]!.value,
+      "base.yaml",
+    )),
+  );
+  const cluster = () =>
+    Promise.resolve({ namespace: "dracon", server: "memory", applier: memory, helmTasks: memory });
+
+  await t.step(
+    "the Pipeline is assembled; the Helm Task is not printed, nothing is applied",
+    async () => {
+      const result = await runCli(["-n", "dracon", "pipelines", "deploy", dir, "--dry-run"], {
+        cluster,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const docs = parseYamlDocuments(result.stdout, "out").map((d) =>
+        d.value as { kind: string; metadata: { name: string } }
+      );
+      assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), [
+        "Task/wget",
+        "Pipeline/dracon-mixed",
+      ]);
+      assert.match(result.stdout, /taskRef:\n\s+name: base/);
+      assert.equal(memory.calls.length, 0, "a dry run applies nothing");
+      assert.equal(memory.listCalls, 1);
+    },
+  );
+
+  await t.step("a reference the cluster does not hold is an error, as in a deploy", async () => {
+    await Deno.writeTextFile(
+      `${dir}/kustomization.yaml`,
+      "nameSuffix: -x\ncomponents:\n  - helm://ci/semgrep\n",
+    );
+    const result = await runCli(["-n", "dracon", "pipelines", "deploy", dir, "--dry-run"], {
+      cluster,
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /release "ci" has no Task "semgrep"/);
+  });
+
+  await t.step(
+    "without a readable cluster, a warning names the references and no Pipeline is printed",
+    async () => {
+      await Deno.writeTextFile(
+        `${dir}/kustomization.yaml`,
+        "nameSuffix: -x\ncomponents:\n  - helm://ci/base\n",
+      );
+      const result = await runCli(["pipelines", "deploy", dir, "--dry-run"]); // the default: no cluster
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "");
+      assert.ok(
+        result.warnings.some((w) =>
+          w.includes('"helm://ci/base"') && w.includes("could not be read")
+        ),
+        result.warnings.join("\n"),
+      );
+    },
   );
 });
