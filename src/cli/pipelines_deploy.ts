@@ -11,6 +11,7 @@ import { DeployError } from "../pipelines/orchestrator.ts";
 import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import { toYaml } from "../tekton/manifest.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
+import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
 import {
   parseByteSize,
   parseDuration,
@@ -86,6 +87,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         "largest Task, base Pipeline or kustomization a file or URL may hold",
       ).argParser(parseByteSize).default(DEFAULT_FETCH_OPTIONS.maxBytes, "1MiB"),
     )
+    .addOption(
+      new Option("--pipeline-api-version <version>", "API version of the Pipeline draconctl emits")
+        .choices(PIPELINE_API_VERSIONS).default("tekton.dev/v1" as const),
+    )
     .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 16)
     .option("--field-manager <name>", "server-side apply field manager", "draconctl")
     .option("--force-conflicts", "take over fields owned by other field managers")
@@ -117,6 +122,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         allowInsecureHttp: options.allowInsecureHttp ?? false,
         concurrency: options.concurrency,
         loadRestrictor: options.loadRestrictor,
+        pipelineApiVersion: options.pipelineApiVersion,
         requireDigest: options.requireDigest ?? false,
         ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
         fetch: {

@@ -70,10 +70,10 @@ export async function connectCluster(options: ClusterOptions & ConnectOptions): 
 
 connectCluster satisfies ClusterFactory;
 
-/** What `pipelines deploy` reads and applies (`base_pipeline.ts`, Tasks at v1beta1 like the corpus). */
+/** What `pipelines deploy` reads and applies: Tasks at v1beta1 like the corpus, the Pipeline at v1 (the default). */
 const PREFETCHED_KINDS = [
   { apiVersion: "tekton.dev/v1beta1", kind: "Task" },
-  { apiVersion: "tekton.dev/v1beta1", kind: "Pipeline" },
+  { apiVersion: "tekton.dev/v1", kind: "Pipeline" },
 ] as const;
 
 /** The {@link ObjectClient} {@link chooseClient} picks for the context. */

@@ -47,7 +47,18 @@ export interface AssembleOptions {
    * @default the base Pipeline's own (usually none)
    */
   namespace?: string;
+  /**
+   * API version of the assembled Pipeline. Both are served by Tekton, and
+   * what draconctl emits is the same in either.
+   * @default "tekton.dev/v1"
+   */
+  apiVersion?: PipelineApiVersion;
 }
+
+/** The Pipeline API versions draconctl emits. */
+export const PIPELINE_API_VERSIONS = ["tekton.dev/v1", "tekton.dev/v1beta1"] as const;
+/** One of {@link PIPELINE_API_VERSIONS}. */
+export type PipelineApiVersion = typeof PIPELINE_API_VERSIONS[number];
 
 /** The base Task results producers read the scan id, start time and tags from. */
 const SCAN_RESULTS: Record<typeof SCAN_PARAMS[number], string> = {
@@ -112,6 +123,7 @@ export function assemblePipeline(
   const liftedParams = [...params.values()].map((p) => p.spec);
   return {
     ...structuredClone(base),
+    apiVersion: options.apiVersion ?? "tekton.dev/v1",
     metadata,
     spec: {
       ...rest,

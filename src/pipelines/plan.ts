@@ -11,7 +11,7 @@ import { combineErrors, ValidationError } from "../errors.ts";
 import type { FetchOptions } from "../fetch/fetcher.ts";
 import { componentTypeOf, processTask, toTask, validateTask } from "../tekton/task.ts";
 import type { Pipeline } from "../tekton/types.ts";
-import { assemblePipeline } from "./assembly.ts";
+import { assemblePipeline, type PipelineApiVersion } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
 import type { ComponentRef, ResolvedComponent } from "./component.ts";
 import { loadComponentDocument } from "./component_loader.ts";
@@ -33,6 +33,8 @@ import { mapConcurrent } from "./_concurrency.ts";
 export interface PlanOptions {
   /** Directory that relative references resolve against. @default the kustomization's directory */
   baseDir?: string;
+  /** API version of the assembled Pipeline. @default "tekton.dev/v1" */
+  pipelineApiVersion?: PipelineApiVersion;
   /** Allow `http://` URLs. @default false */
   allowInsecureHttp?: boolean;
   /** Limits for URL fetches. */
@@ -54,6 +56,8 @@ export type HelmRef = Extract<ComponentRef, { kind: "helm" }>;
 export interface PipelinePlan {
   /** The kustomization file read. */
   file: string;
+  /** API version of the Pipeline to assemble. @default "tekton.dev/v1" */
+  pipelineApiVersion?: PipelineApiVersion;
   kustomization: Kustomization;
   /** The base Pipeline (from `resources`, or the built-in one). */
   base: Pipeline;
@@ -119,6 +123,7 @@ async function planLoaded(
   if (errors.length > 0) throw combineErrors(errors);
   return {
     file,
+    ...(options.pipelineApiVersion ? { pipelineApiVersion: options.pipelineApiVersion } : {}),
     kustomization,
     base,
     refs,
@@ -144,6 +149,7 @@ export function assemblePlan(
   return assemblePipeline(plan.base, ordered, {
     nameSuffix: plan.kustomization.nameSuffix,
     ...(plan.kustomization.namespace ? { namespace: plan.kustomization.namespace } : {}),
+    ...(plan.pipelineApiVersion ? { apiVersion: plan.pipelineApiVersion } : {}),
   });
 }
 

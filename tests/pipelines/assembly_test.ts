@@ -63,6 +63,15 @@ Deno.test("assemblePipeline() names the Pipeline and keeps the base first", asyn
   await t.step("no namespace unless given", () => {
     assert.deepEqual(assemble([base()]).metadata, { name: "dracon-p" });
   });
+  await t.step("tekton.dev/v1 by default, v1beta1 on request, whatever the base's", () => {
+    assert.equal(DEFAULT_BASE_PIPELINE.apiVersion, "tekton.dev/v1beta1");
+    assert.equal(assemble([base()]).apiVersion, "tekton.dev/v1");
+    const beta = assemblePipeline(DEFAULT_BASE_PIPELINE, [base()], {
+      nameSuffix: "-p",
+      apiVersion: "tekton.dev/v1beta1",
+    });
+    assert.equal(beta.apiVersion, "tekton.dev/v1beta1");
+  });
   await t.step("the base's own params, workspaces and tasks come first", () => {
     const custom: Pipeline = {
       apiVersion: "tekton.dev/v1",
