@@ -1,0 +1,354 @@
+/**
+ * Issue 5 end to end, with helm v3 and v4 of the test environment: package
+ * the Dracon corpus's components with `draconctl components package`, install
+ * the chart as `dracon-oss-components` with a private registry, deploy the
+ * corpus's example pipelines that reference it, refuse the malformed
+ * `reachability-project`, then push the chart to the local OCI registry,
+ * install it from `oci://` as a second release and deploy against that one.
+ */
+import assert from "node:assert/strict";
+import * as k8s from "@kubernetes/client-node";
+import { gatherTasks } from "../../src/charts/gather.ts";
+import { HelmCli } from "../../src/helm/helm_cli.ts";
+import { DenoFileSystem } from "../../src/io/filesystem.ts";
+import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import type { Task } from "../../src/tekton/types.ts";
+import { runCli } from "../cli/_cli.ts";
+import {
+  type ClusterEnv,
+  clusterTest,
+  createNamespace,
+  makeHelm,
+  uniqueNamespace,
+} from "./_testenv.ts";
+
+const DRACON = new URL("../../../shared/dracon", import.meta.url).pathname;
+const EXAMPLES = `${DRACON}/examples/pipelines`;
+const REGISTRY = "registry.internal.example";
+const RELEASE = "dracon-oss-components";
+
+/** The examples that deploy with helm:// references only, with the Pipeline name their `nameSuffix` gives. */
+const EXAMPLES_OK = [
+  { dir: "golang-project", pipeline: "dracon-golang-project" },
+  { dir: "yarn-audit-purl-project", pipeline: "dracon-yarn-audit-purl-project" },
+  { dir: "dast-project", pipeline: "dracon-dast-project" },
+  // its nameSuffix is -annotation-project
+  { dir: "custom-annotations-enricher-project", pipeline: "dracon-annotation-project" },
+];
+
+/** A HelmCli on the environment's helm v3 or v4, with its own config/cache dirs. */
+async function helmCli(env: ClusterEnv, major: 3 | 4): Promise<HelmCli> {
+  const home = await Deno.makeTempDir({ prefix: `draconctl-corpus-helm${major}-` });
+  return new HelmCli({
+    binary: `${env.bin}/helm${major}`,
+    env: {
+      HELM_CONFIG_HOME: `${home}/config`,
+      HELM_CACHE_HOME: `${home}/cache`,
+      HELM_DATA_HOME: `${home}/data`,
+      HOME: home,
+    },
+  });
+}
+
+async function list<T>(
+  env: ClusterEnv,
+  namespace: string,
+  plural: "tasks" | "pipelines",
+): Promise<T[]> {
+  const api = env.kc.makeApiClient(k8s.CustomObjectsApi);
+  const result = await api.listNamespacedCustomObject({
+    group: "tekton.dev",
+    version: plural === "tasks" ? "v1beta1" : "v1",
+    namespace,
+    plural,
+  }) as { items: T[] };
+  return result.items;
+}
+
+async function resourceVersions(env: ClusterEnv, namespace: string): Promise<Map<string, string>> {
+  return new Map(
+    (await list<Task>(env, namespace, "tasks")).map((t) => [
+      t.metadata.name,
+      (t.metadata as { resourceVersion?: string }).resourceVersion ?? "",
+    ]),
+  );
+}
+
+async function pipelineNames(env: ClusterEnv, namespace: string): Promise<string[]> {
+  return (await list<{ metadata: { name: string } }>(env, namespace, "pipelines"))
+    .map((p) => p.metadata.name).sort();
+}
+
+/** Copies a directory tree (a corpus fixture to trim). */
+async function copyDir(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyDir(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    else if (entry.isFile) await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}
+
+for (const major of [3, 4] as const) {
+  clusterTest(
+    `helm v${major}: the corpus examples deploy against the installed components chart`,
+    async (env, t) => {
+      const started = performance.now();
+      const lap = (what: string) =>
+        console.log(`helm v${major}: ${what} at ${Math.round(performance.now() - started)} ms`);
+      const helm = await helmCli(env, major);
+      const helmRun = await makeHelm(env, major);
+      const deploy = (namespace: string, path: string, ...extra: string[]) =>
+        runCli(
+          [
+            "--kubeconfig",
+            env.kubeconfigPath,
+            "-n",
+            namespace,
+            "pipelines",
+            "deploy",
+            path,
+            ...extra,
+          ],
+          { cluster: connectCluster, helm },
+        );
+
+      // 1. package (the whole corpus; and, for rails-project's local brakeman, the
+      // corpus without it — see below)
+      const pack = async (dir: string) => {
+        const out = await Deno.makeTempDir({ prefix: "draconctl-corpus-chart-" });
+        const packaged = await runCli(
+          ["components", "package", dir, "--name", "dracon-components"]
+            .concat(["--output-dir", out, "-o", "json"]),
+          { helm },
+        );
+        assert.equal(packaged.code, 0, packaged.stderr);
+        return JSON.parse(packaged.stdout) as {
+          archive: string;
+          chart: { name: string; version: string; appVersion: string };
+          tasks: string[];
+        };
+      };
+      const { archive, chart, tasks: chartTasks } = await pack(`${DRACON}/components`);
+      assert.equal(chartTasks.length, 48);
+      assert.equal(
+        chart.appVersion,
+        "0.1.0",
+        "components package defaults appVersion to the chart version",
+      );
+      lap("packaged");
+
+      // 2. install
+      const install = (chartRef: string, namespace: string) =>
+        helmRun([
+          "install",
+          RELEASE,
+          chartRef,
+          "-n",
+          namespace,
+          "--set",
+          `image.registry=${REGISTRY}`,
+        ]);
+      await install(archive, env.namespace);
+      const before = await resourceVersions(env, env.namespace);
+      assert.deepEqual([...before.keys()].sort(), chartTasks);
+      lap("installed");
+
+      const railsFlags = [
+        "--base-dir",
+        DRACON,
+        "--set",
+        `image.registry=${REGISTRY}`,
+        "--app-version",
+        chart.appVersion,
+      ];
+      const assertHelmTasksUntouched = async (
+        namespace: string,
+        versions: Map<string, string>,
+      ) => {
+        const after = await resourceVersions(env, namespace);
+        for (const [name, version] of versions) {
+          assert.equal(after.get(name), version, `Helm-owned Task ${name} was re-applied`);
+        }
+      };
+
+      // 3./4. the examples
+      for (const example of EXAMPLES_OK) {
+        await t.step(`${example.dir} deploys; no Helm-owned Task is re-applied`, async () => {
+          const result = await deploy(
+            env.namespace,
+            `${EXAMPLES}/${example.dir}/kustomization.yaml`,
+          );
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(result.stdout, `pipeline.tekton.dev/${example.pipeline} created\n`);
+          assert.ok((await pipelineNames(env, env.namespace)).includes(example.pipeline));
+          await assertHelmTasksUntouched(env.namespace, before);
+          lap(`deployed ${example.dir}`);
+        });
+      }
+
+      // Issue 5 expects rails-project to deploy with its local brakeman Task next to
+      // the chart; but the corpus chart itself holds producer-brakeman, and draconctl
+      // never takes over a Helm-owned Task (README). Against the full chart it is
+      // refused before any write:
+      await t.step(
+        "rails-project against the full chart: its local producer-brakeman is refused (Helm-owned)",
+        async () => {
+          const result = await deploy(
+            env.namespace,
+            `${EXAMPLES}/rails-project/kustomization.yaml`,
+            ...railsFlags,
+          );
+          assert.equal(result.code, 3, result.stderr);
+          assert.match(
+            result.stderr,
+            /Task "producer-brakeman" is owned by Helm release "dracon-oss-components"/,
+          );
+          assert.equal(
+            (await pipelineNames(env, env.namespace)).includes("dracon-rails-project"),
+            false,
+          );
+          await assertHelmTasksUntouched(env.namespace, before);
+        },
+      );
+
+      // ...so the issue's flow runs against the same corpus packaged without it.
+      await t.step(
+        "rails-project against a chart without producer-brakeman: brakeman rendered locally",
+        async () => {
+          const copy = await Deno.makeTempDir({ prefix: "draconctl-corpus-nobrakeman-" });
+          await copyDir(`${DRACON}/components`, `${copy}/components`);
+          await Deno.remove(`${copy}/components/producers/brakeman`, { recursive: true });
+          const partial = await pack(`${copy}/components`);
+          assert.equal(partial.tasks.length, 47);
+          const namespace = uniqueNamespace(`corpus rails v${major}`);
+          await createNamespace(env.kc, namespace);
+          await install(partial.archive, namespace);
+          const installed = await resourceVersions(env, namespace);
+          const result = await deploy(
+            namespace,
+            `${EXAMPLES}/rails-project/kustomization.yaml`,
+            ...railsFlags,
+          );
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(
+            result.stdout,
+            "task.tekton.dev/producer-brakeman created\npipeline.tekton.dev/dracon-rails-project created\n",
+          );
+          assert.deepEqual(await pipelineNames(env, namespace), ["dracon-rails-project"]);
+          await assertHelmTasksUntouched(namespace, installed);
+          const brakeman = (await list<Task>(env, namespace, "tasks"))
+            .find((t) => t.metadata.name === "producer-brakeman")!;
+          assert.equal(brakeman.metadata.labels?.["app.kubernetes.io/managed-by"], undefined);
+          assert.deepEqual(
+            brakeman.spec.steps!.map((s) => s.image),
+            [
+              "presidentbeef/brakeman:v6.2.1.1",
+              `${REGISTRY}/components/producers/brakeman:${chart.appVersion}`,
+              "docker.io/busybox", // the anchor step producers get
+            ],
+          );
+          lap("deployed rails-project");
+        },
+      );
+
+      await t.step(`every templated Task image carries ${REGISTRY}`, async () => {
+        const sources = new Map(
+          (await gatherTasks(`${DRACON}/components`, new DenoFileSystem())).tasks
+            .map((g) => [g.task.metadata.name, g.task]),
+        );
+        let templated = 0;
+        for (const task of await list<Task>(env, env.namespace, "tasks")) {
+          const source = sources.get(task.metadata.name)!;
+          source.spec.steps!.forEach((step, i) => {
+            const image = task.spec.steps![i]!.image!;
+            if (!step.image?.includes(".Values.image.registry")) {
+              assert.equal(image, step.image, `${task.metadata.name}: untemplated image kept`);
+              return;
+            }
+            templated++;
+            assert.equal(
+              image,
+              step.image.replace(/^.*\}\}\/components\//, `${REGISTRY}/components/`)
+                .replace(/:\{\{.*$/, `:${chart.appVersion}`),
+              task.metadata.name,
+            );
+            assert.ok(image.startsWith(`${REGISTRY}/components/`), image);
+          });
+        }
+        assert.ok(templated >= 45, `${templated} templated images`);
+      });
+
+      // 5. the malformed reference
+      await t.step(
+        "reachability-project fails with exit 3 naming the reference; nothing applied",
+        async () => {
+          const before = await resourceVersions(env, env.namespace);
+          const result = await deploy(
+            env.namespace,
+            `${EXAMPLES}/reachability-project/kustomization.yaml`,
+          );
+          assert.equal(result.code, 3, result.stderr);
+          assert.equal(result.stdout, "");
+          const first = result.stderr.split("\n")[0]!;
+          assert.match(first, /^error: .*pkg:helm\/dracon-oss-components\/enrichers\/reachability/);
+          assert.ok(!/^\s+at /m.test(result.stderr), `no stack trace:\n${result.stderr}`);
+          assert.equal(
+            (await pipelineNames(env, env.namespace)).includes("dracon-reachability-project"),
+            false,
+          );
+          assert.deepEqual(await resourceVersions(env, env.namespace), before);
+        },
+      );
+
+      // 6. push, install from oci:// as a second release, deploy against it
+      await t.step(
+        "pushed to oci://, installed as dracon-second, a pipeline deploys against it",
+        async () => {
+          await helmRun([
+            "push",
+            archive,
+            `oci://${env.registry}/corpus-v${major}`,
+            "--plain-http",
+          ]);
+          const second = uniqueNamespace(`corpus second v${major}`);
+          await createNamespace(env.kc, second);
+          await helmRun([
+            "install",
+            "dracon-second",
+            `oci://${env.registry}/corpus-v${major}/${chart.name}`,
+            "--version",
+            chart.version,
+            "-n",
+            second,
+            "--plain-http",
+          ]);
+          const installed = await resourceVersions(env, second);
+          assert.equal(installed.size, 48);
+          const dir = await Deno.makeTempDir({ prefix: "draconctl-corpus-second-" });
+          await Deno.writeTextFile(
+            `${dir}/kustomization.yaml`,
+            [
+              "nameSuffix: -second",
+              "components:",
+              ...[
+                "base",
+                "git-clone",
+                "producer-golang-gosec",
+                "producer-aggregator",
+                "consumer-stdout-json",
+              ]
+                .map((task) => `  - helm://dracon-second/${task}`),
+              "",
+            ].join("\n"),
+          );
+          const result = await deploy(second, dir);
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(result.stdout, "pipeline.tekton.dev/dracon-second created\n");
+          assert.deepEqual(await pipelineNames(env, second), ["dracon-second"]);
+          assert.deepEqual(await resourceVersions(env, second), installed);
+          lap("second release deployed");
+        },
+      );
+    },
+  );
+}
