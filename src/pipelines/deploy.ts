@@ -200,7 +200,7 @@ export async function deployPipeline(
     mode: options.mode,
     helm: prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name })),
     changes,
-    warnings: plan.warnings,
+    warnings: [...plan.warnings, ...orchestrator.warnings],
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { ClusterError, combineErrors, ValidationError } from "../errors.ts";
 import type { Applier, ChangeSetEntry, HelmTaskLookup } from "../k8s/applier.ts";
+import { canonicalJson } from "../k8s/ssa_applier.ts";
 import { COMPONENT_LABEL, isComponentType } from "./component_type.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { type Pipeline, subjectOf, type Task } from "../tekton/types.ts";
@@ -70,6 +71,12 @@ export class DeployError extends ClusterError {
 /** The {@link Orchestrator} for Tekton on a real or in-memory cluster. */
 export class TektonOrchestrator implements Orchestrator {
   #prepared: PreparedDeploy | undefined;
+  readonly #warnings: string[] = [];
+
+  /** What {@link prepare} noticed that does not stop a deploy. */
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
 
   constructor(
     private readonly helmTasks: HelmTaskLookup,
@@ -87,11 +94,16 @@ export class TektonOrchestrator implements Orchestrator {
         errors.push(error);
       }
     }
-    for (const component of plan.local) {
-      const owner = helmOwnerOf(component.name, releases);
-      if (owner !== undefined) errors.push(ownedByHelm(component, owner));
+    const local: ResolvedComponent[] = [];
+    for (const component of await this.#render(plan.local, errors)) {
+      const owned = helmOwnerOf(component.name, releases);
+      if (owned === undefined) local.push(component);
+      else if (sameSpec(component.task, owned.task)) {
+        // The release already provides exactly this Task: use it, never take it over.
+        helm.push({ ...component, task: owned.task });
+        this.#warnings.push(providedByHelm(component, owned.release));
+      } else errors.push(ownedByHelm(component, owned.release));
     }
-    const local = await this.#render(plan.local, errors);
     let pipeline: Pipeline | undefined;
     try {
       pipeline = assemblePlan({ ...plan, local }, helm);
@@ -196,15 +208,31 @@ export function resolveHelmRef(
   return { ref, name: task.metadata.name, type, task, origin: ref.raw };
 }
 
-function helmOwnerOf(name: string, releases: Map<string, Map<string, Task>>): string | undefined {
-  for (const [release, tasks] of releases) if (tasks.has(name)) return release;
+function helmOwnerOf(
+  name: string,
+  releases: Map<string, Map<string, Task>>,
+): { release: string; task: Task } | undefined {
+  for (const [release, tasks] of releases) {
+    const task = tasks.get(name);
+    if (task !== undefined) return { release, task };
+  }
   return undefined;
+}
+
+/** Whether two Tasks do the same thing: equal specs (labels and annotations aside). */
+function sameSpec(a: Task, b: Task): boolean {
+  return canonicalJson(a.spec) === canonicalJson(b.spec);
+}
+
+function providedByHelm(component: ResolvedComponent, release: string): string {
+  return `${component.origin}: Task "${component.name}" is identical to the one Helm release ` +
+    `"${release}" installed; using that one, not applying it`;
 }
 
 function ownedByHelm(component: ResolvedComponent, release: string): ValidationError {
   return new ValidationError([
-    `${component.origin}: Task "${component.name}" is owned by Helm release "${release}" on the cluster; ` +
-    `applying it would take it over`,
+    `${component.origin}: Task "${component.name}" is owned by Helm release "${release}" on the cluster ` +
+    `and differs from it; applying it would take it over`,
   ], { hint: `reference it as "helm://${release}/${component.name}" instead` });
 }
 

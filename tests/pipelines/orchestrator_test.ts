@@ -128,17 +128,40 @@ Deno.test("TektonOrchestrator.prepare() resolves helm:// references with one LIS
 
   await t.step("a local Task owned by a Helm release is refused, naming the release", async () => {
     const error = await orchestrator.prepare(
-      plan([local("git-clone", "source")], [helmRef("ci", "base")]),
+      plan([local("git-clone", "source", "alpine:3.20")], [helmRef("ci", "base")]),
     ).catch((e) => e);
     assert.ok(error instanceof ValidationError);
-    assert.match(error.message, /Task "git-clone" is owned by Helm release "ci"/);
+    assert.match(
+      error.message,
+      /Task "git-clone" is owned by Helm release "ci" on the cluster and differs/,
+    );
     assert.match(error.hint ?? "", /helm:\/\/ci\/git-clone/);
   });
+
+  await t.step(
+    "a local Task identical to the Helm release's is provided by it, not applied",
+    async () => {
+      const fresh = new TektonOrchestrator(cluster, { namespace: "dracon" });
+      const prepared = await fresh.prepare(
+        plan([local("git-clone", "source")], [helmRef("ci", "base")]),
+      );
+      assert.deepEqual(prepared.tasks, [], "nothing to apply");
+      assert.deepEqual(prepared.helm.map((c) => c.name), ["base", "git-clone"]);
+      assert.deepEqual(prepared.pipeline.spec.tasks?.map((t) => t.name), ["base", "git-clone"]);
+      assert.match(
+        fresh.warnings.join("\n"),
+        /Task "git-clone" is identical to the one Helm release "ci" installed/,
+      );
+    },
+  );
 
   await t.step("every problem is reported at once, before any write", async () => {
     const before = cluster.calls.length;
     const error = await orchestrator.prepare(
-      plan([local("git-clone", "source")], [helmRef("nope", "a"), helmRef("ci", "b")]),
+      plan([local("git-clone", "source", "alpine:3.20")], [
+        helmRef("nope", "a"),
+        helmRef("ci", "b"),
+      ]),
     ).catch((e) => e);
     assert.ok(error instanceof ValidationError);
     assert.equal(error.problems.length, 4, error.message); // 2 refs, 1 ownership, no base
