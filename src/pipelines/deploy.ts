@@ -150,8 +150,9 @@ export interface DeployResult {
 }
 
 /**
- * Deploys a kustomization: plans it (no cluster), connects, lets the
- * {@link TektonOrchestrator} resolve and check everything, then applies.
+ * Deploys a kustomization: reads it, connects (read-only LISTs start at once)
+ * while the components load and validate, lets the {@link TektonOrchestrator}
+ * resolve and check everything, then applies.
  */
 export async function deployPipeline(
   kustomizationPath: string,
