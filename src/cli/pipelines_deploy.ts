@@ -5,6 +5,8 @@
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
+import type { OfflineRelease } from "../charts/offline_releases.ts";
+import { UsageError } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
 import { DeployError } from "../pipelines/orchestrator.ts";
@@ -87,6 +89,13 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         "largest Task, base Pipeline or kustomization a file or URL may hold",
       ).argParser(parseByteSize).default(DEFAULT_FETCH_OPTIONS.maxBytes, "1MiB"),
     )
+    .option(
+      "--helm-chart <release=chart>",
+      "with --dry-run: resolve helm://<release>/… from this chart archive or directory, rendered " +
+        "with --set/-f, instead of the cluster (repeatable)",
+      collectHelmChart,
+      [] as OfflineRelease[],
+    )
     .addOption(
       new Option("--pipeline-api-version <version>", "API version of the Pipeline draconctl emits")
         .choices(PIPELINE_API_VERSIONS).default("tekton.dev/v1" as const),
@@ -145,12 +154,18 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         fieldManager: options.fieldManager,
         requestTimeoutMs: options.requestTimeout,
       };
+      if (options.helmChart.length > 0 && options.dryRun !== "client") {
+        throw new UsageError("--helm-chart only works with --dry-run (client)", {
+          hint: "install the chart and deploy against the cluster, or add --dry-run",
+        });
+      }
       if (options.dryRun === "client") {
         const result = await dryRunPipeline(kustomization, deps, {
           ...plan,
           ...(renderAsked ? { render } : {}),
           ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
           cluster: clusterOptions,
+          helmCharts: options.helmChart,
         });
         for (const warning of result.warnings) deps.logger.warn(warning);
         const text = options.output === "json"
@@ -211,4 +226,15 @@ function formatChanges(changes: ChangeSetEntry[], format: "text" | "json" | "yam
   if (format === "json") return JSON.stringify({ changes }, null, 2) + "\n";
   if (format === "yaml") return toYaml({ changes });
   return changes.map((change) => formatChange(change) + "\n").join("");
+}
+
+/** Parses and collects `--helm-chart <release>=<chart>`. */
+function collectHelmChart(value: string, previous: OfflineRelease[]): OfflineRelease[] {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(.+)$/.exec(value);
+  if (!match) {
+    throw new InvalidArgumentError(
+      `expected <release>=<chart>, e.g. dracon-oss-components=./chart.tgz, got "${value}"`,
+    );
+  }
+  return [...previous, { release: match[1]!, chart: match[3]! }];
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type OfflineRelease, releasesFromCharts } from "../charts/offline_releases.ts";
 import { renderTask, type RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
 import { ClusterError, combineErrors, UsageError } from "../errors.ts";
@@ -46,6 +47,12 @@ export interface DryRunOptions extends PlanOptions {
    * warning names them.
    */
   cluster?: ClusterOptions;
+  /**
+   * Charts standing in for installed releases: `helm://<release>/…` is read
+   * from `helm template` of the chart (with {@link render}'s values) instead
+   * of the cluster, so no cluster is contacted at all.
+   */
+  helmCharts?: readonly OfflineRelease[];
 }
 
 /**
@@ -87,19 +94,28 @@ export async function dryRunPipeline(
 }
 
 /**
- * The Helm components of a plan, read from the cluster (one LIST); or, when
- * the cluster cannot be read, why not. A reference the cluster does not hold
- * is an error, as in a deploy.
+ * The Helm components of a plan, read from the charts given for their
+ * releases, else from the cluster (one LIST); or, when the cluster cannot be
+ * read, why not. A reference the release does not hold is an error, as in a
+ * deploy.
  */
 async function readHelmComponents(
   plan: PipelinePlan,
-  deps: Pick<Deps, "cluster">,
+  deps: Pick<Deps, "cluster" | "helm">,
   options: DryRunOptions,
 ): Promise<ResolvedComponent[] | string> {
-  if (options.cluster === undefined) return "no cluster to read them from";
-  const namespace = options.cluster.namespace ?? plan.kustomization.namespace;
   let releases: Map<string, Map<string, Task>>;
   let resolvedNamespace: string;
+  if (options.helmCharts !== undefined && options.helmCharts.length > 0) {
+    resolvedNamespace = options.namespace ?? plan.kustomization.namespace ?? "default";
+    releases = await releasesFromCharts(options.helmCharts, deps, {
+      ...options.render,
+      namespace: resolvedNamespace,
+    });
+    return resolveAll(plan, releases, resolvedNamespace);
+  }
+  if (options.cluster === undefined) return "no cluster to read them from";
+  const namespace = options.cluster.namespace ?? plan.kustomization.namespace;
   try {
     const cluster = await deps.cluster({
       ...options.cluster,
@@ -111,6 +127,15 @@ async function readHelmComponents(
     if (error instanceof ClusterError) return `the cluster could not be read: ${error.message}`;
     throw error;
   }
+  return resolveAll(plan, releases, resolvedNamespace);
+}
+
+/** Every Helm reference of `plan` resolved in `releases`; all misses reported at once. */
+function resolveAll(
+  plan: PipelinePlan,
+  releases: Map<string, Map<string, Task>>,
+  resolvedNamespace: string,
+): ResolvedComponent[] {
   const errors: unknown[] = [];
   const components: ResolvedComponent[] = [];
   for (const ref of plan.helm) {

@@ -183,6 +183,24 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   },
   { name: "unknown-command", exit: 2, message: ["frobnicate"], args: ["frobnicate"] },
   {
+    name: "helm-chart-malformed",
+    exit: 2,
+    message: ["--helm-chart", "<release>=<chart>", "chart.tgz"],
+    args: ["pipelines", "deploy", "x", "--dry-run", "--helm-chart", "chart.tgz"],
+  },
+  {
+    name: "helm-chart-without-dry-run",
+    exit: 2,
+    message: ["--helm-chart only works with --dry-run"],
+    args: [
+      "pipelines",
+      "deploy",
+      "fixtures/pipelines/golang-project",
+      "--helm-chart",
+      "r=chart.tgz",
+    ],
+  },
+  {
     name: "path-escape",
     exit: 3,
     message: ["../long-name/task.yaml", "outside the base directory", "--load-restrictor none"],

@@ -137,6 +137,47 @@ for (const major of [3, 4] as const) {
       );
       lap("packaged");
 
+      // Offline: the chart stands in for the release, no cluster is contacted.
+      await t.step(
+        "--dry-run --helm-chart assembles golang-project from the chart alone",
+        async () => {
+          let connected = 0;
+          const result = await runCli(
+            ["pipelines", "deploy", `${EXAMPLES}/golang-project/kustomization.yaml`, "--dry-run"]
+              .concat([
+                "--helm-chart",
+                `${RELEASE}=${archive}`,
+                "--set",
+                `image.registry=${REGISTRY}`,
+              ]),
+            {
+              helm,
+              cluster: () => Promise.reject(new Error(`contacted a cluster (${++connected})`)),
+            },
+          );
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(connected, 0);
+          const kinds = [...result.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
+          assert.deepEqual(
+            kinds,
+            ["Pipeline"],
+            "helm:// Tasks are the release's: only the Pipeline is printed",
+          );
+          assert.match(result.stdout, /name: dracon-golang-project/);
+          assert.match(result.stdout, /taskRef:\n\s+name: producer-golang-gosec/);
+          const missing = await runCli(
+            ["pipelines", "deploy", `${EXAMPLES}/golang-project/kustomization.yaml`, "--dry-run"]
+              .concat(["--helm-chart", `other=${archive}`]),
+            { helm },
+          );
+          assert.equal(missing.code, 3, missing.stderr);
+          assert.match(
+            missing.stderr,
+            /no Helm release "dracon-oss-components" .*\(releases there: "other"\)/,
+          );
+        },
+      );
+
       // 2. install
       const install = (chartRef: string, namespace: string) =>
         helmRun([

@@ -1,0 +1,63 @@
+/**
+ * Helm releases without a cluster: `helm template` of a chart (archive or
+ * directory) under a release name gives the Tasks that release would hold,
+ * so `pipelines deploy --dry-run --helm-chart <release>=<chart>` can resolve
+ * `helm://<release>/<task>` and assemble the Pipeline offline.
+ *
+ * @example
+ * ```ts
+ * const releases = await releasesFromCharts(
+ *   [{ release: "dracon-oss-components", chart: "./dracon-components-0.1.0.tgz" }],
+ *   deps,
+ *   { namespace: "dracon", set: ["image.registry=registry.internal"] },
+ * );
+ * ```
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { ValidationError } from "../errors.ts";
+import { groupByRelease } from "../k8s/helm_tasks.ts";
+import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { toTask } from "../tekton/task.ts";
+import type { Task } from "../tekton/types.ts";
+import type { RenderOptions } from "./render.ts";
+
+/** A chart standing in for an installed release. */
+export interface OfflineRelease {
+  release: string;
+  /** Path of a chart archive or directory. */
+  chart: string;
+}
+
+/**
+ * The Tasks each release would hold, grouped like
+ * {@link HelmTaskLookup.listHelmTasks} groups the cluster's: by the Helm
+ * labels `helm template` renders onto them.
+ */
+export async function releasesFromCharts(
+  charts: readonly OfflineRelease[],
+  deps: Pick<Deps, "helm">,
+  options: RenderOptions,
+): Promise<Map<string, Map<string, Task>>> {
+  const tasks: Task[] = [];
+  for (const { release, chart } of charts) {
+    const text = await deps.helm.template(chart, {
+      releaseName: release,
+      namespace: options.namespace,
+      set: options.set ?? [],
+      valuesFiles: options.valuesFiles ?? [],
+    });
+    const origin = `helm template ${release} ${chart}`;
+    const found = parseYamlDocuments(text, origin)
+      .map((doc) => doc.value)
+      .filter((value) => isMapping(value) && value.kind === "Task")
+      .map((value) => toTask(value, origin));
+    if (found.length === 0) {
+      throw new ValidationError([`${origin}: the chart renders no Task`], {
+        hint: 'package the Tasks with "draconctl components package"',
+      });
+    }
+    tasks.push(...found);
+  }
+  return groupByRelease(tasks);
+}
