@@ -10,7 +10,7 @@ import { gatherTasks } from "../../src/charts/gather.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 
 /** The Dracon corpus checkout the tests read. */
-export const DRACON_ROOT = new URL("../../../shared/dracon", import.meta.url).pathname;
+export { DRACON_ROOT } from "../cli/_cli.ts";
 
 /** A path under `fixtures/`. */
 export function fixture(path: string): string {

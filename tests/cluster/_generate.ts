@@ -5,8 +5,7 @@
  * @module
  */
 
-/** The Dracon corpus, which the base Task comes from. */
-export const DRACON: string = new URL("../../../shared/dracon", import.meta.url).pathname;
+import { DRACON_ROOT } from "../cli/_cli.ts";
 
 /** A minimal producer Task named `name`. */
 export function producerTask(name: string): string {
@@ -40,8 +39,8 @@ export async function writePipeline(
   const dir = `${root}/${suffix}`;
   await Deno.mkdir(dir, { recursive: true });
   const components = [
-    `${DRACON}/components/base`,
-    `${DRACON}/components/sources/git`,
+    `${DRACON_ROOT}/components/base`,
+    `${DRACON_ROOT}/components/sources/git`,
     ...producers.map((name) => `${root}/tasks/${name}.yaml`),
   ];
   await Deno.writeTextFile(

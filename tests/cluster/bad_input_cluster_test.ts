@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
-import { fixture, runCli } from "../cli/_cli.ts";
+import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
 import {
   type ClusterEnv,
   clusterTest,
@@ -19,8 +19,6 @@ import {
   makeHelm,
   uniqueNamespace,
 } from "./_testenv.ts";
-
-const DRACON = new URL("../../../shared/dracon", import.meta.url).pathname;
 
 /** One wrong deploy and what it must answer. */
 interface ClusterCase {
@@ -176,7 +174,7 @@ const CASES: ClusterCase[] = [
         `${dir}/kustomization.yaml`,
         (await Deno.readTextFile(`${dir}/kustomization.yaml`)).replaceAll(
           "../../../../shared/dracon",
-          DRACON,
+          DRACON_ROOT,
         ),
       );
       const file = await Deno.open(`${dir}/task.yaml`, { write: true, create: true });
@@ -229,7 +227,7 @@ async function installHelmTasks(env: ClusterEnv, namespace: string): Promise<voi
   await Deno.mkdir(`${chart}/templates`);
   await Deno.writeTextFile(`${chart}/Chart.yaml`, "apiVersion: v2\nname: tasks\nversion: 0.1.0\n");
   for (const component of ["base", "sources/git"]) {
-    const text = await Deno.readTextFile(`${DRACON}/components/${component}/task.yaml`);
+    const text = await Deno.readTextFile(`${DRACON_ROOT}/components/${component}/task.yaml`);
     await Deno.writeTextFile(
       `${chart}/templates/${component.replace("/", "-")}.yaml`,
       text.replace(

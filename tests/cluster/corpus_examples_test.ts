@@ -13,7 +13,7 @@ import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import type { Task } from "../../src/tekton/types.ts";
-import { runCli } from "../cli/_cli.ts";
+import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import {
   type ClusterEnv,
   clusterTest,
@@ -22,8 +22,7 @@ import {
   uniqueNamespace,
 } from "./_testenv.ts";
 
-const DRACON = new URL("../../../shared/dracon", import.meta.url).pathname;
-const EXAMPLES = `${DRACON}/examples/pipelines`;
+const EXAMPLES = `${DRACON_ROOT}/examples/pipelines`;
 const REGISTRY = "registry.internal.example";
 const RELEASE = "dracon-oss-components";
 
@@ -128,7 +127,7 @@ for (const major of [3, 4] as const) {
           tasks: string[];
         };
       };
-      const { archive, chart, tasks: chartTasks } = await pack(`${DRACON}/components`);
+      const { archive, chart, tasks: chartTasks } = await pack(`${DRACON_ROOT}/components`);
       assert.equal(chartTasks.length, 48);
       assert.equal(
         chart.appVersion,
@@ -196,7 +195,7 @@ for (const major of [3, 4] as const) {
 
       const railsFlags = [
         "--base-dir",
-        DRACON,
+        DRACON_ROOT,
         "--set",
         `image.registry=${REGISTRY}`,
         "--app-version",
@@ -259,7 +258,7 @@ for (const major of [3, 4] as const) {
         "rails-project against a chart without producer-brakeman: brakeman rendered locally",
         async () => {
           const copy = await Deno.makeTempDir({ prefix: "draconctl-corpus-nobrakeman-" });
-          await copyDir(`${DRACON}/components`, `${copy}/components`);
+          await copyDir(`${DRACON_ROOT}/components`, `${copy}/components`);
           await Deno.remove(`${copy}/components/producers/brakeman`, { recursive: true });
           const partial = await pack(`${copy}/components`);
           assert.equal(partial.tasks.length, 47);
@@ -296,7 +295,7 @@ for (const major of [3, 4] as const) {
 
       await t.step(`every templated Task image carries ${REGISTRY}`, async () => {
         const sources = new Map(
-          (await gatherTasks(`${DRACON}/components`, new DenoFileSystem())).tasks
+          (await gatherTasks(`${DRACON_ROOT}/components`, new DenoFileSystem())).tasks
             .map((g) => [g.task.metadata.name, g.task]),
         );
         let templated = 0;

@@ -6,10 +6,8 @@
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
-import { runCli } from "../cli/_cli.ts";
+import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import { type ClusterEnv, clusterTest, makeHelm } from "./_testenv.ts";
-
-const DRACON = new URL("../../../shared/dracon", import.meta.url).pathname;
 
 /** Writes a kustomization (and extra files) into a fresh directory. */
 async function workdir(kustomization: string, files: Record<string, string> = {}): Promise<string> {
@@ -52,14 +50,14 @@ async function listNames(
 
 const MINI = `nameSuffix: -mini
 components:
-  - ${DRACON}/components/base
-  - ${DRACON}/components/sources/git
-  - ${DRACON}/components/sources/wget
+  - ${DRACON_ROOT}/components/base
+  - ${DRACON_ROOT}/components/sources/git
+  - ${DRACON_ROOT}/components/sources/wget
 `;
 
 clusterTest("pipelines deploy creates, then reports unchanged without writing", async (env) => {
   const dir = await workdir(MINI);
-  const first = await deploy(env, dir, "--base-dir", DRACON);
+  const first = await deploy(env, dir, "--base-dir", DRACON_ROOT);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(
     first.stdout,
@@ -70,7 +68,7 @@ clusterTest("pipelines deploy creates, then reports unchanged without writing", 
   const pipelines = await listNames(env, "pipelines");
   assert.deepEqual([...tasks.keys()].sort(), ["base", "git-clone", "wget"]);
 
-  const second = await deploy(env, dir, "--base-dir", DRACON, "-o", "json");
+  const second = await deploy(env, dir, "--base-dir", DRACON_ROOT, "-o", "json");
   assert.equal(second.code, 0, second.stderr);
   const result = JSON.parse(second.stdout) as { changes: { action: string }[] };
   assert.deepEqual(result.changes.map((c) => c.action), [
@@ -92,7 +90,7 @@ clusterTest(
   async (env) => {
     const dir = await workdir(MINI);
     for (const flag of ["--dry-run=server", "--only-validate"]) {
-      const result = await deploy(env, dir, "--base-dir", DRACON, flag);
+      const result = await deploy(env, dir, "--base-dir", DRACON_ROOT, flag);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /pipeline\.tekton\.dev\/dracon-mini created \(server dry run\)/);
     }
@@ -114,7 +112,7 @@ spec:
     - image: busybox
 `; // a step without a name: the CRD schema refuses it (422)
     const dir = await workdir(
-      `nameSuffix: -broken\ncomponents:\n  - ${DRACON}/components/base\n  - ./broken.yaml\n`,
+      `nameSuffix: -broken\ncomponents:\n  - ${DRACON_ROOT}/components/base\n  - ./broken.yaml\n`,
       { "broken.yaml": broken },
     );
     const result = await deploy(env, dir, "--load-restrictor", "none");
@@ -130,7 +128,7 @@ clusterTest(
   "pipelines deploy with a read-only identity fails with 403 and writes nothing",
   async (env) => {
     const dir = await workdir(MINI);
-    const result = await deploy(env, dir, "--base-dir", DRACON, "--context", "restricted");
+    const result = await deploy(env, dir, "--base-dir", DRACON_ROOT, "--context", "restricted");
     assert.equal(result.code, 5, result.stderr);
     assert.match(result.stderr, /forbidden: user "restricted" cannot patch resource "tasks"/);
     assert.ok(
@@ -151,7 +149,7 @@ clusterTest(
       "apiVersion: v2\nname: dracon-tasks\nversion: 0.1.0\n",
     );
     for (const component of ["base", "sources/git"]) {
-      const text = await Deno.readTextFile(`${DRACON}/components/${component}/task.yaml`);
+      const text = await Deno.readTextFile(`${DRACON_ROOT}/components/${component}/task.yaml`);
       const labelled = text.replace(
         "\n  labels:\n",
         "\n  labels:\n    app.kubernetes.io/managed-by: {{ .Release.Service }}\n    app.kubernetes.io/instance: {{ .Release.Name }}\n",
@@ -171,10 +169,10 @@ clusterTest(
 components:
   - helm://dracon-oss-components/base
   - pkg:helm/dracon-oss-components/git-clone
-  - ${DRACON}/components/sources/wget
+  - ${DRACON_ROOT}/components/sources/wget
 `,
         );
-        const result = await deploy(env, dir, "--base-dir", DRACON);
+        const result = await deploy(env, dir, "--base-dir", DRACON_ROOT);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(
           result.stdout,
@@ -196,7 +194,7 @@ components:
 
     await t.step("a local Task that a Helm release owns is refused before any write", async () => {
       const dir = await workdir(MINI.replace("-mini", "-takeover"));
-      const result = await deploy(env, dir, "--base-dir", DRACON);
+      const result = await deploy(env, dir, "--base-dir", DRACON_ROOT);
       assert.equal(result.code, 3, result.stderr);
       assert.match(result.stderr, /owned by Helm release "dracon-oss-components"/);
       assert.match(result.stderr, /hint: reference it as "helm:\/\/dracon-oss-components\//);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { problemsOf } from "../_problems.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { assemblePipeline } from "../../src/pipelines/assembly.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
@@ -37,16 +38,6 @@ function taskOf(pipeline: Pipeline, name: string): PipelineTask {
 
 function paramValue(pipeline: Pipeline, task: string, param: string): unknown {
   return taskOf(pipeline, task).params?.find((p) => p.name === param)?.value;
-}
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ValidationError, `expected ValidationError, got ${error}`);
-    return error.problems;
-  }
-  assert.fail("expected a ValidationError");
 }
 
 const anchor = (name: string) => `$(tasks.${name}.results.anchor)`;

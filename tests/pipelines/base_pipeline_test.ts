@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ValidationError } from "../../src/errors.ts";
+import { problemsOf } from "../_problems.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "../../src/pipelines/base_pipeline.ts";
 import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
 
@@ -8,14 +8,8 @@ const CORPUS_BASE = new URL(
   import.meta.url,
 );
 
-function problemsOf(value: unknown): readonly string[] {
-  try {
-    toBasePipeline(value, "base.yaml");
-  } catch (error) {
-    assert.ok(error instanceof ValidationError);
-    return error.problems;
-  }
-  assert.fail("expected a ValidationError");
+function basePipelineProblems(value: unknown): readonly string[] {
+  return problemsOf(() => toBasePipeline(value, "base.yaml"));
 }
 
 Deno.test("DEFAULT_BASE_PIPELINE equals the corpus base pipeline", async () => {
@@ -54,7 +48,7 @@ Deno.test("toBasePipeline() refuses what is not a Pipeline", async (t) => {
   ];
   for (const [label, value, message] of cases) {
     await t.step(label, () => {
-      const problems = problemsOf(value);
+      const problems = basePipelineProblems(value);
       assert.ok(problems.some((p) => p.includes(message)), problems.join("\n"));
     });
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ValidationError } from "../../src/errors.ts";
+import { problemsOf } from "../_problems.ts";
 import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
 import {
   componentTypeOf,
@@ -20,16 +20,6 @@ function task(type: string, spec: Partial<Task["spec"]> = {}, name = `${type}-x`
     metadata: { name, labels: { "v1.dracon.ocurity.com/component": type } },
     spec: { steps: [{ name: "run", image: "busybox" }], ...spec },
   };
-}
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ValidationError, `expected ValidationError, got ${error}`);
-    return error.problems;
-  }
-  assert.fail("expected a ValidationError");
 }
 
 async function corpusTasks(): Promise<{ origin: string; task: Task }[]> {
