@@ -105,7 +105,7 @@ async function readFile(
   const text = await fs.readTextFile(file);
   let documents;
   try {
-    documents = parseYamlDocuments(text, file);
+    documents = await parseYamlDocuments(text, file);
   } catch (error) {
     if (strict) throw error;
     result.skipped.push({ file, reason: `not valid YAML (${(error as Error).message})` });

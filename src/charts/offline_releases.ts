@@ -48,7 +48,7 @@ export async function releasesFromCharts(
       valuesFiles: options.valuesFiles ?? [],
     });
     const origin = `helm template ${release} ${chart}`;
-    const found = parseYamlDocuments(text, origin)
+    const found = (await parseYamlDocuments(text, origin))
       .map((doc) => doc.value)
       .filter((value) => isMapping(value) && value.kind === "Task")
       .map((value) => toTask(value, origin));

@@ -67,7 +67,7 @@ export async function renderTask(
       valuesFiles: options.valuesFiles ?? [],
       set: options.set ?? [],
     });
-    const rendered = parseYamlDocuments(yaml, `${origin} (rendered by helm)`)
+    const rendered = (await parseYamlDocuments(yaml, `${origin} (rendered by helm)`))
       .map((doc) => doc.value)
       .find((value) => isMapping(value) && value.kind === "Task");
     if (rendered === undefined) {

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
-import { packageComponents, type PackageResult } from "../charts/package.ts";
+import type { PackageResult } from "../charts/package.ts";
 import type { AnyCommand } from "./program.ts";
 import { writeOutput } from "./_output.ts";
 
@@ -47,6 +47,8 @@ export function registerComponentsPackage(parent: AnyCommand, deps: Deps): void 
     )
     .addHelpText("after", HELP)
     .action(async (dir, options) => {
+      // Loaded here, not at start-up: the chart writer brings the `yaml` package.
+      const { packageComponents } = await import("../charts/package.ts");
       const result = await packageComponents(dir, deps, {
         name: options.name,
         chartVersion: options.chartVersion,

@@ -187,12 +187,12 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       }).catch(async (error) => {
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
-          await deps.stdout.write(formatChanges(error.changes, format));
+          await deps.stdout.write(await formatChanges(error.changes, format));
         }
         throw error;
       });
       for (const warning of result.warnings) deps.logger.warn(warning);
-      await writeOutput(deps, formatDeploy(result, format), options.outputFile);
+      await writeOutput(deps, await formatDeploy(result, format), options.outputFile);
     });
 }
 
@@ -207,9 +207,12 @@ function collectSet(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function formatDeploy(result: DeployResult, format: "text" | "json" | "yaml"): string {
+async function formatDeploy(
+  result: DeployResult,
+  format: "text" | "json" | "yaml",
+): Promise<string> {
   if (format === "json") return JSON.stringify(result, null, 2) + "\n";
-  if (format === "yaml") return toYaml(result);
+  if (format === "yaml") return await toYaml(result);
   const suffix = result.mode === "apply" ? "" : " (server dry run)";
   const lines = result.changes.map((change) => formatChange(change) + suffix);
   if (result.mode === "validate") {
@@ -222,9 +225,12 @@ function formatDeploy(result: DeployResult, format: "text" | "json" | "yaml"): s
   return lines.map((line) => line + "\n").join("");
 }
 
-function formatChanges(changes: ChangeSetEntry[], format: "text" | "json" | "yaml"): string {
+async function formatChanges(
+  changes: ChangeSetEntry[],
+  format: "text" | "json" | "yaml",
+): Promise<string> {
   if (format === "json") return JSON.stringify({ changes }, null, 2) + "\n";
-  if (format === "yaml") return toYaml({ changes });
+  if (format === "yaml") return await toYaml({ changes });
   return changes.map((change) => formatChange(change) + "\n").join("");
 }
 

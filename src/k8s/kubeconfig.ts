@@ -26,10 +26,10 @@
  * ```
  * @module
  */
-import { parse } from "yaml";
-import { ClusterError } from "../errors.ts";
+import { ClusterError, ManifestSyntaxError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { ClusterOptions } from "./applier.ts";
+import { parseStrictYamlDocuments } from "../tekton/manifest.ts";
 
 /** One named entry of a kubeconfig list, with the directory of the file that defined it. */
 export interface NamedEntry {
@@ -193,14 +193,17 @@ function readKubeConfig(file: string): KubeConfigFile {
     new ClusterError(`Cannot load kubeconfig "${file}": ${reason}`, {
       hint: 'check it with "kubectl config view --kubeconfig <file>"',
     });
-  let document: unknown;
+  let documents;
   try {
-    document = parse(text);
+    documents = parseStrictYamlDocuments(text, file);
   } catch (error) {
-    // Never quote the parser's message: it holds a snippet of the file,
-    // tokens and keys included. Line and reason only, and no `cause`.
-    throw fail(safeParseReason(error));
+    if (!(error instanceof ManifestSyntaxError)) throw error;
+    // Never quote the parser's reason: it may name anchors or tags from the
+    // file. Line and column only, and no `cause`.
+    throw fail(`invalid YAML at line ${error.line}, column ${error.column}`);
   }
+  if (documents.length > 1) throw fail(`holds ${documents.length} YAML documents, expected one`);
+  const document = documents[0]?.value;
   if (document === null || document === undefined) {
     return { clusters: [], users: [], contexts: [], current: "" };
   }
@@ -233,13 +236,6 @@ function readKubeConfig(file: string): KubeConfigFile {
 }
 
 /** The line and the kind of a YAML error, never the snippet its message quotes. */
-function safeParseReason(error: unknown): string {
-  const e = error as { linePos?: { line: number }[]; code?: unknown };
-  const line = e?.linePos?.[0]?.line;
-  const code = typeof e?.code === "string" ? e.code.toLowerCase().replaceAll("_", " ") : "";
-  return `invalid YAML${line === undefined ? "" : ` at line ${line}`}${code ? ` (${code})` : ""}`;
-}
-
 function isMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }

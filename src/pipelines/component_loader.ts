@@ -72,7 +72,7 @@ export async function loadComponentDocument(
     ? await readFileRef(ref, deps.fs, options.maxBytes)
     : await fetchUrlRef(ref, deps.fetcher, options);
   checkText(text, origin);
-  const docs = parseYamlDocuments(text, origin).filter((d) => d.value != null);
+  const docs = (await parseYamlDocuments(text, origin)).filter((d) => d.value != null);
   if (docs.length === 0) throw new ValidationError([`${origin}: holds no YAML document`]);
   if (docs.length > 1) {
     throw new ValidationError([

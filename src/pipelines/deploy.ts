@@ -4,7 +4,7 @@
  * @module
  */
 import { type OfflineRelease, releasesFromCharts } from "../charts/offline_releases.ts";
-import { renderTask, type RenderValues } from "../charts/render.ts";
+import type { RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
 import { ClusterError, combineErrors, UsageError } from "../errors.ts";
 import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
@@ -85,12 +85,12 @@ export async function dryRunPipeline(
             plan.helm.map((ref) => `"${ref.raw}"`).join(", ")
           }): ${read}; the Pipeline is not printed`,
       );
-      return { objects: tasks, yaml: toYamlStream(tasks), warnings };
+      return { objects: tasks, yaml: await toYamlStream(tasks), warnings };
     }
     helm = read;
   }
   const objects = [...tasks, assemblePlan(plan, helm)];
-  return { objects, yaml: toYamlStream(objects), warnings };
+  return { objects, yaml: await toYamlStream(objects), warnings };
 }
 
 /**
@@ -209,8 +209,8 @@ export async function deployPipeline(
   const orchestrator = new TektonOrchestrator(cluster.helmTasks, {
     namespace: cluster.namespace,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    renderTask: (component: ResolvedComponent) =>
-      renderTask(component.task, component.origin, deps, {
+    renderTask: async (component: ResolvedComponent) =>
+      (await loadRenderer()).renderTask(component.task, component.origin, deps, {
         ...options.render,
         namespace: cluster.namespace,
       }),
@@ -240,11 +240,20 @@ async function renderPlan(
   for (const component of plan.local) {
     if (helmExpressionsIn(component.task).length === 0) local.push(component);
     else {
+      const { renderTask } = await loadRenderer();
       const task = await renderTask(component.task, component.origin, deps, options);
       local.push({ ...component, task });
     }
   }
   return { ...plan, local };
+}
+
+/**
+ * The Helm renderer, loaded on first use: it brings the chart writer and its
+ * YAML library, which a pipeline without Helm expressions never needs.
+ */
+function loadRenderer(): Promise<typeof import("../charts/render.ts")> {
+  return import("../charts/render.ts");
 }
 
 function unrenderedWarning(component: ResolvedComponent): string[] {

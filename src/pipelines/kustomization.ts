@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
 import { KustomizationError, LoadError } from "../errors.ts";
 import type { FileSystem } from "../io/filesystem.ts";
-import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { isMapping, lineOfPath, parseYamlDocuments } from "../tekton/manifest.ts";
 import { DNS_LABEL } from "./component_ref.ts";
 import { posix } from "node:path";
 
@@ -59,8 +58,8 @@ const KEYS = ["apiVersion", "kind", "nameSuffix", "namespace", "resources", "com
  * @throws {ManifestSyntaxError} on invalid YAML
  * @throws {KustomizationError} naming `file`, the key and its line
  */
-export function parseKustomization(text: string, file: string): Kustomization {
-  const docs = parseYamlDocuments(text, file);
+export async function parseKustomization(text: string, file: string): Promise<Kustomization> {
+  const docs = await parseYamlDocuments(text, file);
   if (docs.length === 0) throw new KustomizationError(file, "holds no YAML document");
   if (docs.length > 1) {
     throw new KustomizationError(file, `holds ${docs.length} YAML documents, expected one`);
@@ -70,7 +69,7 @@ export function parseKustomization(text: string, file: string): Kustomization {
     throw new KustomizationError(file, `expected a mapping, got ${typeName(value)}`);
   }
   const fail = (path: (string | number)[], reason: string, onKey = false): never => {
-    const line = lineOf(text, path, onKey);
+    const line = lineOfPath(text, path, onKey);
     const at = line === undefined ? "" : ` (line ${line})`;
     throw new KustomizationError(file, `key "${path.join(".")}"${at} ${reason}`);
   };
@@ -162,7 +161,7 @@ export async function readKustomization(
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new LoadError(file, `cannot read the file: ${reason}`, { cause });
   }
-  return { kustomization: parseKustomization(text, file), file, dir: posix.dirname(file) };
+  return { kustomization: await parseKustomization(text, file), file, dir: posix.dirname(file) };
 }
 
 async function statOrFail(path: string, fs: FileSystem) {
@@ -226,23 +225,6 @@ function checkResources(file: string, resources: string[]): void {
 }
 
 /** The 1-based line of a key (or of its value), found by parsing again; errors only. */
-function lineOf(text: string, path: (string | number)[], onKey: boolean): number | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  let range: readonly number[] | null | undefined;
-  if (onKey && path.length === 1 && doc.contents && "items" in doc.contents) {
-    for (const item of doc.contents.items) {
-      const pair = item as { key?: { value?: unknown; range?: readonly number[] | null } };
-      if (pair.key?.value === path[0]) range = pair.key?.range;
-    }
-  } else {
-    const node = doc.getIn(path, true) as { range?: readonly number[] | null } | undefined;
-    range = node?.range;
-  }
-  const offset = range?.[0];
-  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
-}
-
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";

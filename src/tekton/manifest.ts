@@ -1,11 +1,31 @@
 /**
- * YAML in and out. Parsing keeps line and column for errors and refuses alias
- * bombs; printing is stable (sorted where order carries no meaning is the
- * caller's job) and YAML 1.1-compatible for Go tools.
+ * YAML in and out.
+ *
+ * Reading takes two parsers. `js-yaml` (YAML 1.2 core schema, strict: it
+ * passes the YAML test suite) reads first: one ES module, a few times faster
+ * to load and to parse than `yaml`, which matters on the deploy path where
+ * every Task file, the kustomization and the kubeconfig are read on each run.
+ * Text it refuses goes to `yaml`, loaded only then, which also reads what Go's
+ * YAML libraries (and so kubectl) accept beyond the spec, such as a flow
+ * sequence closed at its key's indentation (six Dracon consumer Tasks), and
+ * words every error (file, line, column). A document both accept reads the
+ * same in both: the two implement the same spec and schema. Duplicate keys
+ * and alias bombs are refused by both.
+ *
+ * Writing uses `yaml` (YAML 1.1-compatible output that Go tools read
+ * identically), loaded on first use: a deploy that prints no YAML never pays
+ * for its CommonJS build.
  *
  * @module
  */
-import { LineCounter, parseAllDocuments, stringify } from "yaml";
+import {
+  constructFromEvents,
+  type Event,
+  EVENT_ID,
+  getScalarValue,
+  parseEvents,
+  YAMLException,
+} from "js-yaml";
 import { ManifestSyntaxError } from "../errors.ts";
 
 /** A parsed YAML document with its 1-based start line. */
@@ -14,27 +34,78 @@ export interface ParsedDocument {
   line: number;
 }
 
+/** Most alias nodes (`*name`) one document may hold. */
+export const MAX_ALIASES = 100;
+/** Most nodes a stream may hold once every alias is expanded; more is an alias bomb. */
+export const MAX_EXPANDED_NODES = 100_000;
+
+/**
+ * Parses every document of a YAML stream: strictly first, then, for text the
+ * strict parser refuses, as Go's YAML libraries would (see the module doc).
+ * Empty documents (a lone `---`) are dropped.
+ *
+ * @throws {ManifestSyntaxError} naming `file`, line and column
+ */
+export async function parseYamlDocuments(text: string, file: string): Promise<ParsedDocument[]> {
+  try {
+    return parseStrictYamlDocuments(text, file);
+  } catch (error) {
+    if (!(error instanceof ManifestSyntaxError)) throw error;
+    return await parseLenientYamlDocuments(text, file);
+  }
+}
+
+/**
+ * Parses every document of a YAML stream with the strict parser only, for
+ * callers that must stay synchronous (the kubeconfig). Empty documents are
+ * dropped.
+ *
+ * @throws {ManifestSyntaxError} naming `file`, line and column
+ */
+export function parseStrictYamlDocuments(text: string, file: string): ParsedDocument[] {
+  let events: Event[];
+  let values: unknown[];
+  try {
+    events = parseEvents(text, { filename: file });
+    values = constructFromEvents(events, { source: text, maxAliases: MAX_ALIASES });
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const mark = error.mark;
+    throw new ManifestSyntaxError(
+      file,
+      (mark?.line ?? 0) + 1,
+      (mark?.column ?? 0) + 1,
+      error.reason,
+      { cause: error },
+    );
+  }
+  checkExpansion(events, text, file);
+  const roots = documentRoots(events);
+  const result: ParsedDocument[] = [];
+  values.forEach((value, i) => {
+    const root = roots[i];
+    if (root === undefined) return; // an empty document
+    result.push({ value, line: positionOf(text, root).line });
+  });
+  return result;
+}
+
 /**
  * Limits that keep hostile YAML cheap to refuse. `logLevel: "error"`: the
  * parser's warnings (e.g. a mapping used as a key) would go to stderr through
  * `process.emitWarning`, beside draconctl's own message about the same input.
  */
-const PARSE_OPTIONS = {
-  maxAliasCount: 100,
+const LENIENT_OPTIONS = {
+  maxAliasCount: MAX_ALIASES,
   uniqueKeys: true,
   prettyErrors: false,
   logLevel: "error",
 } as const;
 
-/**
- * Parses every document of a YAML stream. Empty documents (a lone `---`) are
- * dropped.
- *
- * @throws {ManifestSyntaxError} naming `file`, line and column
- */
-export function parseYamlDocuments(text: string, file: string): ParsedDocument[] {
+async function parseLenientYamlDocuments(text: string, file: string): Promise<ParsedDocument[]> {
+  const { LineCounter, parseAllDocuments } = await import("yaml");
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+  const docs = parseAllDocuments(text, { ...LENIENT_OPTIONS, lineCounter });
   if (!Array.isArray(docs)) return []; // an empty stream
   const result: ParsedDocument[] = [];
   for (const doc of docs) {
@@ -46,7 +117,7 @@ export function parseYamlDocuments(text: string, file: string): ParsedDocument[]
     if (doc.contents === null) continue;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: PARSE_OPTIONS.maxAliasCount });
+      value = doc.toJS({ maxAliasCount: LENIENT_OPTIONS.maxAliasCount });
     } catch (cause) {
       const pos = lineCounter.linePos(doc.contents.range?.[0] ?? 0);
       throw new ManifestSyntaxError(file, pos.line, pos.col, firstLine(String(cause)), { cause });
@@ -57,21 +128,180 @@ export function parseYamlDocuments(text: string, file: string): ParsedDocument[]
   return result;
 }
 
+function firstLine(message: string): string {
+  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").trim();
+}
+
 /** Whether a parsed value is a YAML mapping (a plain object). */
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The 1-based line of the node at `path` in the first document of `text`
+ * (of its key, with `onKey`, when the last step is a mapping key), or
+ * `undefined` when the text does not parse or holds no such node. For
+ * messages about a document that already parsed.
+ *
+ * @example
+ * ```ts
+ * lineOfPath("a: 1\nb:\n  - x\n  - y\n", ["b", 1]); // 4
+ * ```
+ */
+export function lineOfPath(
+  text: string,
+  path: readonly (string | number)[],
+  onKey = false,
+): number | undefined {
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch {
+    return undefined;
+  }
+  // Recursive descent over the flat event stream; `end(i)` is the index after the node at i.
+  const end = (i: number): number => {
+    const type = events[i]?.type;
+    if (type !== EVENT_ID.MAPPING && type !== EVENT_ID.SEQUENCE) return i + 1;
+    let j = i + 1;
+    while (j < events.length && events[j]!.type !== EVENT_ID.POP) j = end(j);
+    return j + 1;
+  };
+  const find = (i: number, depth: number): number | undefined => {
+    const event = events[i];
+    if (event === undefined) return undefined;
+    if (depth === path.length) return startOf(event);
+    const step = path[depth]!;
+    let j = i + 1;
+    for (let index = 0; j < events.length && events[j]!.type !== EVENT_ID.POP; index++) {
+      if (event.type === EVENT_ID.SEQUENCE) {
+        if (index === step) return find(j, depth + 1);
+        j = end(j);
+      } else if (event.type === EVENT_ID.MAPPING) {
+        const key = events[j]!;
+        const value = end(j);
+        if (key.type === EVENT_ID.SCALAR && getScalarValue(text, key) === String(step)) {
+          return onKey && depth === path.length - 1 ? startOf(key) : find(value, depth + 1);
+        }
+        j = end(value);
+      } else return undefined;
+    }
+    return undefined;
+  };
+  const offset = events[0]?.type === EVENT_ID.DOCUMENT ? find(1, 0) : undefined;
+  return offset === undefined || offset < 0 ? undefined : positionOf(text, offset).line;
+}
+
 /** Stringifies one object as YAML that Go's YAML libraries read identically. */
-export function toYaml(value: unknown): string {
+export async function toYaml(value: unknown): Promise<string> {
+  const { stringify } = await import("yaml");
   return stringify(value, { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Stringifies objects as one multi-document stream, each document opened by `---`. */
-export function toYamlStream(values: readonly unknown[]): string {
-  return values.map((value) => `---\n${toYaml(value)}`).join("");
+export async function toYamlStream(values: readonly unknown[]): Promise<string> {
+  const documents = await Promise.all(values.map(toYaml));
+  return documents.map((document) => `---\n${document}`).join("");
 }
 
-function firstLine(message: string): string {
-  return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").trim();
+/**
+ * Refuses a stream whose aliases would expand it beyond
+ * {@link MAX_EXPANDED_NODES} nodes. The parser shares one object between an
+ * anchor and its aliases, but everything downstream (JSON for the API server,
+ * YAML output) expands them, so a few nested aliases ("billion laughs") would
+ * exhaust memory there. Linear in the stream: each anchor's expanded size is
+ * counted once.
+ */
+function checkExpansion(events: readonly Event[], text: string, file: string): void {
+  const sizes = new Map<string, number>();
+  const open: { size: number; anchor: string | undefined }[] = [];
+  let nodes = 0;
+  const add = (size: number) => {
+    const parent = open.at(-1);
+    if (parent !== undefined) parent.size += size;
+  };
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.DOCUMENT:
+        open.push({ size: 0, anchor: undefined });
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE:
+        nodes++;
+        open.push({ size: 1, anchor: anchorOf(event, text) });
+        break;
+      case EVENT_ID.SCALAR: {
+        nodes++;
+        add(1);
+        const anchor = anchorOf(event, text);
+        if (anchor !== undefined) sizes.set(anchor, 1);
+        break;
+      }
+      case EVENT_ID.ALIAS: {
+        const size = sizes.get(anchorOf(event, text) ?? "") ?? 1;
+        nodes += size;
+        add(size);
+        if (nodes > MAX_EXPANDED_NODES) {
+          const { line, column } = positionOf(text, event.anchorStart);
+          throw new ManifestSyntaxError(
+            file,
+            line,
+            column,
+            `aliases expand the document to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?)`,
+          );
+        }
+        break;
+      }
+      case EVENT_ID.POP: {
+        const closed = open.pop();
+        if (closed?.anchor !== undefined) sizes.set(closed.anchor, closed.size);
+        if (closed !== undefined) add(closed.size);
+        break;
+      }
+    }
+  }
+}
+
+/** Offset of each document's root node, `undefined` for an empty document. */
+function documentRoots(events: readonly Event[]): (number | undefined)[] {
+  const roots: (number | undefined)[] = [];
+  events.forEach((event, i) => {
+    if (event.type !== EVENT_ID.DOCUMENT) return;
+    const root = events[i + 1];
+    const empty = root === undefined || root.type === EVENT_ID.POP ||
+      (root.type === EVENT_ID.SCALAR && root.valueStart < 0 && root.tagStart < 0 &&
+        root.anchorStart < 0);
+    roots.push(empty ? undefined : startOf(root));
+  });
+  return roots;
+}
+
+/** Where a node starts: its anchor or tag when it has one, else its content. */
+function startOf(event: Event): number {
+  const starts = event.type === EVENT_ID.SCALAR
+    ? [event.anchorStart, event.tagStart, event.valueStart]
+    : event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE
+    ? [event.anchorStart, event.tagStart, event.start]
+    : event.type === EVENT_ID.ALIAS
+    ? [event.anchorStart]
+    : [];
+  const present = starts.filter((offset) => offset >= 0);
+  return present.length === 0 ? 0 : Math.min(...present);
+}
+
+/** The anchor a node defines (`&name`), or the one an alias names (`*name`). */
+function anchorOf(event: Event, text: string): string | undefined {
+  if (!("anchorStart" in event) || event.anchorStart < 0) return undefined;
+  return text.slice(event.anchorStart, event.anchorEnd).replace(/^[&*]/, "");
+}
+
+/** 1-based line and column of `offset` in `text`. */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }

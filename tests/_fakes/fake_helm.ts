@@ -125,7 +125,7 @@ export class FakeHelm implements Helm {
   }
 
   async #yaml(path: string): Promise<Record<string, unknown>> {
-    const value = parseYamlDocuments(await this.fs.readTextFile(path), path)[0]?.value;
+    const value = (await parseYamlDocuments(await this.fs.readTextFile(path), path))[0]?.value;
     return isMapping(value) ? value : {};
   }
 

@@ -96,7 +96,7 @@ Deno.test("planChart() escapes text so rendering gives back every string of the 
     namespace: "ns",
     set: ["image.registry=registry.internal", "report.title=Weekly"],
   });
-  const objects = parseYamlDocuments(rendered, "rendered").map((d) => d.value as Task);
+  const objects = (await parseYamlDocuments(rendered, "rendered")).map((d) => d.value as Task);
   const producer = objects.find((o) => o.metadata.name === "producer-templated")!;
   const original = processTask(
     tasks.find((t) => t.task.metadata.name === "producer-templated")!.task,

@@ -29,7 +29,7 @@ Deno.test("pipelines deploy --dry-run prints the golden YAML of corpus pipelines
         await Deno.writeTextFile(expectedFile, result.stdout);
       }
       assert.equal(result.stdout, await Deno.readTextFile(expectedFile));
-      const kinds = parseYamlDocuments(result.stdout, name).map((d) =>
+      const kinds = (await parseYamlDocuments(result.stdout, name)).map((d) =>
         (d.value as { kind: string }).kind
       );
       assert.equal(kinds.at(-1), "Pipeline", "the Pipeline comes last, after its Tasks");
@@ -87,12 +87,12 @@ Deno.test("pipelines deploy --dry-run reads helm:// Tasks from the cluster, read
   memory.addHelmTask(
     "ci",
     processTask(toTask(
-      parseYamlDocuments(
+      (await parseYamlDocuments(
         await Deno.readTextFile(
           new URL("../../../shared/dracon/components/base/task.yaml", import.meta.url),
         ),
         "base.yaml",
-      )[0]!.value,
+      ))[0]!.value,
       "base.yaml",
     )),
   );
@@ -106,7 +106,7 @@ Deno.test("pipelines deploy --dry-run reads helm:// Tasks from the cluster, read
         cluster,
       });
       assert.equal(result.code, 0, result.stderr);
-      const docs = parseYamlDocuments(result.stdout, "out").map((d) =>
+      const docs = (await parseYamlDocuments(result.stdout, "out")).map((d) =>
         d.value as { kind: string; metadata: { name: string } }
       );
       assert.deepEqual(docs.map((d) => `${d.kind}/${d.metadata.name}`), [

@@ -45,8 +45,8 @@ async function helmCli(major: 3 | 4): Promise<HelmCli> {
   });
 }
 
-function tasksOf(yaml: string): Task[] {
-  return parseYamlDocuments(yaml, "helm template").map((d) => d.value as Task)
+async function tasksOf(yaml: string): Promise<Task[]> {
+  return (await parseYamlDocuments(yaml, "helm template")).map((d) => d.value as Task)
     .filter((o) => o?.kind === "Task");
 }
 
@@ -84,7 +84,7 @@ for (const major of [3, 4] as const) {
           namespace: "dracon",
           set: ["image.registry=registry.internal"],
         });
-        const tasks = tasksOf(yaml);
+        const tasks = await tasksOf(yaml);
         assert.equal(tasks.length, 48);
         const sources = new Map(
           (await gatherTasks(COMPONENTS, fs)).tasks.map((g) => [g.task.metadata.name, g.task]),
@@ -106,7 +106,7 @@ for (const major of [3, 4] as const) {
           });
         }
         assert.ok(templated >= 45, `${templated} templated images`);
-        const defaults = tasksOf(await helm.template(first.archive, { releaseName: "r" }));
+        const defaults = await tasksOf(await helm.template(first.archive, { releaseName: "r" }));
         assert.ok(
           defaults.flatMap((t) => t.spec.steps!).some((s) =>
             s.image?.startsWith("ghcr.io/ocurity/dracon/components/")
@@ -121,13 +121,13 @@ for (const major of [3, 4] as const) {
       async () => {
         const values = { set: ["image.registry=registry.internal"], appVersion: "0.1.0" };
         const fromChart = new Map(
-          tasksOf(
+          (await tasksOf(
             await helm.template(first.archive, {
               releaseName: "draconctl",
               namespace: "ns",
               ...values,
             }),
-          ).map((task) => [task.metadata.name, task]),
+          )).map((task) => [task.metadata.name, task]),
         );
         for (const gathered of (await gatherTasks(COMPONENTS, fs)).tasks) {
           if (helmExpressionsIn(gathered.task).length === 0) continue;
@@ -150,7 +150,7 @@ for (const major of [3, 4] as const) {
         name: "escaping",
         outputDir: dir,
       });
-      const tasks = tasksOf(await helm.template(result.archive, { releaseName: "r" }));
+      const tasks = await tasksOf(await helm.template(result.archive, { releaseName: "r" }));
       const script = tasks.find((t) => t.metadata.name === "producer-templated")!.spec.steps![0]!
         .script!;
       assert.ok(script.includes("'{{ range .Issues }}{{ .Title }}{{ end }}'"), script);

@@ -14,7 +14,7 @@ function basePipelineProblems(value: unknown): readonly string[] {
 
 Deno.test("DEFAULT_BASE_PIPELINE equals the corpus base pipeline", async () => {
   const text = await Deno.readTextFile(CORPUS_BASE);
-  const [doc] = parseYamlDocuments(text, "pipeline.yaml");
+  const [doc] = await parseYamlDocuments(text, "pipeline.yaml");
   assert.deepEqual(DEFAULT_BASE_PIPELINE, doc?.value);
   assert.deepEqual(toBasePipeline(doc?.value, "pipeline.yaml"), DEFAULT_BASE_PIPELINE);
   assert.ok(Object.isFrozen(DEFAULT_BASE_PIPELINE.spec));

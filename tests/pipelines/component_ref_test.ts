@@ -186,7 +186,7 @@ Deno.test("parseComponentRef() parses every corpus reference but the malformed o
   let count = 0;
   for await (const entry of Deno.readDir(root)) {
     const file = new URL(`${entry.name}/kustomization.yaml`, root);
-    const k = parseKustomization(await Deno.readTextFile(file), file.pathname);
+    const k = await parseKustomization(await Deno.readTextFile(file), file.pathname);
     for (const raw of k.components) {
       count++;
       try {

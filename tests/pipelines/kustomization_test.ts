@@ -7,13 +7,13 @@ const FILE = "/p/kustomization.yaml";
 const MINIMAL = "nameSuffix: -go\ncomponents:\n  - pkg:helm/dracon/base\n";
 const DRACON = new URL("../../../shared/dracon/", import.meta.url);
 
-function rejects<E extends Error>(
+async function rejects<E extends Error>(
   text: string,
   type: new (...args: never[]) => E,
   substring: string,
-): E {
+): Promise<E> {
   try {
-    parseKustomization(text, FILE);
+    await parseKustomization(text, FILE);
   } catch (error) {
     assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
     assert.ok(
@@ -22,50 +22,50 @@ function rejects<E extends Error>(
     );
     return error;
   }
-  throw new Error("parseKustomization() did not throw");
+  throw new Error("await parseKustomization() did not throw");
 }
 
-function refuses(text: string, substring: string): void {
-  rejects(text, KustomizationError, substring);
+async function refuses(text: string, substring: string): Promise<void> {
+  await rejects(text, KustomizationError, substring);
 }
 
-Deno.test("parseKustomization() accepts Dracon's format", async (t) => {
-  await t.step("the minimal form", () => {
-    assert.deepEqual(parseKustomization(MINIMAL, FILE), {
+Deno.test("await parseKustomization() accepts Dracon's format", async (t) => {
+  await t.step("the minimal form", async () => {
+    assert.deepEqual(await parseKustomization(MINIMAL, FILE), {
       nameSuffix: "-go",
       components: ["pkg:helm/dracon/base"],
       resources: [],
     });
   });
-  await t.step("every key", () => {
+  await t.step("every key", async () => {
     const text = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" +
       "namespace: dracon\nresources: [../base/pipeline.yaml]\n" + MINIMAL;
-    assert.deepEqual(parseKustomization(text, FILE), {
+    assert.deepEqual(await parseKustomization(text, FILE), {
       nameSuffix: "-go",
       components: ["pkg:helm/dracon/base"],
       resources: ["../base/pipeline.yaml"],
       namespace: "dracon",
     });
   });
-  await t.step("components keep their order", () => {
-    const k = parseKustomization("nameSuffix: -x\ncomponents: [c, a, b]\n", FILE);
+  await t.step("components keep their order", async () => {
+    const k = await parseKustomization("nameSuffix: -x\ncomponents: [c, a, b]\n", FILE);
     assert.deepEqual(k.components, ["c", "a", "b"]);
   });
-  await t.step("null optional keys count as absent", () => {
-    const k = parseKustomization(`${MINIMAL}resources:\nnamespace:\nkind:\n`, FILE);
+  await t.step("null optional keys count as absent", async () => {
+    const k = await parseKustomization(`${MINIMAL}resources:\nnamespace:\nkind:\n`, FILE);
     assert.deepEqual(k, { nameSuffix: "-go", components: ["pkg:helm/dracon/base"], resources: [] });
   });
-  await t.step("a leading --- document marker", () => {
-    assert.equal(parseKustomization(`---\n${MINIMAL}`, FILE).nameSuffix, "-go");
+  await t.step("a leading --- document marker", async () => {
+    assert.equal((await parseKustomization(`---\n${MINIMAL}`, FILE)).nameSuffix, "-go");
   });
 });
 
-Deno.test("parseKustomization() parses every corpus kustomization", async () => {
+Deno.test("await parseKustomization() parses every corpus kustomization", async () => {
   const root = new URL("examples/pipelines/", DRACON);
   const names: string[] = [];
   for await (const entry of Deno.readDir(root)) {
     const file = new URL(`${entry.name}/kustomization.yaml`, root);
-    const k = parseKustomization(await Deno.readTextFile(file), file.pathname);
+    const k = await parseKustomization(await Deno.readTextFile(file), file.pathname);
     assert.ok(k.components.length >= 5, entry.name);
     assert.deepEqual(k.resources, []);
     names.push(k.nameSuffix);
@@ -73,16 +73,16 @@ Deno.test("parseKustomization() parses every corpus kustomization", async () => 
   assert.equal(names.length, 19);
 });
 
-Deno.test("parseKustomization() refuses the old docs format's Tasks in resources", async () => {
+Deno.test("await parseKustomization() refuses the old docs format's Tasks in resources", async () => {
   const file = new URL("docs/examples/jira-project/kustomization.yaml", DRACON);
-  const error = rejects(await Deno.readTextFile(file), KustomizationError, "lists Tasks");
+  const error = await rejects(await Deno.readTextFile(file), KustomizationError, "lists Tasks");
   assert.match(error.message, /"\.\.\/\.\.\/\.\.\/components\/base\/task\.yaml"/);
   assert.match(error.hint ?? "", /move each Task.*to components/);
 });
 
-Deno.test("parseKustomization() refuses malformed files", async (t) => {
-  await t.step("a YAML syntax error, with its line", () => {
-    const error = rejects(
+Deno.test("await parseKustomization() refuses malformed files", async (t) => {
+  await t.step("a YAML syntax error, with its line", async () => {
+    const error = await rejects(
       "nameSuffix: -go\ncomponents: [a\nfoo: : bar\n",
       ManifestSyntaxError,
       FILE,
@@ -90,44 +90,55 @@ Deno.test("parseKustomization() refuses malformed files", async (t) => {
     assert.ok(error.line >= 2, `line ${error.line}`);
     assert.match(error.message, /^\/p\/kustomization\.yaml:\d+:\d+: invalid YAML/);
   });
-  await t.step("an unknown key, with file, key and line", () => {
-    const error = rejects(`${MINIMAL}patches: []\n`, KustomizationError, 'key "patches" (line 4)');
+  await t.step("an unknown key, with file, key and line", async () => {
+    const error = await rejects(
+      `${MINIMAL}patches: []\n`,
+      KustomizationError,
+      'key "patches" (line 4)',
+    );
     assert.ok(error.message.startsWith(`${FILE}: `));
     assert.match(error.message, /draconctl reads only/);
   });
-  await t.step("a missing nameSuffix, with a hint", () => {
-    const error = rejects("components: [a]\n", KustomizationError, 'key "nameSuffix" is required');
+  await t.step("a missing nameSuffix, with a hint", async () => {
+    const error = await rejects(
+      "components: [a]\n",
+      KustomizationError,
+      'key "nameSuffix" is required',
+    );
     assert.match(error.hint ?? "", /nameSuffix: -my-project/);
   });
-  await t.step("a nameSuffix of the wrong type", () => {
-    refuses("nameSuffix: 3\ncomponents: [a]\n", 'key "nameSuffix" (line 1) must be a string');
+  await t.step("a nameSuffix of the wrong type", async () => {
+    await refuses("nameSuffix: 3\ncomponents: [a]\n", 'key "nameSuffix" (line 1) must be a string');
   });
   await t.step(
     "an empty nameSuffix",
     () => refuses('nameSuffix: ""\ncomponents: [a]\n', "non-empty"),
   );
-  await t.step("a nameSuffix with upper case", () => {
-    refuses("nameSuffix: -Go\ncomponents: [a]\n", "lowercase");
+  await t.step("a nameSuffix with upper case", async () => {
+    await refuses("nameSuffix: -Go\ncomponents: [a]\n", "lowercase");
   });
-  await t.step("components not a list", () => {
-    refuses("nameSuffix: -x\ncomponents: a\n", 'key "components" (line 2) must be a list');
+  await t.step("components not a list", async () => {
+    await refuses("nameSuffix: -x\ncomponents: a\n", 'key "components" (line 2) must be a list');
   });
-  await t.step("a component that is not a string, with its index and line", () => {
-    refuses("nameSuffix: -x\ncomponents:\n  - a\n  - {b: 1}\n", 'key "components.1" (line 4)');
+  await t.step("a component that is not a string, with its index and line", async () => {
+    await refuses(
+      "nameSuffix: -x\ncomponents:\n  - a\n  - {b: 1}\n",
+      'key "components.1" (line 4)',
+    );
   });
   await t.step("an empty component", () => refuses('nameSuffix: -x\ncomponents: [""]\n', "empty"));
-  await t.step("an empty components list", () => {
-    refuses("nameSuffix: -x\ncomponents: []\n", "at least one component");
+  await t.step("an empty components list", async () => {
+    await refuses("nameSuffix: -x\ncomponents: []\n", "at least one component");
   });
   await t.step("no components key", () => refuses("nameSuffix: -x\n", "at least one component"));
-  await t.step("two resources", () => {
-    refuses(
+  await t.step("two resources", async () => {
+    await refuses(
       `${MINIMAL}resources: [a.yaml, b.yaml]\n`,
       "lists 2 entries: at most one base Pipeline",
     );
   });
-  await t.step("a namespace that is not a label", () => {
-    refuses(
+  await t.step("a namespace that is not a label", async () => {
+    await refuses(
       `${MINIMAL}namespace: Dracon_NS\n`,
       'key "namespace" (line 4) must be a DNS-1123 label',
     );

@@ -22,10 +22,23 @@ function onlyOwnErrors(fn: () => unknown): boolean {
   try {
     fn();
   } catch (error) {
-    if (error instanceof DraconError || error instanceof ManifestSyntaxError) return true;
-    throw new Error(`threw a foreign error: ${String(error)}`, { cause: error });
+    return ownError(error);
   }
   return true;
+}
+
+async function onlyOwnRejections(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+  } catch (error) {
+    return ownError(error);
+  }
+  return true;
+}
+
+function ownError(error: unknown): boolean {
+  if (error instanceof DraconError || error instanceof ManifestSyntaxError) return true;
+  throw new Error(`threw a foreign error: ${String(error)}`, { cause: error });
 }
 
 /** Strings that look like references: schemes, separators, odd characters. */
@@ -115,22 +128,25 @@ const yamlish = fc.array(
 ).map((parts) => parts.join(""));
 
 Deno.test("parseKustomization() throws only KustomizationError or ManifestSyntaxError", async (t) => {
-  await t.step("arbitrary strings", () => {
-    fc.assert(
-      fc.property(
+  await t.step("arbitrary strings", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.string({ unit: "binary" }),
-        (text) => onlyOwnErrors(() => parseKustomization(text, "k.yaml")),
+        (text) => onlyOwnRejections(() => parseKustomization(text, "k.yaml")),
       ),
       { numRuns: 1000 },
     );
   });
-  await t.step("YAML-ish text", () => {
-    fc.assert(
-      fc.property(yamlish, (text) => onlyOwnErrors(() => parseKustomization(text, "k.yaml"))),
+  await t.step("YAML-ish text", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        yamlish,
+        (text) => onlyOwnRejections(() => parseKustomization(text, "k.yaml")),
+      ),
       { numRuns: 3000 },
     );
   });
-  await t.step("arbitrary JSON objects, stringified (JSON is YAML)", () => {
+  await t.step("arbitrary JSON objects, stringified (JSON is YAML)", async () => {
     const kustomizationish = fc.record({
       nameSuffix: fc.oneof(fc.string(), fc.jsonValue()),
       components: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
@@ -138,10 +154,10 @@ Deno.test("parseKustomization() throws only KustomizationError or ManifestSyntax
       namespace: fc.oneof(fc.string(), fc.jsonValue()),
       kind: fc.jsonValue(),
     }, { requiredKeys: [] });
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.oneof(fc.jsonValue(), fc.object(), kustomizationish),
-        (value) => onlyOwnErrors(() => parseKustomization(JSON.stringify(value), "k.yaml")),
+        (value) => onlyOwnRejections(() => parseKustomization(JSON.stringify(value), "k.yaml")),
       ),
       { numRuns: 2000 },
     );
@@ -193,44 +209,48 @@ function shuffleWithinTypes(
   return components.map((c) => next.get(c.type)!.shift()!);
 }
 
-function render(components: ResolvedComponent[]): string {
+function render(components: ResolvedComponent[]): Promise<string> {
   return toYamlStream([assemblePipeline(DEFAULT_BASE_PIPELINE, components, { nameSuffix: "-p" })]);
 }
 
-Deno.test("assemblePipeline() is deterministic: same input, byte-identical YAML", () => {
-  fc.assert(
-    fc.property(componentSet, (components) => {
+Deno.test("assemblePipeline() is deterministic: same input, byte-identical YAML", async () => {
+  await fc.assert(
+    fc.asyncProperty(componentSet, async (components) => {
       const copy = structuredClone(components);
-      assert.equal(render(components), render(components));
-      assert.equal(render(copy), render(components), "a deep copy renders the same");
+      assert.equal(await render(components), await render(components));
+      assert.equal(await render(copy), await render(components), "a deep copy renders the same");
       assert.deepEqual(components, copy, "the input is not changed");
     }),
     { numRuns: 300 },
   );
 });
 
-Deno.test("assemblePipeline() output does not depend on the order of components within a type", () => {
-  fc.assert(
-    fc.property(
+Deno.test("assemblePipeline() output does not depend on the order of components within a type", async () => {
+  await fc.assert(
+    fc.asyncProperty(
       componentSet,
       fc.array(fc.integer(), { minLength: 1, maxLength: 16 }),
-      (components, keys) => {
-        assert.equal(render(shuffleWithinTypes(components, keys)), render(components));
+      async (components, keys) => {
+        assert.equal(await render(shuffleWithinTypes(components, keys)), await render(components));
       },
     ),
     { numRuns: 300 },
   );
 });
 
-Deno.test("assemblePipeline() output does not depend on the order of types in the list either", () => {
-  fc.assert(
-    fc.property(componentSet, fc.array(fc.integer(), { minLength: 1 }), (components, keys) => {
-      const shuffled = components
-        .map((c, i) => ({ c, key: keys[i % keys.length]! }))
-        .sort((a, b) => a.key - b.key)
-        .map((k) => k.c);
-      assert.equal(render(shuffled), render(components));
-    }),
+Deno.test("assemblePipeline() output does not depend on the order of types in the list either", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      componentSet,
+      fc.array(fc.integer(), { minLength: 1 }),
+      async (components, keys) => {
+        const shuffled = components
+          .map((c, i) => ({ c, key: keys[i % keys.length]! }))
+          .sort((a, b) => a.key - b.key)
+          .map((k) => k.c);
+        assert.equal(await render(shuffled), await render(components));
+      },
+    ),
     { numRuns: 300 },
   );
 });

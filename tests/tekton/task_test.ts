@@ -33,7 +33,7 @@ async function corpusTasks(): Promise<{ origin: string; task: Task }[]> {
       else if (entry.name === "task.yaml") {
         const url = new URL(entry.name, dir);
         const origin = url.pathname.slice(CORPUS.pathname.length);
-        const [doc] = parseYamlDocuments(await Deno.readTextFile(url), origin);
+        const [doc] = await parseYamlDocuments(await Deno.readTextFile(url), origin);
         found.push({ origin, task: toTask(doc?.value, origin) });
       }
     }
