@@ -9,8 +9,9 @@
  * YAML libraries (and so kubectl) accept beyond the spec, such as a flow
  * sequence closed at its key's indentation (six Dracon consumer Tasks), and
  * words every error (file, line, column). A document both accept reads the
- * same in both: the two implement the same spec and schema. Duplicate keys
- * and alias bombs are refused by both.
+ * same in both: the two implement the same spec and schema. Both refuse
+ * duplicate keys; whichever parser read the text, aliases that would expand
+ * a document beyond {@link MAX_EXPANDED_NODES} nodes, or loop, are refused.
  *
  * Writing uses `yaml` (YAML 1.1-compatible output that Go tools read
  * identically), loaded on first use: a deploy that prints no YAML never pays
@@ -36,7 +37,7 @@ export interface ParsedDocument {
 
 /** Most alias nodes (`*name`) one document may hold. */
 export const MAX_ALIASES = 100;
-/** Most nodes a stream may hold once every alias is expanded; more is an alias bomb. */
+/** Most nodes a document may hold once every alias is expanded; more is an alias bomb. */
 export const MAX_EXPANDED_NODES = 100_000;
 
 /**
@@ -47,12 +48,14 @@ export const MAX_EXPANDED_NODES = 100_000;
  * @throws {ManifestSyntaxError} naming `file`, line and column
  */
 export async function parseYamlDocuments(text: string, file: string): Promise<ParsedDocument[]> {
+  let documents: ParsedDocument[];
   try {
-    return parseStrictYamlDocuments(text, file);
+    documents = strictDocuments(text, file);
   } catch (error) {
     if (!(error instanceof ManifestSyntaxError)) throw error;
-    return await parseLenientYamlDocuments(text, file);
+    documents = await lenientDocuments(text, file);
   }
+  return checkAliases(documents, file);
 }
 
 /**
@@ -63,6 +66,10 @@ export async function parseYamlDocuments(text: string, file: string): Promise<Pa
  * @throws {ManifestSyntaxError} naming `file`, line and column
  */
 export function parseStrictYamlDocuments(text: string, file: string): ParsedDocument[] {
+  return checkAliases(strictDocuments(text, file), file);
+}
+
+function strictDocuments(text: string, file: string): ParsedDocument[] {
   let events: Event[];
   let values: unknown[];
   try {
@@ -79,7 +86,6 @@ export function parseStrictYamlDocuments(text: string, file: string): ParsedDocu
       { cause: error },
     );
   }
-  checkExpansion(events, text, file);
   const roots = documentRoots(events);
   const result: ParsedDocument[] = [];
   values.forEach((value, i) => {
@@ -102,7 +108,7 @@ const LENIENT_OPTIONS = {
   logLevel: "error",
 } as const;
 
-async function parseLenientYamlDocuments(text: string, file: string): Promise<ParsedDocument[]> {
+async function lenientDocuments(text: string, file: string): Promise<ParsedDocument[]> {
   const { LineCounter, parseAllDocuments } = await import("yaml");
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { ...LENIENT_OPTIONS, lineCounter });
@@ -114,15 +120,17 @@ async function parseLenientYamlDocuments(text: string, file: string): Promise<Pa
       const pos = lineCounter.linePos(error.pos[0]);
       throw new ManifestSyntaxError(file, pos.line, pos.col, firstLine(error.message));
     }
-    if (doc.contents === null) continue;
+    const range = doc.contents?.range;
+    if (!range || range[0] === range[1]) continue; // an empty document
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: LENIENT_OPTIONS.maxAliasCount });
     } catch (cause) {
-      const pos = lineCounter.linePos(doc.contents.range?.[0] ?? 0);
-      throw new ManifestSyntaxError(file, pos.line, pos.col, firstLine(String(cause)), { cause });
+      const pos = lineCounter.linePos(range[0]);
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new ManifestSyntaxError(file, pos.line, pos.col, firstLine(reason), { cause });
     }
-    const line = lineCounter.linePos(doc.contents.range?.[0] ?? 0).line;
+    const line = lineCounter.linePos(range[0]).line;
     result.push({ value, line });
   }
   return result;
@@ -205,61 +213,46 @@ export async function toYamlStream(values: readonly unknown[]): Promise<string> 
 }
 
 /**
- * Refuses a stream whose aliases would expand it beyond
- * {@link MAX_EXPANDED_NODES} nodes. The parser shares one object between an
- * anchor and its aliases, but everything downstream (JSON for the API server,
- * YAML output) expands them, so a few nested aliases ("billion laughs") would
- * exhaust memory there. Linear in the stream: each anchor's expanded size is
- * counted once.
+ * Refuses documents whose aliases would expand them beyond
+ * {@link MAX_EXPANDED_NODES} nodes, or refer to a node that contains them.
+ * Both parsers share one object between an anchor and its aliases, but
+ * everything downstream (JSON for the API server, YAML output) expands them,
+ * so a few nested aliases ("billion laughs") would exhaust memory there and a
+ * cycle would never end. Linear in the distinct nodes: each shared node's
+ * expanded size is counted once.
  */
-function checkExpansion(events: readonly Event[], text: string, file: string): void {
-  const sizes = new Map<string, number>();
-  const open: { size: number; anchor: string | undefined }[] = [];
-  let nodes = 0;
-  const add = (size: number) => {
-    const parent = open.at(-1);
-    if (parent !== undefined) parent.size += size;
-  };
-  for (const event of events) {
-    switch (event.type) {
-      case EVENT_ID.DOCUMENT:
-        open.push({ size: 0, anchor: undefined });
-        break;
-      case EVENT_ID.MAPPING:
-      case EVENT_ID.SEQUENCE:
-        nodes++;
-        open.push({ size: 1, anchor: anchorOf(event, text) });
-        break;
-      case EVENT_ID.SCALAR: {
-        nodes++;
-        add(1);
-        const anchor = anchorOf(event, text);
-        if (anchor !== undefined) sizes.set(anchor, 1);
-        break;
+function checkAliases(documents: ParsedDocument[], file: string): ParsedDocument[] {
+  for (const { value, line } of documents) {
+    const sizes = new Map<object, number>();
+    const open = new Set<object>();
+    let shared = false;
+    const size = (node: unknown): number => {
+      if (node === null || typeof node !== "object") return 1;
+      const known = sizes.get(node);
+      if (known !== undefined) {
+        shared = true;
+        return known;
       }
-      case EVENT_ID.ALIAS: {
-        const size = sizes.get(anchorOf(event, text) ?? "") ?? 1;
-        nodes += size;
-        add(size);
-        if (nodes > MAX_EXPANDED_NODES) {
-          const { line, column } = positionOf(text, event.anchorStart);
-          throw new ManifestSyntaxError(
-            file,
-            line,
-            column,
-            `aliases expand the document to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?)`,
-          );
-        }
-        break;
+      if (open.has(node)) {
+        throw new ManifestSyntaxError(file, line, 1, "an alias refers to a node that contains it");
       }
-      case EVENT_ID.POP: {
-        const closed = open.pop();
-        if (closed?.anchor !== undefined) sizes.set(closed.anchor, closed.size);
-        if (closed !== undefined) add(closed.size);
-        break;
-      }
+      open.add(node);
+      let total = 1;
+      for (const child of Object.values(node)) total += size(child);
+      open.delete(node);
+      sizes.set(node, total);
+      return total;
+    };
+    if (size(value) > MAX_EXPANDED_NODES && shared) {
+      throw new ManifestSyntaxError(
+        file,
+        line,
+        1,
+        `aliases expand the document to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?)`,
+      );
     }
   }
+  return documents;
 }
 
 /** Offset of each document's root node, `undefined` for an empty document. */
@@ -287,12 +280,6 @@ function startOf(event: Event): number {
     : [];
   const present = starts.filter((offset) => offset >= 0);
   return present.length === 0 ? 0 : Math.min(...present);
-}
-
-/** The anchor a node defines (`&name`), or the one an alias names (`*name`). */
-function anchorOf(event: Event, text: string): string | undefined {
-  if (!("anchorStart" in event) || event.anchorStart < 0) return undefined;
-  return text.slice(event.anchorStart, event.anchorEnd).replace(/^[&*]/, "");
 }
 
 /** 1-based line and column of `offset` in `text`. */

@@ -10,7 +10,7 @@
  * import { processTask, toTask, validateTask } from "./task.ts";
  *
  * const origin = "components/producers/golang-gosec/task.yaml";
- * const [doc] = parseYamlDocuments(await Deno.readTextFile(origin), origin);
+ * const [doc] = await parseYamlDocuments(await Deno.readTextFile(origin), origin);
  * const task = toTask(doc?.value, origin);
  * const problems = validateTask(task, origin);
  * if (problems.length === 0) console.log(processTask(task).spec.params);
