@@ -89,9 +89,7 @@ export async function checkRealPath(
   fs: Pick<FileSystem, "realPath">,
 ): Promise<void> {
   if (policy.roots.length === 0) return;
-  const roots = await Promise.all(
-    policy.roots.map(async (root) => (await realPathOrUndefined(root, fs)) ?? root),
-  );
+  const roots = await realRoots(policy, fs);
   // A directory component reads its task.yaml, which may be a symlink itself.
   for (const path of [ref.path, posix.join(ref.path, TASK_FILE_NAME)]) {
     const real = await realPathOrUndefined(path, fs);
@@ -126,6 +124,22 @@ export function isInside(path: string, root: string): boolean {
   const relative = posix.relative(root, path);
   if (relative === "") return true;
   return relative !== ".." && !relative.startsWith("../") && !posix.isAbsolute(relative);
+}
+
+/** The roots of each policy with symlinks resolved, by filesystem: once per plan, not per file. */
+const REAL_ROOTS = new WeakMap<object, WeakMap<RefPolicy, Promise<string[]>>>();
+
+function realRoots(policy: RefPolicy, fs: Pick<FileSystem, "realPath">): Promise<string[]> {
+  let byPolicy = REAL_ROOTS.get(fs);
+  if (byPolicy === undefined) REAL_ROOTS.set(fs, byPolicy = new WeakMap());
+  let roots = byPolicy.get(policy);
+  if (roots === undefined) {
+    roots = Promise.all(
+      policy.roots.map(async (root) => (await realPathOrUndefined(root, fs)) ?? root),
+    );
+    byPolicy.set(policy, roots);
+  }
+  return roots;
 }
 
 async function realPathOrUndefined(
