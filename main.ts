@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createProgram } from "./src/cli/program.ts";
+import { runProgram } from "./src/cli/program.ts";
 import { writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
@@ -22,7 +22,7 @@ export async function run(
   stderr: (text: string) => void,
 ): Promise<number> {
   try {
-    await createProgram(deps).parseAsync(args, { from: "user" });
+    await runProgram(args, deps);
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);

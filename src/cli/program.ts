@@ -12,9 +12,12 @@ import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
 
-/** Thrown when `--help` or `--version` already printed what was asked for. */
+/** Thrown when `--help` or `--version` was asked for; `output` is what to print. */
 export class CommandDone extends DraconError {
   override readonly exitCode = ExitCode.ok;
+  constructor(readonly output: string) {
+    super("done");
+  }
 }
 
 /** Any command of the tree, whatever its arguments and options. */
@@ -27,6 +30,21 @@ export interface GlobalOptions {
   context?: string;
   namespace?: string;
   verbose?: true;
+}
+
+/**
+ * Parses `args` and runs the command they name. Help and version text go to
+ * `deps.stdout` like every other output.
+ *
+ * @throws {DraconError} whatever the command throws, or a {@link UsageError}
+ */
+export async function runProgram(args: readonly string[], deps: Deps): Promise<void> {
+  try {
+    await createProgram(deps).parseAsync(args, { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommandDone)) throw error;
+    await deps.stdout.write(error.output);
+  }
 }
 
 /** Builds the whole command tree over `deps`. */
@@ -81,10 +99,27 @@ export function commandPath(command: AnyCommand): string {
  * carrying the usage line as hint.
  */
 function routeErrors(command: AnyCommand): void {
-  command.configureOutput({ outputError: () => {} });
+  // Commander's own writers would start Node's stdout/stderr streams (~15 ms
+  // at start-up); what it prints is collected instead and printed by
+  // runProgram, help at the default width of 80 columns.
+  let printed = "";
+  command.configureOutput({
+    outputError: () => {},
+    writeOut: (text) => void (printed += text),
+    writeErr: () => {},
+    getOutHelpWidth: () => 80,
+    getErrHelpWidth: () => 80,
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
+  });
   command.exitOverride((error: CommanderError) => {
-    if (error.exitCode === 0) throw new CommandDone(error.message);
-    const message = error.message.replace(/^error: /, "");
-    throw new UsageError(message, { hint: `usage: ${commandPath(command)} ${command.usage()}` });
+    if (error.exitCode === 0) throw new CommandDone(printed);
+    const hint = `usage: ${commandPath(command)} ${command.usage()}`;
+    if (error.code === "commander.help") {
+      // A command that only groups others, run without one.
+      const names = command.commands.map((sub) => sub.name()).join(", ");
+      throw new UsageError(`"${commandPath(command)}" needs a command: ${names}`, { hint });
+    }
+    throw new UsageError(error.message.replace(/^error: /, ""), { hint });
   });
 }
