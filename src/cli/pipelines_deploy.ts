@@ -8,10 +8,8 @@ import type { Deps } from "../deps.ts";
 import type { OfflineRelease } from "../charts/offline_releases.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
-import { deployPipeline, type DeployResult, dryRunPipeline } from "../pipelines/deploy.ts";
-import { DeployError } from "../pipelines/orchestrator.ts";
+import type { DeployResult } from "../pipelines/deploy.ts";
 import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
-import { toYaml } from "../tekton/manifest.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
 import {
@@ -160,6 +158,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         });
       }
       if (options.dryRun === "client") {
+        const { dryRunPipeline } = await loadAction();
         const result = await dryRunPipeline(kustomization, deps, {
           ...plan,
           ...(renderAsked ? { render } : {}),
@@ -174,6 +173,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         return await writeOutput(deps, text, options.outputFile);
       }
       const format = options.output ?? "text";
+      const { deployPipeline, DeployError } = await loadAction();
       const result = await deployPipeline(kustomization, deps, {
         ...plan,
         mode: options.onlyValidate
@@ -196,6 +196,19 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     });
 }
 
+/**
+ * The deploy machinery, loaded when the command runs rather than at start-up:
+ * `--help`, `--version` and the other commands never need it (nor its YAML parser).
+ */
+async function loadAction() {
+  const [{ deployPipeline, dryRunPipeline }, { DeployError }, { toYaml }] = await Promise.all([
+    import("../pipelines/deploy.ts"),
+    import("../pipelines/orchestrator.ts"),
+    import("../tekton/manifest.ts"),
+  ]);
+  return { deployPipeline, dryRunPipeline, DeployError, toYaml };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -212,7 +225,7 @@ async function formatDeploy(
   format: "text" | "json" | "yaml",
 ): Promise<string> {
   if (format === "json") return JSON.stringify(result, null, 2) + "\n";
-  if (format === "yaml") return await toYaml(result);
+  if (format === "yaml") return await (await loadAction()).toYaml(result);
   const suffix = result.mode === "apply" ? "" : " (server dry run)";
   const lines = result.changes.map((change) => formatChange(change) + suffix);
   if (result.mode === "validate") {
@@ -230,7 +243,7 @@ async function formatChanges(
   format: "text" | "json" | "yaml",
 ): Promise<string> {
   if (format === "json") return JSON.stringify({ changes }, null, 2) + "\n";
-  if (format === "yaml") return await toYaml({ changes });
+  if (format === "yaml") return await (await loadAction()).toYaml({ changes });
   return changes.map((change) => formatChange(change) + "\n").join("");
 }
 

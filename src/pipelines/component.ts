@@ -8,6 +8,9 @@
 import type { ComponentType } from "./component_type.ts";
 import type { Task } from "../tekton/types.ts";
 
+/** The file a component directory holds its Task in. */
+export const TASK_FILE_NAME = "task.yaml";
+
 /** A component reference, parsed before any I/O. */
 export type ComponentRef =
   | {

@@ -10,7 +10,7 @@ import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { FileSystem } from "../io/filesystem.ts";
 import { parseYamlDocuments } from "../tekton/manifest.ts";
-import type { ComponentRef } from "./component.ts";
+import { type ComponentRef, TASK_FILE_NAME } from "./component.ts";
 
 /** A reference to a local file or directory. */
 export type FileRef = Extract<ComponentRef, { kind: "file" }>;
@@ -34,9 +34,6 @@ export interface LoadedDocument {
   /** Its 1-based first line. */
   line: number;
 }
-
-/** The file a component directory holds its Task in. */
-export const TASK_FILE_NAME = "task.yaml";
 
 /** Whether a reference is read by draconctl (file or URL) rather than found in the cluster. */
 export function isLoadable(ref: ComponentRef): ref is LoadableRef {

@@ -11,7 +11,7 @@ import { ComponentRefError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { FileSystem } from "../io/filesystem.ts";
 import type { ComponentRef } from "./component.ts";
-import { TASK_FILE_NAME } from "./component_loader.ts";
+import { TASK_FILE_NAME } from "./component.ts";
 
 /** kustomize's load restrictors: `rootOnly` (the default) or `none`. */
 export type LoadRestrictor = "rootOnly" | "none";

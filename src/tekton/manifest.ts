@@ -140,10 +140,7 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").trim();
 }
 
-/** Whether a parsed value is a YAML mapping (a plain object). */
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isMapping } from "./types.ts";
 
 /**
  * The 1-based line of the node at `path` in the first document of `text`

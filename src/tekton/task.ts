@@ -28,7 +28,7 @@ import {
   takesAnchors,
 } from "../pipelines/component_type.ts";
 import { hasHelmExpression } from "./helm_expressions.ts";
-import { isMapping } from "./manifest.ts";
+import { isMapping } from "./types.ts";
 import {
   type EnvVar,
   type ParamSpec,

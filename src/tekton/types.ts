@@ -134,3 +134,8 @@ export function subjectOf(object: Pick<KubeObject, "kind" | "metadata">): string
     ? `${object.kind}/${ns}/${object.metadata.name}`
     : `${object.kind}/${object.metadata.name}`;
 }
+
+/** Whether a parsed value is a YAML mapping (a plain object). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
