@@ -235,7 +235,6 @@ function readKubeConfig(file: string): KubeConfigFile {
   };
 }
 
-/** The line and the kind of a YAML error, never the snippet its message quotes. */
 function isMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
