@@ -224,7 +224,6 @@ function checkResources(file: string, resources: string[]): void {
   );
 }
 
-/** The 1-based line of a key (or of its value), found by parsing again; errors only. */
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
