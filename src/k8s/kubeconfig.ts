@@ -30,6 +30,7 @@ import { ClusterError, ManifestSyntaxError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { ClusterOptions } from "./applier.ts";
 import { parseStrictYamlDocuments } from "../tekton/manifest.ts";
+import { isMapping } from "../tekton/types.ts";
 
 /** One named entry of a kubeconfig list, with the directory of the file that defined it. */
 export interface NamedEntry {
@@ -207,16 +208,16 @@ function readKubeConfig(file: string): KubeConfigFile {
   if (document === null || document === undefined) {
     return { clusters: [], users: [], contexts: [], current: "" };
   }
-  if (!isMap(document)) throw fail("not a valid kubeconfig");
+  if (!isMapping(document)) throw fail("not a valid kubeconfig");
   const list = (key: "clusters" | "users" | "contexts", inner: string) => {
     const items = document[key] ?? [];
     if (!Array.isArray(items)) throw fail(`${key} is not a list`);
     return items.map((item: unknown, i) => {
-      if (!isMap(item) || typeof item.name !== "string" || item.name === "") {
+      if (!isMapping(item) || typeof item.name !== "string" || item.name === "") {
         throw fail(`${key}[${i}].name is missing`);
       }
       const fields = item[inner] ?? {};
-      if (!isMap(fields)) throw fail(`${key}[${i}].${inner} is not a map`);
+      if (!isMapping(fields)) throw fail(`${key}[${i}].${inner} is not a map`);
       return { name: item.name, fields };
     });
   };
@@ -233,10 +234,6 @@ function readKubeConfig(file: string): KubeConfigFile {
     contexts: list("contexts", "context"),
     current: typeof current === "string" ? current : "",
   };
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function stringField(fields: Record<string, unknown>, key: string): string | undefined {
