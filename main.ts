@@ -5,12 +5,14 @@
  * @module
  */
 import { runProgram } from "./src/cli/program.ts";
-import { writesFiles } from "./src/cli/write_scope.ts";
+import { connectsToCluster, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "./src/helm/helm_cli.ts";
+import { DenoCommandRunner } from "./src/io/command.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
+import { DenoRunPermissions } from "./src/io/run_permissions.ts";
 import { StderrLogger } from "./src/io/stderr_logger.ts";
 
 const encoder = new TextEncoder();
@@ -55,16 +57,32 @@ export function formatError(error: unknown): string {
 if (import.meta.main) {
   // Shipped with --allow-write (permissions are fixed at start); dropped unless this run writes.
   if (!writesFiles(Deno.args)) await Deno.permissions.revoke({ name: "write" });
+  // Shipped with --allow-run for the well-known credential plugins; a run that
+  // reaches no cluster keeps none (the cluster connection keeps at most the
+  // one its kubeconfig context names).
+  const permissions = new DenoRunPermissions();
+  if (!connectsToCluster(Deno.args)) await permissions.keepPlugins([]);
   const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
+  const fs = new DenoFileSystem();
+  const logger = new StderrLogger(verbose);
+  const clock = { now: () => new Date() };
   const deps: Deps = {
-    fs: new DenoFileSystem(),
+    fs,
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
-    logger: new StderrLogger(verbose),
-    clock: { now: () => new Date() },
+    logger,
+    clock,
     helm: new HelmCli(),
-    // Imported on first use: the Kubernetes client costs ~250 ms of start-up.
-    cluster: async (options) => (await import("./src/k8s/kube_cluster.ts")).connectCluster(options),
+    // Imported on first use, so that commands without a cluster do not load it.
+    cluster: async (options) =>
+      (await import("./src/k8s/kube_cluster.ts")).connectCluster(options, {
+        fs,
+        env: (name) => Deno.env.get(name),
+        logger,
+        clock,
+        runner: new DenoCommandRunner(),
+        permissions,
+      }),
     stdout: {
       write: async (text) => {
         const bytes = encoder.encode(text);

@@ -6,26 +6,18 @@
  *
  * @module
  */
+import { ENV_VARS, RUN_COMMANDS } from "../src/permissions.ts";
 
-/**
- * Environment variables draconctl may read; every other one reads as unset
- * (`--ignore-env`), also for the npm packages it uses.
- */
-export const ENV_VARS: readonly string[] = [
-  // kubeconfig discovery, as kubectl: $KUBECONFIG, else $HOME/.kube/config
-  "KUBECONFIG",
-  "HOME",
-  // in-cluster configuration (a CI job running in a pod, service account token)
-  "KUBERNETES_SERVICE_HOST",
-  "KUBERNETES_SERVICE_PORT",
-];
+export { ENV_VARS };
 
 /**
  * The flags, in the order `deno run` and `deno compile` take them:
  * - read: kustomizations, Tasks, kubeconfig and the files it names;
  * - net: the API server and component URLs, both known only at run time
  *   (each URL is fetched in a Worker narrowed to its own host);
- * - run: only `helm` (Helm-owned Tasks, chart packaging);
+ * - run: `helm` (Helm-owned Tasks, chart packaging) and the well-known kubeconfig
+ *   credential plugins (`aws`, `gke-gcloud-auth-plugin`, …: src/permissions.ts);
+ *   each run revokes every plugin its kubeconfig context does not name;
  * - write: granted, but dropped by main.ts at start unless the command writes
  *   (`--output-file`, `components package`): Deno fixes permissions at start;
  * - `--unstable-worker-options`: the narrowed Worker permissions of the fetcher.
@@ -37,7 +29,7 @@ export const PERMISSION_FLAGS: readonly string[] = [
   "--ignore-env",
   "--allow-read",
   "--allow-net",
-  "--allow-run=helm",
+  `--allow-run=${RUN_COMMANDS.join(",")}`,
   "--allow-write",
 ];
 

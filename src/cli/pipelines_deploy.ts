@@ -20,7 +20,7 @@ import {
   parsePositiveInt,
 } from "./_parse.ts";
 import { formatChange, writeOutput } from "./_output.ts";
-import type { AnyCommand, GlobalOptions } from "./program.ts";
+import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./program.ts";
 
 const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),
@@ -146,9 +146,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const renderAsked = options.set.length > 0 || options.values.length > 0 ||
         options.appVersion !== undefined;
       const clusterOptions: ClusterOptions = {
-        ...(global.kubeconfig === undefined ? {} : { kubeconfig: global.kubeconfig }),
-        ...(global.context === undefined ? {} : { context: global.context }),
-        ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
+        ...connectionFlagsOf(global),
         fieldManager: options.fieldManager,
         requestTimeoutMs: options.requestTimeout,
       };

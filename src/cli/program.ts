@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
+import type { ConnectionFlags } from "../k8s/kubeconfig.ts";
 import { DraconError, ExitCode, UsageError } from "../errors.ts";
 import { versionLine } from "../version.ts";
 import { registerComponentsPackage } from "./components_package.ts";
@@ -30,6 +31,51 @@ export interface GlobalOptions {
   context?: string;
   namespace?: string;
   verbose?: true;
+  cluster?: string;
+  user?: string;
+  server?: string;
+  token?: string;
+  certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  insecureSkipTlsVerify?: true;
+  tlsServerName?: string;
+  as?: string;
+  asGroup?: string[];
+  asUid?: string;
+}
+
+/** kubectl's connection flags of a command line, as {@link ConnectionFlags}. */
+export function connectionFlagsOf(global: GlobalOptions): ConnectionFlags {
+  const flags: ConnectionFlags = {};
+  const copy = <K extends keyof ConnectionFlags & keyof GlobalOptions>(key: K) => {
+    if (global[key] !== undefined) (flags as Record<string, unknown>)[key] = global[key];
+  };
+  for (
+    const key of [
+      "kubeconfig",
+      "context",
+      "namespace",
+      "cluster",
+      "user",
+      "server",
+      "token",
+      "certificateAuthority",
+      "clientCertificate",
+      "clientKey",
+      "insecureSkipTlsVerify",
+      "tlsServerName",
+      "as",
+      "asUid",
+    ] as const
+  ) copy(key);
+  if (global.asGroup !== undefined) flags.asGroups = global.asGroup;
+  return flags;
+}
+
+/** Appends one value of a repeatable flag. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /**
@@ -62,6 +108,27 @@ export function createProgram(deps: Deps): Command {
     .addOption(new Option("--context <name>", "kubeconfig context to use"))
     .addOption(new Option("-n, --namespace <namespace>", "namespace to deploy into"))
     .addOption(new Option("-v, --verbose", "print progress details to stderr"))
+    .addOption(new Option("--cluster <name>", "kubeconfig cluster to use instead of the context's"))
+    .addOption(new Option("--user <name>", "kubeconfig user to use instead of the context's"))
+    .addOption(new Option("-s, --server <url>", "address of the Kubernetes API server"))
+    .addOption(new Option("--token <token>", "bearer token for the API server"))
+    .addOption(new Option("--certificate-authority <file>", "CA certificate file to trust"))
+    .addOption(new Option("--client-certificate <file>", "client certificate file for TLS"))
+    .addOption(new Option("--client-key <file>", "client key file for TLS"))
+    .addOption(
+      new Option(
+        "--insecure-skip-tls-verify",
+        "skip the server certificate check (plain http:// servers only; refused on https://)",
+      ),
+    )
+    .addOption(
+      new Option("--tls-server-name <name>", "server name to check the certificate against"),
+    )
+    .addOption(new Option("--as <user>", "user to impersonate"))
+    .addOption(
+      new Option("--as-group <group>", "group to impersonate (repeatable)").argParser(collect),
+    )
+    .addOption(new Option("--as-uid <uid>", "UID to impersonate"))
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: true, showGlobalOptions: true });
 

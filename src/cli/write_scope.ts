@@ -1,7 +1,9 @@
 /**
- * Which command lines write files. Deno fixes permissions when the process
- * starts, so draconctl ships with `--allow-write` and `main.ts` drops it
- * before doing anything else when {@link writesFiles} is false.
+ * Which command lines write files, and which may reach a cluster. Deno fixes
+ * permissions when the process starts, so draconctl ships with
+ * `--allow-write` and the credential plugins' `--allow-run`, and `main.ts`
+ * drops them before doing anything else when {@link writesFiles} or
+ * {@link connectsToCluster} is false.
  *
  * @module
  */
@@ -40,7 +42,32 @@ export function writesFiles(args: readonly string[]): boolean {
       if (arg.startsWith(`${flag}=`) && arg !== `${flag}=-`) return true;
     }
   }
-  return WRITING_COMMANDS.some((words) => {
+  return containsCommand(args, WRITING_COMMANDS);
+}
+
+/** Commands that may connect to a cluster (and so run a kubeconfig credential plugin). */
+export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [["pipelines", "deploy"]];
+
+/**
+ * Whether a command line may connect to a cluster. Errs towards `true`,
+ * which only keeps the credential plugins' run permission.
+ *
+ * @example
+ * ```ts
+ * connectsToCluster(["components", "package", "tasks/"]); // false
+ * connectsToCluster(["pipelines", "deploy", "p", "--dry-run"]); // true: reads helm:// Tasks
+ * ```
+ */
+export function connectsToCluster(args: readonly string[]): boolean {
+  return containsCommand(args, CLUSTER_COMMANDS);
+}
+
+/** Whether `args` hold the words of one of `commands`, in order. */
+function containsCommand(
+  args: readonly string[],
+  commands: readonly (readonly string[])[],
+): boolean {
+  return commands.some((words) => {
     let from = 0;
     for (const word of words) {
       from = args.indexOf(word, from) + 1;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { KubeObject, Task } from "../tekton/types.ts";
+import type { ConnectionFlags } from "./kubeconfig.ts";
 
 /** What applying one object did (flux's `ssa` actions). */
 export type ChangeAction = "created" | "configured" | "unchanged" | "skipped" | "failed";
@@ -47,13 +48,7 @@ export interface HelmTaskLookup {
 }
 
 /** How to reach the cluster (global flags of the CLI). */
-export interface ClusterOptions {
-  /** Kubeconfig path. @default $KUBECONFIG, else ~/.kube/config */
-  kubeconfig?: string;
-  /** Kubeconfig context. @default the current context */
-  context?: string;
-  /** Namespace. @default the context's namespace, else "default" */
-  namespace?: string;
+export interface ClusterOptions extends ConnectionFlags {
   /** Server-side apply field manager. @default "draconctl" */
   fieldManager: string;
   /** Timeout of one API request in milliseconds. @default 30000 */

@@ -1,9 +1,15 @@
 /**
- * The {@link ObjectClient} over Deno's own `fetch`: server-side apply and
- * LIST, with the resource path of a kind found by discovery (one GET per
- * group-version, cached). One `Deno.HttpClient` carries the CA, the client
- * certificate and HTTP/2, so every request of a run shares one connection
- * and they run side by side on it (HTTP/1.1 servers get a pool).
+ * The {@link ObjectClient} over Deno's own `fetch`, draconctl's only
+ * Kubernetes client: server-side apply and LIST, with the resource path of a
+ * kind found by discovery (one GET per group-version, cached). One
+ * `Deno.HttpClient` carries the CA, the client certificate, the proxy and
+ * HTTP/2, so every request of a run shares one connection and they run side
+ * by side on it (HTTP/1.1 servers get a pool). A credential plugin that
+ * hands out a new client certificate gets a new `Deno.HttpClient`.
+ *
+ * Credentials come from the connection's {@link CredentialSource} before each
+ * request; after a 401 the source may fetch new ones (a plugin run again, a
+ * token file read again) and the request is sent once more with them.
  *
  * Errors are thrown raw, for {@link toKubeError}: a non-2xx answer as an
  * {@link ApiStatusError}, a network failure as `fetch`'s own error, a kind
@@ -11,15 +17,19 @@
  *
  * @example
  * ```ts
- * const client = new FetchObjectClient(resolveConnection(loadKubeConfig()));
+ * const env = { fs: new DenoFileSystem(), env: Deno.env.get, logger: new MemoryLogger() };
+ * const target = await resolveTarget({ context: "admin" }, env);
+ * const client = new FetchObjectClient(await resolveConnection(target, env));
  * const tasks = await client.list("tekton.dev/v1beta1", "Task", "dracon");
  * ```
  * @module
  */
 import { redactUrl } from "../fetch/redact.ts";
 import type { KubeObject } from "../tekton/types.ts";
+import type { Credentials } from "./credentials.ts";
 import { ApiStatusError, KindNotServedError } from "./errors.ts";
 import type { Connection } from "./kubeconfig.ts";
+import { createHttpClient } from "./proxy.ts";
 import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
 import { timeoutSignal } from "./_timeout.ts";
 
@@ -55,8 +65,10 @@ const PAGE_SIZE = 500;
 export class FetchObjectClient implements ObjectClient {
   readonly server: string;
   readonly #base: string;
-  readonly #client: Deno.HttpClient;
-  readonly #headers: Record<string, string>;
+  readonly #connection: Connection;
+  /** One HTTP client per client certificate (`undefined`: none), created on first use. */
+  readonly #clients = new Map<string | undefined, Deno.HttpClient>();
+  readonly #headers: Headers;
   readonly #timeoutMs: number;
   readonly #onRequest: ((method: string, url: string) => void) | undefined;
   /** Resources by group-version, then kind; one discovery GET each. */
@@ -64,18 +76,13 @@ export class FetchObjectClient implements ObjectClient {
 
   constructor(connection: Connection, options: FetchObjectClientOptions = {}) {
     this.#base = connection.server;
+    this.#connection = connection;
     this.server = redactUrl(connection.server);
-    this.#client = Deno.createHttpClient({
-      caCerts: connection.caCerts,
-      http1: true,
-      http2: true,
-      ...(connection.clientCert ?? {}),
-    });
-    this.#headers = {
-      accept: "application/json",
-      "user-agent": "draconctl",
-      ...(connection.authorization ? { authorization: connection.authorization } : {}),
-    };
+    this.#headers = new Headers([
+      ["accept", "application/json"],
+      ["user-agent", "draconctl"],
+      ...connection.headers,
+    ]);
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#onRequest = options.onRequest;
   }
@@ -146,9 +153,28 @@ export class FetchObjectClient implements ObjectClient {
     return items;
   }
 
-  /** Closes the HTTP client and its connections. */
+  /** Closes the HTTP clients and their connections. */
   close(): void {
-    this.#client.close();
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+
+  #clientFor(credentials: Credentials): Deno.HttpClient {
+    const key = credentials.clientCert
+      ? `${credentials.clientCert.cert}\n${credentials.clientCert.key}`
+      : undefined;
+    let client = this.#clients.get(key);
+    if (client === undefined) {
+      client = createHttpClient({
+        caCerts: this.#connection.caCerts,
+        http1: true,
+        http2: true,
+        ...(this.#connection.proxy ? { proxy: this.#connection.proxy } : {}),
+        ...(credentials.clientCert ?? {}),
+      });
+      this.#clients.set(key, client);
+    }
+    return client;
   }
 
   #resource(apiVersion: string, kind: string): Promise<Resource> {
@@ -188,28 +214,47 @@ export class FetchObjectClient implements ObjectClient {
     body?: { contentType: string; body: string },
   ): Promise<unknown> {
     const url = `${this.#base}${pathAndQuery}`;
+    const source = this.#connection.credentials;
+    let credentials = await source.get();
+    let answer = await this.#send(method, url, credentials, body);
+    // New credentials may help once (client-go runs the plugin again after a 401).
+    if (answer.status === 401 && await source.refresh(credentials)) {
+      credentials = await source.get();
+      answer = await this.#send(method, url, credentials, body);
+    }
+    const { status, text } = answer;
+    if (status < 200 || status > 299) throw new ApiStatusError(status, parseJson(text) ?? text);
+    const parsed = parseJson(text);
+    if (parsed === undefined) {
+      throw new ApiStatusError(status, `the answer to ${method} is not JSON`);
+    }
+    return parsed;
+  }
+
+  async #send(
+    method: string,
+    url: string,
+    credentials: Credentials,
+    body: { contentType: string; body: string } | undefined,
+  ): Promise<{ status: number; text: string }> {
     this.#onRequest?.(method, url);
+    const headers = new Headers(this.#headers);
+    if (credentials.authorization) headers.set("authorization", credentials.authorization);
+    if (body) headers.set("content-type", body.contentType);
     const timeout = timeoutSignal(this.#timeoutMs);
-    let response: Response;
-    let text: string;
     try {
-      response = await fetch(url, {
+      const response = await fetch(url, {
         method,
-        client: this.#client,
+        client: this.#clientFor(credentials),
         signal: timeout.signal,
-        headers: body ? { ...this.#headers, "content-type": body.contentType } : this.#headers,
+        headers,
+        redirect: "manual",
         ...(body ? { body: body.body } : {}),
       });
-      text = await response.text();
+      return { status: response.status, text: await response.text() };
     } finally {
       timeout.clear();
     }
-    if (!response.ok) throw new ApiStatusError(response.status, parseJson(text) ?? text);
-    const parsed = parseJson(text);
-    if (parsed === undefined) {
-      throw new ApiStatusError(response.status, `the answer to ${method} is not JSON`);
-    }
-    return parsed;
   }
 }
 

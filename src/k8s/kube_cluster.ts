@@ -1,10 +1,10 @@
 /**
- * The real {@link ClusterFactory}: reads the kubeconfig like kubectl does
- * (`kubeconfig.ts`) and talks to the API server with the fetch client
- * (`fetch_client.ts`: Deno's `fetch`, HTTP/2), or, for a kubeconfig that
- * needs what only `@kubernetes/client-node` does (exec credential plugins,
- * auth providers, `proxy-url`, `insecure-skip-tls-verify` or
- * `tls-server-name` on https), with that client, imported only then.
+ * The real {@link ClusterFactory}: finds the cluster like kubectl does
+ * (`kubeconfig.ts`: kubeconfig files, the connection flags, in-cluster
+ * configuration) and talks to the API server with the fetch client
+ * (`fetch_client.ts`: Deno's `fetch`, HTTP/2). Before the first request it
+ * revokes the run permission of every credential plugin the context does
+ * not name, so a run can start at most one plugin (and `helm`).
  *
  * `main.ts` loads this module with `await import()` so commands that never
  * reach a cluster (and `--help`) do not pay for it. No credential is ever
@@ -12,50 +12,45 @@
  *
  * @example
  * ```ts
- * const cluster = await connectCluster({ fieldManager: "draconctl", requestTimeoutMs: 30_000 });
- * await cluster.applier.apply(task);
+ * import { DenoFileSystem } from "../io/filesystem.ts";
+ * import { StderrLogger } from "../io/stderr_logger.ts";
+ * import { DenoCommandRunner } from "../io/command.ts";
+ * import { DenoRunPermissions } from "../io/run_permissions.ts";
+ * const cluster = await connectCluster({ fieldManager: "draconctl", requestTimeoutMs: 30_000 }, {
+ *   fs: new DenoFileSystem(),
+ *   env: (name) => Deno.env.get(name),
+ *   logger: new StderrLogger(false),
+ *   clock: { now: () => new Date() },
+ *   runner: new DenoCommandRunner(),
+ *   permissions: new DenoRunPermissions(),
+ * });
+ * console.log(cluster.namespace, cluster.server);
  * ```
  * @module
  */
-import type { Cluster, ClusterFactory, ClusterOptions } from "./applier.ts";
+import type { Cluster, ClusterOptions } from "./applier.ts";
 import { FetchObjectClient } from "./fetch_client.ts";
 import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
 import { SharedListClient } from "./shared_list_client.ts";
-import {
-  type LoadedKubeConfig,
-  loadKubeConfig,
-  type LoadKubeConfigOptions,
-  resolveConnection,
-  unsupportedFeatures,
-} from "./kubeconfig.ts";
-import { type ObjectClient, SsaApplier } from "./ssa_applier.ts";
+import { type KubeConfigEnv, resolveConnection, resolveTarget } from "./kubeconfig.ts";
+import { SsaApplier } from "./ssa_applier.ts";
+import { redactUrl } from "../fetch/redact.ts";
 
-export { loadKubeConfig, type LoadKubeConfigOptions };
+/** What {@link connectCluster} needs: every side effect of reaching the cluster. */
+export type ConnectEnv =
+  & KubeConfigEnv
+  & Required<Pick<KubeConfigEnv, "clock" | "runner" | "permissions">>
+  & {
+    /** Called before every request is sent (to count them in tests). */
+    onRequest?: (method: string, url: string) => void;
+  };
 
-/** Options of {@link connectCluster} beyond {@link ClusterOptions}. */
-export interface ConnectOptions {
-  /** Called before every request is sent (to count them in tests). */
-  onRequest?: (method: string, url: string) => void;
-}
-
-/** Which client serves a kubeconfig context, and why. */
-export type ClientChoice =
-  | { client: "fetch" }
-  | { client: "client-node"; features: string[] };
-
-/** The fetch client unless the context needs a feature only client-node has. */
-export function chooseClient(loaded: LoadedKubeConfig): ClientChoice {
-  const features = unsupportedFeatures(loaded);
-  return features.length === 0 ? { client: "fetch" } : { client: "client-node", features };
-}
-
-/** Opens the cluster the kubeconfig and `options` point at. */
-export async function connectCluster(options: ClusterOptions & ConnectOptions): Promise<Cluster> {
-  const loaded = loadKubeConfig(options);
-  const { namespace } = loaded;
+/** Opens the cluster the kubeconfig, the flags or the pod point at. */
+export async function connectCluster(options: ClusterOptions, env: ConnectEnv): Promise<Cluster> {
+  const { client, namespace } = await openClient(options, env);
   // One Task LIST serves both the Helm lookup and the applier.
-  const client = new SharedListClient(await openClient(loaded, options));
-  const applier = new SsaApplier(client, { fieldManager: options.fieldManager, namespace });
+  const shared = new SharedListClient(client);
+  const applier = new SsaApplier(shared, { fieldManager: options.fieldManager, namespace });
   // The LISTs, started now so that they overlap the rest of the start-up: a
   // round trip fewer on a remote cluster. A failure is reported by the call
   // that needs the LIST (the Helm lookup or an apply), naming what failed.
@@ -64,11 +59,9 @@ export async function connectCluster(options: ClusterOptions & ConnectOptions): 
     namespace,
     server: client.server,
     applier,
-    helmTasks: new ClusterHelmTaskLookup(client, { namespace }),
+    helmTasks: new ClusterHelmTaskLookup(shared, { namespace }),
   };
 }
-
-connectCluster satisfies ClusterFactory;
 
 /** What `pipelines deploy` reads and applies: Tasks at v1beta1 like the corpus, the Pipeline at v1 (the default). */
 const PREFETCHED_KINDS = [
@@ -76,18 +69,25 @@ const PREFETCHED_KINDS = [
   { apiVersion: "tekton.dev/v1", kind: "Pipeline" },
 ] as const;
 
-/** The {@link ObjectClient} {@link chooseClient} picks for the context. */
+/**
+ * The fetch client for the cluster and namespace `options` point at, with
+ * the run permissions narrowed to the context's credential plugin.
+ */
 export async function openClient(
-  loaded: LoadedKubeConfig,
-  options: Pick<ClusterOptions, "requestTimeoutMs"> & ConnectOptions,
-): Promise<ObjectClient> {
-  const clientOptions = {
+  options: Omit<ClusterOptions, "fieldManager">,
+  env: ConnectEnv,
+): Promise<{ client: FetchObjectClient; namespace: string }> {
+  const target = await resolveTarget(options, env);
+  const connection = await resolveConnection(target, env);
+  await env.permissions.keepPlugins(connection.exec ? [connection.exec.command] : []);
+  env.logger.debug(
+    `connecting to ${connection.server} (${target.where}${
+      target.context ? `, context "${target.context}"` : ""
+    }${connection.proxy ? `, through proxy ${redactUrl(connection.proxy.url)}` : ""})`,
+  );
+  const client = new FetchObjectClient(connection, {
     requestTimeoutMs: options.requestTimeoutMs,
-    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-  };
-  if (chooseClient(loaded).client === "fetch") {
-    return new FetchObjectClient(resolveConnection(loaded), clientOptions);
-  }
-  const { clientNodeClient } = await import("./client_node_client.ts");
-  return clientNodeClient(loaded, clientOptions);
+    ...(env.onRequest ? { onRequest: env.onRequest } : {}),
+  });
+  return { client, namespace: target.namespace };
 }
