@@ -156,7 +156,11 @@ export class ExecCredentials implements CredentialSource {
           "or set interactiveMode to IfAvailable or Never",
       });
     }
-    if (!(await permissions.mayRun(config.command))) throw notAllowed(plugin, config.command);
+    if (!(await permissions.mayRun(config.command))) {
+      // Deno grants a listed name only when it found it on PATH at start.
+      if (CREDENTIAL_PLUGINS.includes(config.command)) throw notInstalled(plugin, config);
+      throw notAllowed(plugin, config.command);
+    }
     const request = {
       kind: "ExecCredential",
       apiVersion: config.apiVersion,
@@ -173,13 +177,7 @@ export class ExecCredentials implements CredentialSource {
         env: { ...config.env, KUBERNETES_EXEC_INFO: JSON.stringify(request) },
       });
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new ClusterError(`${plugin} is not installed (not found on PATH)`, {
-          hint: config.installHint
-            ? config.installHint.replace(/\s+/g, " ").trim()
-            : `install "${commandName(config.command)}", or fix the exec section of the kubeconfig`,
-        });
-      }
+      if (error instanceof Deno.errors.NotFound) throw notInstalled(plugin, config);
       if (error instanceof Deno.errors.NotCapable) throw notAllowed(plugin, config.command);
       throw new ClusterError(`${plugin} could not be started`, { cause: error });
     }
@@ -198,6 +196,14 @@ export class ExecCredentials implements CredentialSource {
     this.#cached = { credentials, expires: status.expires };
     return credentials;
   }
+}
+
+function notInstalled(plugin: string, config: ExecConfig): ClusterError {
+  return new ClusterError(`${plugin} is not installed (not found on PATH)`, {
+    hint: config.installHint
+      ? config.installHint.replace(/\s+/g, " ").trim()
+      : `install "${commandName(config.command)}", or fix the exec section of the kubeconfig`,
+  });
 }
 
 function notAllowed(plugin: string, command: string): ClusterError {
