@@ -19,7 +19,6 @@ import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../../src/io/logger.ts";
-import { DenoRunPermissions } from "../../src/io/run_permissions.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
