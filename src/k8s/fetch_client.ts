@@ -24,6 +24,7 @@
  * ```
  * @module
  */
+import { ClusterError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { KubeObject } from "../tekton/types.ts";
 import type { Credentials } from "./credentials.ts";
@@ -223,6 +224,17 @@ export class FetchObjectClient implements ObjectClient {
       answer = await this.#send(method, url, credentials, body);
     }
     const { status, text } = answer;
+    if (status >= 300 && status < 400) {
+      // A redirect would carry the credentials elsewhere; the API server never sends one.
+      throw new ClusterError(
+        `The API server ${this.server} answered ${method} with a redirect (HTTP ${status}): ` +
+          "draconctl does not follow redirects from the API server",
+        {
+          hint:
+            "check the server URL of the kubeconfig context (is a proxy or load balancer in front?)",
+        },
+      );
+    }
     if (status < 200 || status > 299) throw new ApiStatusError(status, parseJson(text) ?? text);
     const parsed = parseJson(text);
     if (parsed === undefined) {
