@@ -101,6 +101,8 @@ export class TokenFileCredentials implements CredentialSource {
       token = (await this.#fs.readTextFile(this.#file)).trim();
     } catch (error) {
       if (this.#current) return this.#current.credentials;
+      // client-go: the last token read wins over `token`, which serves until a read succeeds.
+      if (this.#base.authorization) return this.#base;
       const reason = error instanceof Deno.errors.NotFound
         ? "the file does not exist"
         : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable

@@ -21,6 +21,7 @@ import type { CommandRunner } from "../io/command.ts";
 import { commandName, type RunPermissions } from "../io/run_permissions.ts";
 import { CREDENTIAL_PLUGINS, RUN_COMMANDS } from "../permissions.ts";
 import type { Credentials, CredentialSource } from "./credentials.ts";
+import { printable } from "./printable.ts";
 
 /** The ExecCredential API versions client-go still speaks. */
 export const EXEC_API_VERSIONS: readonly string[] = [
@@ -149,7 +150,7 @@ export class ExecCredentials implements CredentialSource {
   async #runOnce(): Promise<Credentials> {
     const config = this.#config;
     const { who, runner, permissions } = this.#options;
-    const plugin = `The credential plugin "${config.command}" of ${who}`;
+    const plugin = `The credential plugin "${printable(config.command)}" of ${who}`;
     if (config.interactiveMode === "Always") {
       throw new ClusterError(`${plugin} needs an interactive terminal (interactiveMode: Always)`, {
         hint: "draconctl never prompts: log in with the plugin first, " +
@@ -201,7 +202,7 @@ export class ExecCredentials implements CredentialSource {
 function notInstalled(plugin: string, config: ExecConfig): ClusterError {
   return new ClusterError(`${plugin} is not installed (not found on PATH)`, {
     hint: config.installHint
-      ? config.installHint.replace(/\s+/g, " ").trim()
+      ? printable(config.installHint.replace(/\s+/g, " ").trim())
       : `install "${commandName(config.command)}", or fix the exec section of the kubeconfig`,
   });
 }

@@ -41,6 +41,7 @@ import {
   TokenFileCredentials,
 } from "./credentials.ts";
 import { type ExecConfig, ExecCredentials, parseExecConfig } from "./exec_plugin.ts";
+import { printable } from "./printable.ts";
 import { type EnvReader, proxyFor, type UrlProxy } from "./proxy.ts";
 
 /** kubectl's connection flags (client-go's `ConfigOverrides`), all optional. */
@@ -221,21 +222,27 @@ async function fromKubeconfig(
     ? `kubeconfig "${files[0]}"`
     : `kubeconfig files ${files.map((f) => `"${f}"`).join(", ")}`;
   const names = merged.contexts.map((c) => c.name);
-  const quoted = (list: string[]) => list.map((n) => `"${n}"`).join(", ");
+  const quoted = (list: string[]) => list.map((n) => `"${printable(n)}"`).join(", ");
   const context = flags.context ?? merged.current;
   let contextFields: Record<string, unknown> = {};
   if (context) {
     const contextEntry = merged.contexts.find((c) => c.name === context);
     if (contextEntry === undefined) {
       throw new ClusterError(
-        `Context "${context}" not found in ${where}: ${
+        `Context "${printable(context)}" not found in ${where}: ${
           names.length ? `contexts are ${quoted(names)}` : "it has no contexts"
         }`,
         { hint: 'run "kubectl config get-contexts" and pick one with --context' },
       );
     }
     contextFields = contextEntry.fields;
-    warnUnknown(env.logger, where, `context "${context}"`, contextFields, CONTEXT_FIELDS);
+    warnUnknown(
+      env.logger,
+      where,
+      `context "${printable(context)}"`,
+      contextFields,
+      CONTEXT_FIELDS,
+    );
   } else if (flags.server === undefined && flags.cluster === undefined) {
     throw new ClusterError(`No current context in ${where}`, {
       hint: names.length
@@ -249,22 +256,36 @@ async function fromKubeconfig(
     if (flags.server === undefined) {
       throw new ClusterError(
         flags.cluster !== undefined
-          ? `Cluster "${clusterName}" (--cluster) is not defined in ${where}`
-          : `Context "${context}" in ${where} names cluster "${clusterName}", which is not defined`,
+          ? `Cluster "${printable(clusterName)}" (--cluster) is not defined in ${where}`
+          : `Context "${printable(context)}" in ${where} names cluster "${
+            printable(clusterName)
+          }", which is not defined`,
       );
     }
     cluster = { name: clusterName, fields: {}, dir: "." };
   }
-  warnUnknown(env.logger, where, `cluster "${cluster.name}"`, cluster.fields, CLUSTER_FIELDS);
+  warnUnknown(
+    env.logger,
+    where,
+    `cluster "${printable(cluster.name)}"`,
+    cluster.fields,
+    CLUSTER_FIELDS,
+  );
   const userName = flags.user ?? stringField(contextFields, "user");
   const user = merged.users.find((u) => u.name === userName);
   if (user === undefined && flags.user !== undefined) {
-    throw new ClusterError(`User "${flags.user}" (--user) is not defined in ${where}`);
+    throw new ClusterError(`User "${printable(flags.user)}" (--user) is not defined in ${where}`);
   }
   if (user !== undefined) {
-    warnUnknown(env.logger, where, `user "${user.name}"`, user.fields, USER_FIELDS);
+    warnUnknown(env.logger, where, `user "${printable(user.name)}"`, user.fields, USER_FIELDS);
     if (isMapping(user.fields.exec)) {
-      warnUnknown(env.logger, where, `user "${user.name}" exec`, user.fields.exec, EXEC_FIELDS);
+      warnUnknown(
+        env.logger,
+        where,
+        `user "${printable(user.name)}" exec`,
+        user.fields.exec,
+        EXEC_FIELDS,
+      );
     }
   }
   return {
@@ -388,9 +409,12 @@ function applyFlags(target: Target, flags: ConnectionFlags, cwd: string): Target
     );
   }
   if (!cluster.fields.server) {
-    throw new ClusterError(`Cluster "${cluster.name}" in ${target.where} has no server`, {
-      hint: "set clusters[].cluster.server, or pass --server <url>",
-    });
+    throw new ClusterError(
+      `Cluster "${printable(cluster.name)}" in ${target.where} has no server`,
+      {
+        hint: "set clusters[].cluster.server, or pass --server <url>",
+      },
+    );
   }
   return {
     ...target,
@@ -485,10 +509,16 @@ async function readKubeConfig(file: string, env: KubeConfigEnv): Promise<KubeCon
   const list = (key: "clusters" | "users" | "contexts", inner: string) => {
     const items = document[key] ?? [];
     if (!Array.isArray(items)) throw fail(`${key} is not a list`);
+    const seen = new Set<string>();
     return items.map((item: unknown, i) => {
       if (!isMapping(item) || typeof item.name !== "string" || item.name === "") {
         throw fail(`${key}[${i}].name is missing`);
       }
+      // kubectl refuses the file: "duplicate name in list".
+      if (seen.has(item.name)) {
+        throw fail(`${key}[${i}].name "${printable(item.name)}" is a duplicate`);
+      }
+      seen.add(item.name);
       const fields = item[inner] ?? {};
       if (!isMapping(fields)) throw fail(`${key}[${i}].${inner} is not a map`);
       return { name: item.name, fields };
@@ -573,7 +603,7 @@ function warnUnknown(
   for (const key of Object.keys(fields)) {
     if (!known.has(key)) {
       logger.warn(
-        `${where}: unknown field "${key.slice(0, 64)}" in ${section}, ignored (as kubectl does)`,
+        `${where}: unknown field "${printable(key, 64)}" in ${section}, ignored (as kubectl does)`,
       );
     }
   }
@@ -606,7 +636,7 @@ export async function resolveConnection(target: Target, env: KubeConfigEnv): Pro
   const { cluster, user, where } = target;
   const fields = cluster.fields;
   const server = String(fields.server).replace(/\/+$/, "");
-  const clusterWho = cluster.name ? `cluster "${cluster.name}" in ${where}` : where;
+  const clusterWho = cluster.name ? `cluster "${printable(cluster.name)}" in ${where}` : where;
   let url: URL;
   try {
     url = new URL(server);
@@ -664,7 +694,9 @@ export async function resolveConnection(target: Target, env: KubeConfigEnv): Pro
   );
   if (proxy) connection.proxy = proxy;
   if (user === undefined) return connection;
-  const who = user.name ? `user "${user.name}" in ${where}` : "the --token/--client-* flags";
+  const who = user.name
+    ? `user "${printable(user.name)}" in ${where}`
+    : "the --token/--client-* flags";
   const base: Credentials = {};
   const cert = await material(env.fs, user, "client-certificate", who);
   const key = await material(env.fs, user, "client-key", who);
@@ -740,10 +772,25 @@ function impersonationHeaders(impersonate: Impersonation): [string, string][] {
   for (const group of impersonate.groups) headers.push(["Impersonate-Group", group]);
   for (const [key, values] of Object.entries(impersonate.extra)) {
     for (const value of values) {
-      headers.push([`Impersonate-Extra-${encodeURIComponent(key)}`, value]);
+      headers.push([`Impersonate-Extra-${headerKeyEscape(key)}`, value]);
     }
   }
   return headers;
+}
+
+/**
+ * client-go's `headerKeyEscape`: every byte of the UTF-8 key that is not an
+ * RFC 7230 `tchar` (so `%` too) becomes `%XX`.
+ */
+function headerKeyEscape(key: string): string {
+  let escaped = "";
+  for (const byte of new TextEncoder().encode(key)) {
+    const char = String.fromCharCode(byte);
+    escaped += /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/.test(char)
+      ? char
+      : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return escaped;
 }
 
 /** client-go's `clientauthentication.Cluster`, for `provideClusterInfo`. */

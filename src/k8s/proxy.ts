@@ -127,14 +127,25 @@ export function useProxy(hostname: string, port: string, noProxy: string): boole
       }
       continue;
     }
+    // A domain entry never matches an IP host (Go's domainMatch).
+    if (ip !== undefined) continue;
     if (entryHost.startsWith("*.")) entryHost = entryHost.slice(1);
     const matchHost = !entryHost.startsWith(".");
-    const suffix = matchHost ? `.${entryHost}` : entryHost;
+    // The server's host name comes from URL in punycode: so must the entry (Go: idnaASCII).
+    const suffix = `.${asciiDomain(matchHost ? entryHost : entryHost.slice(1))}`;
     if (host.endsWith(suffix) || (matchHost && host === suffix.slice(1))) {
       if (!entryPort || entryPort === port) return false;
     }
   }
   return true;
+}
+
+function asciiDomain(name: string): string {
+  try {
+    return new URL(`http://${name}/`).hostname;
+  } catch {
+    return name;
+  }
 }
 
 function splitHostPort(entry: string): [string, string | undefined] {

@@ -6,6 +6,7 @@
  * never finish.
  */
 import assert from "node:assert/strict";
+import { StaticCredentials } from "../../src/k8s/credentials.ts";
 import { KindNotServedError } from "../../src/k8s/errors.ts";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 
@@ -45,7 +46,12 @@ function serve(resources: { name: string; kind: string }[] | undefined): Served 
     return Response.json({ items: [{ metadata: { name: path.split("/").at(-1) } }] });
   });
   const client = new FetchObjectClient(
-    { server: `http://127.0.0.1:${server.addr.port}`, caCerts: [] },
+    {
+      server: `http://127.0.0.1:${server.addr.port}`,
+      caCerts: [],
+      credentials: new StaticCredentials({}),
+      headers: [],
+    },
     { requestTimeoutMs: 5_000 },
   );
   return {
