@@ -11,6 +11,7 @@ import {
   FileRefusedError,
   FileTooLargeError,
   OutsideScopeError,
+  type PathInfo,
 } from "./filesystem.ts";
 
 /** Options of {@link readInputFile}. */
@@ -44,7 +45,29 @@ export async function readInputFile(
   }
 }
 
-function loadErrorFor(cause: unknown, path: string, options: ReadInputOptions): LoadError {
+/**
+ * `stat` of a local input through `reader`; `undefined` when it does not exist.
+ *
+ * @throws {LoadError} naming `path` when it cannot be inspected (e.g. outside the scope)
+ */
+export async function statInput(
+  reader: FileReader,
+  path: string,
+  options: Pick<ReadInputOptions, "outsideHint"> = {},
+): Promise<PathInfo | undefined> {
+  try {
+    return await reader.stat(path);
+  } catch (cause) {
+    throw loadErrorFor(cause, path, options, "cannot inspect the path");
+  }
+}
+
+function loadErrorFor(
+  cause: unknown,
+  path: string,
+  options: Pick<ReadInputOptions, "tooLargeHint" | "outsideHint">,
+  failed = "cannot read the file",
+): LoadError {
   const hint = cause instanceof FileTooLargeError
     ? options.tooLargeHint ?? TOO_LARGE_HINT
     : cause instanceof OutsideScopeError
@@ -54,7 +77,7 @@ function loadErrorFor(cause: unknown, path: string, options: ReadInputOptions): 
   if (cause instanceof FileRefusedError) return new LoadError(path, cause.reason, extra);
   if (cause instanceof Deno.errors.NotFound) return new LoadError(path, "no such file", extra);
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new LoadError(path, `cannot read the file: ${reason}`, extra);
+  return new LoadError(path, `${failed}: ${reason}`, extra);
 }
 
 /**

@@ -9,7 +9,7 @@ import { LoadError, ValidationError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { FileReader } from "../io/filesystem.ts";
-import { checkText, readInputFile } from "../io/read_input.ts";
+import { checkText, readInputFile, statInput } from "../io/read_input.ts";
 import { parseYamlDocuments } from "../tekton/manifest.ts";
 import { type ComponentRef, TASK_FILE_NAME } from "./component.ts";
 import { RESTRICTOR_HINT } from "./ref_policy.ts";
@@ -89,7 +89,7 @@ async function readFileRef(
   fs: FileReader,
   maxBytes: number,
 ): Promise<{ origin: string; text: string }> {
-  let info = await stat(ref.path, fs);
+  let info = await statInput(fs, ref.path, { outsideHint: RESTRICTOR_HINT });
   if (info === undefined) {
     throw new LoadError(ref.path, "no such file or directory", {
       hint: `relative paths resolve against the kustomization's directory, or "--base-dir"`,
@@ -98,7 +98,7 @@ async function readFileRef(
   let path = ref.path;
   if (info.isDirectory) {
     path = posix.join(ref.path, TASK_FILE_NAME);
-    info = await stat(path, fs);
+    info = await statInput(fs, path, { outsideHint: RESTRICTOR_HINT });
     if (info === undefined || info.isDirectory) {
       throw new LoadError(ref.path, `directory has no ${TASK_FILE_NAME}`, {
         hint: `a component directory holds its Task in ${TASK_FILE_NAME}`,
@@ -112,14 +112,6 @@ async function readFileRef(
     outsideHint: RESTRICTOR_HINT,
   });
   return { origin: path, text };
-}
-
-async function stat(path: string, fs: FileReader) {
-  try {
-    return await fs.stat(path);
-  } catch (cause) {
-    throw new LoadError(path, `cannot inspect the path: ${messageOf(cause)}`, { cause });
-  }
 }
 
 async function fetchUrlRef(

@@ -6,7 +6,7 @@
  */
 import { KustomizationError, LoadError } from "../errors.ts";
 import type { FileReader } from "../io/filesystem.ts";
-import { checkText, readInputFile } from "../io/read_input.ts";
+import { checkText, readInputFile, statInput } from "../io/read_input.ts";
 import { isMapping, lineOfPath, parseYamlDocuments } from "../tekton/manifest.ts";
 import { DNS_LABEL } from "./component_ref.ts";
 import { posix } from "node:path";
@@ -162,7 +162,7 @@ export async function locateKustomization(
   path: string,
   fs: FileReader,
 ): Promise<KustomizationLocation> {
-  const info = await statOrFail(path, fs);
+  const info = await statInput(fs, path);
   if (info === undefined) {
     throw new LoadError(path, "no such file or directory", { hint: ARGUMENT_HINT });
   }
@@ -194,20 +194,11 @@ export async function readLocatedKustomization(
   return { kustomization: await parseKustomization(text, file), file, dir };
 }
 
-async function statOrFail(path: string, fs: FileReader) {
-  try {
-    return await fs.stat(path);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new LoadError(path, `cannot inspect the path: ${reason}`, { cause });
-  }
-}
-
 async function findIn(dir: string, fs: FileReader): Promise<string> {
   const present: string[] = [];
   for (const name of KUSTOMIZATION_FILE_NAMES) {
     const candidate = posix.join(dir, name);
-    const info = await statOrFail(candidate, fs);
+    const info = await statInput(fs, candidate);
     // Anything but a directory counts: reading refuses a FIFO or device by name.
     if (info !== undefined && !info.isDirectory) present.push(candidate);
   }
