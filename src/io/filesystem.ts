@@ -293,14 +293,19 @@ export class DenoFileSystem implements FileSystem {
   }
 }
 
-/** The path, or the canonical path it leads to, lies outside the {@link ReadScope}. */
+/**
+ * The path, or the canonical path it leads to, lies outside the
+ * {@link ReadScope}; or, with `systemPath`, it is one Deno lets only
+ * `--allow-all` read (`/dev`, `/proc`, `/sys`), which no scope covers.
+ */
 export class OutsideScopeError extends FileRefusedError {
-  constructor(path: string, readonly leadsTo?: string) {
+  constructor(path: string, readonly leadsTo?: string, readonly systemPath = false) {
+    const target = leadsTo === undefined ? "" : `leads to "${leadsTo}", `;
     super(
       path,
-      leadsTo === undefined
-        ? "outside the directories this run may read"
-        : `leads to "${leadsTo}", outside the directories this run may read`,
+      systemPath
+        ? `${target}a system path Deno lets no scoped reader read (e.g. /dev, /proc, /sys)`
+        : `${target}outside the directories this run may read`,
     );
   }
 }

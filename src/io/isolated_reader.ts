@@ -160,7 +160,7 @@ export class IsolatedReader implements ConfinedReader {
       const pending = this.#settle(reply.id);
       if (pending === undefined) return;
       if (reply.ok) pending.resolve(reply.value);
-      else pending.reject(errorOf(reply.error, pending.request));
+      else pending.reject(errorOf(reply.error, pending.request, this.#scope));
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -180,11 +180,11 @@ export class IsolatedReader implements ConfinedReader {
 }
 
 /** The error a failure in the Worker stands for, rebuilt on this side. */
-function errorOf(failure: ReadFailure, request: Request): Error {
+function errorOf(failure: ReadFailure, request: Request, scope: ReadScope): Error {
   const { path } = request;
   switch (failure.name) {
     case "NotCapable":
-      return new OutsideScopeError(path, failure.leadsTo);
+      return new OutsideScopeError(path, failure.leadsTo, scope.paths === "anywhere");
     case "NotRegularFileError":
       return new NotRegularFileError(path, failure.type ?? "special file");
     case "FileTooLargeError":

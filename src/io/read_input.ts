@@ -70,11 +70,15 @@ function loadErrorFor(
 ): LoadError {
   const hint = cause instanceof FileTooLargeError
     ? options.tooLargeHint ?? TOO_LARGE_HINT
-    : cause instanceof OutsideScopeError
+    : cause instanceof OutsideScopeError && !cause.systemPath
     ? options.outsideHint
     : undefined;
   const extra = { cause, ...(hint === undefined ? {} : { hint }) };
   if (cause instanceof FileRefusedError) return new LoadError(path, cause.reason, extra);
+  // Deno refuses /dev, /proc and /sys to anything short of --allow-all, this process too.
+  if (cause instanceof Deno.errors.NotCapable) {
+    return new LoadError(path, new OutsideScopeError(path, undefined, true).reason, { cause });
+  }
   if (cause instanceof Deno.errors.NotFound) return new LoadError(path, "no such file", extra);
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new LoadError(path, `${failed}: ${reason}`, extra);
