@@ -28,7 +28,7 @@ export const TARGETS: readonly string[] = [
 const ROOT = new URL("../", import.meta.url);
 const BUILD_INFO = new URL("src/build_info.ts", ROOT);
 /** Modules loaded at run time that the module graph does not show. */
-const INCLUDES = ["src/fetch/_fetch_worker.ts"];
+const INCLUDES = ["src/fetch/_fetch_worker.ts", "src/io/_read_worker.ts"];
 const PROBE_TIMEOUT_MS = 5_000;
 
 class CompileError extends Error {}

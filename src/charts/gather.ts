@@ -8,7 +8,9 @@
  *   it holds; a file with none (a Pipeline, values, an empty decoy) or that
  *   is not valid YAML is skipped with a note.
  * - Other files are skipped with a note; hidden entries (`.git`) and
- *   symbolic links are not followed.
+ *   symbolic links are not followed. A `*.yaml` file that is not a regular
+ *   file (a FIFO, a device, a socket) or holds binary content is an error,
+ *   as in `pipelines deploy`; so is a directory without any Task.
  *
  * Every Task is validated as `pipelines deploy` validates it; all problems,
  * duplicate Task names included, are reported at once.
@@ -17,7 +19,8 @@
  */
 import { posix } from "node:path";
 import { combineErrors, LoadError, ValidationError } from "../errors.ts";
-import type { FileSystem } from "../io/filesystem.ts";
+import { DEFAULT_MAX_FILE_BYTES, type FileReader } from "../io/filesystem.ts";
+import { checkText, readInputFile } from "../io/read_input.ts";
 import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
 import { toTask, validateTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";
@@ -52,9 +55,10 @@ const TASK_FILE = "task.yaml";
  * Gathers and validates every Task under `dir`.
  *
  * @throws {LoadError} when `dir` is not a directory
- * @throws {ValidationError} listing every invalid Task and every duplicate name
+ * @throws {ValidationError} listing every invalid Task and every duplicate name, or when
+ * `dir` holds no Task
  */
-export async function gatherTasks(dir: string, fs: FileSystem): Promise<GatherResult> {
+export async function gatherTasks(dir: string, fs: FileReader): Promise<GatherResult> {
   const info = await fs.stat(dir);
   if (info === undefined || !info.isDirectory) {
     throw new LoadError(dir, info === undefined ? "no such directory" : "not a directory", {
@@ -72,13 +76,19 @@ export async function gatherTasks(dir: string, fs: FileSystem): Promise<GatherRe
   }
   errors.push(...duplicateErrors(result.tasks));
   if (errors.length > 0) throw combineErrors(errors);
+  if (result.tasks.length === 0) {
+    const skipped = result.skipped.length;
+    throw new ValidationError([
+      `${dir}: holds no Task${skipped > 0 ? ` (${skipped} file(s) skipped, none a Task)` : ""}`,
+    ], { hint: "give the directory holding the component Tasks, e.g. ./components" });
+  }
   return result;
 }
 
 async function listFiles(
   dir: string,
   relative: string,
-  fs: FileSystem,
+  fs: FileReader,
   skipped: SkippedFile[],
 ): Promise<string[]> {
   const files: string[] = [];
@@ -88,8 +98,9 @@ async function listFiles(
     if (entry.isSymlink) {
       skipped.push({ file: posix.join(dir, path), reason: "symbolic link, not followed" });
     } else if (entry.isDirectory) files.push(...await listFiles(dir, path, fs, skipped));
-    else if (/\.ya?ml$/.test(entry.name)) files.push(path);
-    else skipped.push({ file: posix.join(dir, path), reason: "not a YAML file" });
+    else if (/\.ya?ml$/.test(entry.name)) files.push(path); // reading refuses a special file
+    else if (entry.isFile) skipped.push({ file: posix.join(dir, path), reason: "not a YAML file" });
+    else skipped.push({ file: posix.join(dir, path), reason: "not a regular file, not read" });
   }
   return files;
 }
@@ -97,12 +108,22 @@ async function listFiles(
 async function readFile(
   dir: string,
   relative: string,
-  fs: FileSystem,
+  fs: FileReader,
   result: GatherResult,
 ): Promise<void> {
   const file = posix.join(dir, relative);
   const strict = posix.basename(relative) === TASK_FILE;
-  const text = await fs.readTextFile(file);
+  const text = await readInputFile(fs, file, {
+    maxBytes: DEFAULT_MAX_FILE_BYTES,
+    tooLargeHint: "a Task file is a few KiB; keep larger YAML files out of the components tree",
+  });
+  try {
+    checkText(text, file);
+  } catch (error) {
+    if (strict) throw error;
+    const reason = (error as ValidationError).message.slice(file.length + 2);
+    return void result.skipped.push({ file, reason });
+  }
   let documents;
   try {
     documents = await parseYamlDocuments(text, file);

@@ -20,7 +20,7 @@ import { groupByRelease } from "../k8s/helm_tasks.ts";
 import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
 import { toTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";
-import type { RenderOptions } from "./render.ts";
+import { type RenderOptions, templateWithValues } from "./render.ts";
 
 /** A chart standing in for an installed release. */
 export interface OfflineRelease {
@@ -36,28 +36,38 @@ export interface OfflineRelease {
  */
 export async function releasesFromCharts(
   charts: readonly OfflineRelease[],
-  deps: Pick<Deps, "helm">,
+  deps: Pick<Deps, "helm" | "fs">,
   options: RenderOptions,
 ): Promise<Map<string, Map<string, Task>>> {
   const tasks: Task[] = [];
-  for (const { release, chart } of charts) {
-    const text = await deps.helm.template(chart, {
-      releaseName: release,
-      namespace: options.namespace,
-      set: options.set ?? [],
-      valuesFiles: options.valuesFiles ?? [],
-    });
-    const origin = `helm template ${release} ${chart}`;
-    const found = (await parseYamlDocuments(text, origin))
-      .map((doc) => doc.value)
-      .filter((value) => isMapping(value) && value.kind === "Task")
-      .map((value) => toTask(value, origin));
-    if (found.length === 0) {
-      throw new ValidationError([`${origin}: the chart renders no Task`], {
-        hint: 'package the Tasks with "draconctl components package"',
-      });
+  const temp = await deps.fs.makeTempDir("draconctl-values-");
+  try {
+    for (const { release, chart } of charts) {
+      tasks.push(...await releaseTasks(release, chart, temp, deps, options));
     }
-    tasks.push(...found);
+  } finally {
+    await deps.fs.remove(temp);
   }
   return groupByRelease(tasks);
+}
+
+async function releaseTasks(
+  release: string,
+  chart: string,
+  temp: string,
+  deps: Pick<Deps, "helm" | "fs">,
+  options: RenderOptions,
+): Promise<Task[]> {
+  const text = await templateWithValues(chart, temp, deps, { ...options, releaseName: release });
+  const origin = `helm template ${release} ${chart}`;
+  const found = (await parseYamlDocuments(text, origin))
+    .map((doc) => doc.value)
+    .filter((value) => isMapping(value) && value.kind === "Task")
+    .map((value) => toTask(value, origin));
+  if (found.length === 0) {
+    throw new ValidationError([`${origin}: the chart renders no Task`], {
+      hint: 'package the Tasks with "draconctl components package"',
+    });
+  }
+  return found;
 }

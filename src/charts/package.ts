@@ -65,7 +65,11 @@ export async function packageComponents(
   };
   const problems = chartProblems({ ...chart, chartVersion: chart.version });
   const errors: unknown[] = problems.length > 0 ? [new ValidationError(problems)] : [];
-  const gathered = await gatherTasks(dir, deps.fs).catch((error) => void errors.push(error));
+  // The tree is read in a Worker that may read only the tree (`FileSystem.confine`).
+  const real = await deps.fs.realPath(dir).catch(() => dir);
+  const reader = deps.fs.confine({ paths: [...new Set([dir, real])] });
+  const gathered = await gatherTasks(dir, reader).catch((error) => void errors.push(error))
+    .finally(() => reader.close());
   if (errors.length > 0 || gathered === undefined) throw combineErrors(errors);
   const files = planChart(gathered.tasks.map((t) => ({ origin: t.relative, task: t.task })), {
     name: chart.name,

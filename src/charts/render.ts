@@ -16,10 +16,17 @@ import type { Task } from "../tekton/types.ts";
 import { planChart } from "./chart_plan.ts";
 import { writeChart } from "./package.ts";
 
+/** A values file (`-f`), already read: helm gets this text, not the path. */
+export interface ValuesFile {
+  /** The path as given, named in helm's messages. */
+  file: string;
+  text: string;
+}
+
 /** The values a rendered Task gets, as `helm install` of the chart would. */
 export interface RenderValues {
   /** Values files, in order (`-f`). @default [] */
-  valuesFiles?: readonly string[];
+  values?: readonly ValuesFile[];
   /** `key=value` overrides, in order (`--set`). @default [] */
   set?: readonly string[];
   /** What `{{ .Chart.AppVersion }}` renders to (the image tag). @default "latest" */
@@ -61,11 +68,9 @@ export async function renderTask(
   try {
     const chartDir = `${temp}/${RENDER_CHART.name}`;
     await writeChart(files, chartDir, deps.fs);
-    const yaml = await deps.helm.template(chartDir, {
+    const yaml = await templateWithValues(chartDir, temp, deps, {
+      ...options,
       releaseName: RENDER_RELEASE,
-      namespace: options.namespace,
-      valuesFiles: options.valuesFiles ?? [],
-      set: options.set ?? [],
     });
     const rendered = (await parseYamlDocuments(yaml, `${origin} (rendered by helm)`))
       .map((doc) => doc.value)
@@ -76,5 +81,35 @@ export async function renderTask(
     return rendered as Task;
   } finally {
     await deps.fs.remove(temp);
+  }
+}
+
+/**
+ * `helm template` of `chart` with the values files written under `dir`
+ * (helm reads values only from files); helm's messages name the user's files.
+ *
+ * @throws {HelmError} when helm is missing or rendering fails
+ */
+export async function templateWithValues(
+  chart: string,
+  dir: string,
+  deps: Pick<Deps, "fs" | "helm">,
+  options: RenderOptions & { releaseName: string },
+): Promise<string> {
+  const values = options.values ?? [];
+  const paths = values.map((_, i) => `${dir}/values-${i}.yaml`);
+  for (const [i, value] of values.entries()) await deps.fs.writeTextFile(paths[i]!, value.text);
+  try {
+    return await deps.helm.template(chart, {
+      releaseName: options.releaseName,
+      namespace: options.namespace,
+      valuesFiles: paths,
+      set: options.set ?? [],
+    });
+  } catch (error) {
+    if (!(error instanceof HelmError) || values.length === 0) throw error;
+    let message = error.message;
+    values.forEach((value, i) => message = message.replaceAll(paths[i]!, value.file));
+    throw new HelmError(message, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
   }
 }

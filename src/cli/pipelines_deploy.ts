@@ -132,6 +132,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         pipelineApiVersion: options.pipelineApiVersion,
         requireDigest: options.requireDigest ?? false,
         ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+        valuesFiles: options.values,
         fetch: {
           timeoutMs: options.fetchTimeout,
           maxBytes: options.maxBodySize,
@@ -140,7 +141,6 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       };
       const render = {
         set: options.set,
-        valuesFiles: options.values,
         ...(options.appVersion === undefined ? {} : { appVersion: options.appVersion }),
       };
       const renderAsked = options.set.length > 0 || options.values.length > 0 ||

@@ -8,9 +8,11 @@ import { posix } from "node:path";
 import { LoadError, ValidationError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
 import { redactUrl } from "../fetch/redact.ts";
-import type { FileSystem } from "../io/filesystem.ts";
+import type { FileReader } from "../io/filesystem.ts";
+import { checkText, readInputFile, statInput } from "../io/read_input.ts";
 import { parseYamlDocuments } from "../tekton/manifest.ts";
 import { type ComponentRef, TASK_FILE_NAME } from "./component.ts";
+import { RESTRICTOR_HINT } from "./ref_policy.ts";
 
 /** A reference to a local file or directory. */
 export type FileRef = Extract<ComponentRef, { kind: "file" }>;
@@ -21,7 +23,8 @@ export type LoadableRef = FileRef | UrlRef;
 
 /** The side effects {@link loadComponentDocument} needs. */
 export interface LoadDeps {
-  fs: FileSystem;
+  /** Where local files are read: the run's confined reader. */
+  fs: FileReader;
   fetcher: Fetcher;
 }
 
@@ -41,10 +44,10 @@ export function isLoadable(ref: ComponentRef): ref is LoadableRef {
 }
 
 /**
- * Reads a file component (a directory reads its `task.yaml`) or fetches a URL
- * component; either may be at most `options.maxBytes` (a file's size is
- * checked with `stat` before it is read). Checks a URL's `sha256` pin, and parses the text, which must hold
- * exactly one non-empty YAML document.
+ * Reads a file component (a directory reads its `task.yaml`; either must be a
+ * regular file, symlinks followed) or fetches a URL component; either may be
+ * at most `options.maxBytes`, counted as read. Checks a URL's `sha256` pin,
+ * and parses the text, which must hold exactly one non-empty YAML document.
  *
  * @example
  * ```ts
@@ -56,7 +59,8 @@ export function isLoadable(ref: ComponentRef): ref is LoadableRef {
  * // doc.origin === "/repo/components/sources/git/task.yaml"
  * ```
  *
- * @throws {LoadError} when the file is missing or too large, the fetch fails or the digest differs
+ * @throws {LoadError} when the file is missing, not a regular file or too large, the fetch fails
+ * or the digest differs
  * @throws {ValidationError} on binary content, or not exactly one document
  * @throws {ManifestSyntaxError} on invalid YAML
  */
@@ -82,10 +86,10 @@ export async function loadComponentDocument(
 
 async function readFileRef(
   ref: FileRef,
-  fs: FileSystem,
+  fs: FileReader,
   maxBytes: number,
 ): Promise<{ origin: string; text: string }> {
-  let info = await stat(ref.path, fs);
+  let info = await statInput(fs, ref.path, { outsideHint: RESTRICTOR_HINT });
   if (info === undefined) {
     throw new LoadError(ref.path, "no such file or directory", {
       hint: `relative paths resolve against the kustomization's directory, or "--base-dir"`,
@@ -94,37 +98,20 @@ async function readFileRef(
   let path = ref.path;
   if (info.isDirectory) {
     path = posix.join(ref.path, TASK_FILE_NAME);
-    info = await stat(path, fs);
-    if (!info?.isFile) {
+    info = await statInput(fs, path, { outsideHint: RESTRICTOR_HINT });
+    if (info === undefined || info.isDirectory) {
       throw new LoadError(ref.path, `directory has no ${TASK_FILE_NAME}`, {
         hint: `a component directory holds its Task in ${TASK_FILE_NAME}`,
       });
     }
   }
-  // Checked before reading: a huge file is refused without being read into memory.
-  if (info.size > maxBytes) {
-    throw new LoadError(
-      path,
-      `file is ${info.size} bytes, larger than the limit of ${maxBytes} bytes`,
-      {
-        hint:
-          'a Task file is a few KiB; raise the limit with "--max-body-size" if this one is meant',
-      },
-    );
-  }
-  try {
-    return { origin: path, text: await fs.readTextFile(path) };
-  } catch (cause) {
-    throw new LoadError(path, `cannot read the file: ${messageOf(cause)}`, { cause });
-  }
-}
-
-async function stat(path: string, fs: FileSystem) {
-  try {
-    return await fs.stat(path);
-  } catch (cause) {
-    throw new LoadError(path, `cannot inspect the path: ${messageOf(cause)}`, { cause });
-  }
+  const text = await readInputFile(fs, path, {
+    maxBytes,
+    tooLargeHint:
+      'a Task file is a few KiB; raise the limit with "--max-body-size" if this one is meant',
+    outsideHint: RESTRICTOR_HINT,
+  });
+  return { origin: path, text };
 }
 
 async function fetchUrlRef(
@@ -157,20 +144,6 @@ async function fetchUrlRef(
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * Refuses binary content. Files arrive already decoded, so invalid UTF-8
- * shows as U+FFFD replacement characters; a YAML file holding a literal
- * U+FFFD is refused too, a price paid for a clear message.
- */
-function checkText(text: string, origin: string): void {
-  if (text.includes("\0")) {
-    throw new ValidationError([`${origin}: holds NUL bytes: binary content, not YAML`]);
-  }
-  if (text.includes("\uFFFD")) {
-    throw new ValidationError([`${origin}: is not valid UTF-8 text`]);
-  }
 }
 
 function messageOf(error: unknown): string {

@@ -15,10 +15,10 @@ import { resolveHelmRef, TektonOrchestrator } from "./orchestrator.ts";
 import type { ResolvedComponent } from "./component.ts";
 import {
   assemblePlan,
+  openPlanSource,
   type PipelinePlan,
   type PlanOptions,
   planPipeline,
-  readPlanKustomization,
 } from "./plan.ts";
 
 /** What a client-side dry run produces. */
@@ -72,7 +72,7 @@ export async function dryRunPipeline(
   const namespace = options.namespace ?? planned.kustomization.namespace ?? "default";
   const plan = options.render === undefined
     ? planned
-    : await renderPlan(planned, deps, { ...options.render, namespace });
+    : await renderPlan(planned, deps, { ...options.render, values: planned.values, namespace });
   warnings.push(...plan.local.flatMap(unrenderedWarning));
   const tasks = plan.local.map((component) => component.task);
   let helm: ResolvedComponent[] = [];
@@ -101,7 +101,7 @@ export async function dryRunPipeline(
  */
 async function readHelmComponents(
   plan: PipelinePlan,
-  deps: Pick<Deps, "cluster" | "helm">,
+  deps: Pick<Deps, "cluster" | "helm" | "fs">,
   options: DryRunOptions,
 ): Promise<ResolvedComponent[] | string> {
   let releases: Map<string, Map<string, Task>>;
@@ -110,6 +110,7 @@ async function readHelmComponents(
     resolvedNamespace = options.namespace ?? plan.kustomization.namespace ?? "default";
     releases = await releasesFromCharts(options.helmCharts, deps, {
       ...options.render,
+      values: plan.values,
       namespace: resolvedNamespace,
     });
     return resolveAll(plan, releases, resolvedNamespace);
@@ -184,27 +185,33 @@ export async function deployPipeline(
   deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm">,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
-  const loaded = await readPlanKustomization(kustomizationPath, deps, options);
-  const fromFile = loaded.kustomization.namespace;
-  const fromFlag = options.cluster.namespace;
-  if (fromFile !== undefined && fromFlag !== undefined && fromFile !== fromFlag) {
-    throw new UsageError(
-      `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${loaded.file}`,
-      {
-        hint: "drop --namespace, or remove the namespace from the kustomization",
-      },
-    );
+  const source = await openPlanSource(kustomizationPath, deps, options);
+  let plan: PipelinePlan;
+  let connecting: ReturnType<Deps["cluster"]>;
+  try {
+    const fromFile = source.kustomization.namespace;
+    const fromFlag = options.cluster.namespace;
+    if (fromFile !== undefined && fromFlag !== undefined && fromFile !== fromFlag) {
+      throw new UsageError(
+        `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${source.file}`,
+        {
+          hint: "drop --namespace, or remove the namespace from the kustomization",
+        },
+      );
+    }
+    const namespace = fromFlag ?? fromFile;
+    // Connect (and start the LISTs) while the components load: the round trips
+    // overlap the file and URL work. Both only read; nothing is written before
+    // the orchestrator has checked everything. Input errors are reported first.
+    connecting = deps.cluster({
+      ...options.cluster,
+      ...(namespace === undefined ? {} : { namespace }),
+    });
+    connecting.catch(() => {}); // awaited below, after the plan
+    plan = await planPipeline(source, deps, options);
+  } finally {
+    source.reader.close(); // every local input is read: the reader's Worker ends here
   }
-  const namespace = fromFlag ?? fromFile;
-  // Connect (and start the LISTs) while the components load: the round trips
-  // overlap the file and URL work. Both only read; nothing is written before
-  // the orchestrator has checked everything. Input errors are reported first.
-  const connecting = deps.cluster({
-    ...options.cluster,
-    ...(namespace === undefined ? {} : { namespace }),
-  });
-  connecting.catch(() => {}); // awaited below, after the plan
-  const plan = await planPipeline(loaded, deps, options);
   const cluster = await connecting;
   const orchestrator = new TektonOrchestrator(cluster.helmTasks, {
     namespace: cluster.namespace,
@@ -212,6 +219,7 @@ export async function deployPipeline(
     renderTask: async (component: ResolvedComponent) =>
       (await loadRenderer()).renderTask(component.task, component.origin, deps, {
         ...options.render,
+        values: plan.values,
         namespace: cluster.namespace,
       }),
   });

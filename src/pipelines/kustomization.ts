@@ -5,7 +5,8 @@
  * @module
  */
 import { KustomizationError, LoadError } from "../errors.ts";
-import type { FileSystem } from "../io/filesystem.ts";
+import type { FileReader } from "../io/filesystem.ts";
+import { checkText, readInputFile, statInput } from "../io/read_input.ts";
 import { isMapping, lineOfPath, parseYamlDocuments } from "../tekton/manifest.ts";
 import { DNS_LABEL } from "./component_ref.ts";
 import { posix } from "node:path";
@@ -122,9 +123,19 @@ export async function parseKustomization(text: string, file: string): Promise<Ku
 
 /** Options of {@link readKustomization}. */
 export interface ReadKustomizationOptions {
-  /** Largest file read, checked with `stat` before reading. @default 1048576 */
+  /** Largest file read, counted as read. @default 1048576 */
   maxBytes?: number;
 }
+
+/** Where a kustomization is, before it is read. */
+export interface KustomizationLocation {
+  /** Absolute path of the file, symlinks resolved. */
+  file: string;
+  /** Its directory, which relative references resolve against. */
+  dir: string;
+}
+
+const ARGUMENT_HINT = "pass a kustomization file or a directory holding kustomization.yaml";
 
 /**
  * Reads and parses a kustomization. `path` is the file, or a directory
@@ -135,49 +146,61 @@ export interface ReadKustomizationOptions {
  */
 export async function readKustomization(
   path: string,
-  fs: FileSystem,
+  fs: FileReader,
   options: ReadKustomizationOptions = {},
 ): Promise<LoadedKustomization> {
-  const info = await statOrFail(path, fs);
+  return await readLocatedKustomization(await locateKustomization(path, fs), fs, options);
+}
+
+/**
+ * Finds the kustomization file `path` names (itself, or the one in a
+ * directory) from file metadata alone, without reading it.
+ *
+ * @throws {LoadError} when nothing is there, or it is neither a directory nor a regular file
+ */
+export async function locateKustomization(
+  path: string,
+  fs: FileReader,
+): Promise<KustomizationLocation> {
+  const info = await statInput(fs, path);
   if (info === undefined) {
-    throw new LoadError(path, "no such file or directory", {
-      hint: "pass a kustomization file or a directory holding kustomization.yaml",
-    });
+    throw new LoadError(path, "no such file or directory", { hint: ARGUMENT_HINT });
+  }
+  if (!info.isDirectory && !info.isFile) {
+    throw new LoadError(path, `not a regular file (a ${info.type})`, { hint: ARGUMENT_HINT });
   }
   const found = info.isDirectory ? await findIn(path, fs) : path;
   const file = await fs.realPath(found);
-  const maxBytes = options.maxBytes ?? 1024 * 1024;
-  const size = (await statOrFail(file, fs))?.size ?? 0;
-  if (size > maxBytes) {
-    throw new LoadError(file, `file is ${size} bytes, larger than the limit of ${maxBytes} bytes`, {
-      hint:
-        'a kustomization is a few lines; raise the limit with "--max-body-size" if this one is meant',
-    });
-  }
-  let text: string;
-  try {
-    text = await fs.readTextFile(file);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new LoadError(file, `cannot read the file: ${reason}`, { cause });
-  }
-  return { kustomization: await parseKustomization(text, file), file, dir: posix.dirname(file) };
+  return { file, dir: posix.dirname(file) };
 }
 
-async function statOrFail(path: string, fs: FileSystem) {
-  try {
-    return await fs.stat(path);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new LoadError(path, `cannot inspect the path: ${reason}`, { cause });
-  }
+/**
+ * Reads and parses the kustomization at a location, through `reader`.
+ *
+ * @throws {LoadError} when it cannot be read, is not a regular file, or is too large
+ * @throws {KustomizationError | ManifestSyntaxError} from {@link parseKustomization}
+ */
+export async function readLocatedKustomization(
+  { file, dir }: KustomizationLocation,
+  reader: FileReader,
+  options: ReadKustomizationOptions = {},
+): Promise<LoadedKustomization> {
+  const text = await readInputFile(reader, file, {
+    maxBytes: options.maxBytes ?? 1024 * 1024,
+    tooLargeHint:
+      'a kustomization is a few lines; raise the limit with "--max-body-size" if this one is meant',
+  });
+  checkText(text, file);
+  return { kustomization: await parseKustomization(text, file), file, dir };
 }
 
-async function findIn(dir: string, fs: FileSystem): Promise<string> {
+async function findIn(dir: string, fs: FileReader): Promise<string> {
   const present: string[] = [];
   for (const name of KUSTOMIZATION_FILE_NAMES) {
     const candidate = posix.join(dir, name);
-    if ((await statOrFail(candidate, fs))?.isFile) present.push(candidate);
+    const info = await statInput(fs, candidate);
+    // Anything but a directory counts: reading refuses a FIFO or device by name.
+    if (info !== undefined && !info.isDirectory) present.push(candidate);
   }
   if (present.length > 1) {
     throw new LoadError(dir, `found several kustomization files: ${present.join(", ")}`, {
@@ -185,9 +208,7 @@ async function findIn(dir: string, fs: FileSystem): Promise<string> {
     });
   }
   if (present[0] === undefined) {
-    throw new LoadError(dir, "directory has no kustomization.yaml", {
-      hint: "pass a kustomization file or a directory holding kustomization.yaml",
-    });
+    throw new LoadError(dir, "directory has no kustomization.yaml", { hint: ARGUMENT_HINT });
   }
   return present[0];
 }

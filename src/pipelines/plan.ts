@@ -14,7 +14,7 @@ import type { Pipeline } from "../tekton/types.ts";
 import { assemblePipeline, type PipelineApiVersion } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
 import type { ComponentRef, ResolvedComponent } from "./component.ts";
-import { loadComponentDocument } from "./component_loader.ts";
+import { loadComponentDocument, type LoadDeps } from "./component_loader.ts";
 import { parseComponentRef } from "./component_ref.ts";
 import {
   checkRealPath,
@@ -24,9 +24,14 @@ import {
 } from "./ref_policy.ts";
 import {
   type Kustomization,
+  type KustomizationLocation,
   type LoadedKustomization,
-  readKustomization,
+  locateKustomization,
+  readLocatedKustomization,
 } from "./kustomization.ts";
+import type { ConfinedReader, FileReader, ReadScope } from "../io/filesystem.ts";
+import { checkText, readInputFile } from "../io/read_input.ts";
+import type { ValuesFile } from "../charts/render.ts";
 import { mapConcurrent } from "./_concurrency.ts";
 
 /** Options of {@link planPipeline}. */
@@ -47,6 +52,8 @@ export interface PlanOptions {
   requireDigest?: boolean;
   /** Hosts URLs may come from; `undefined` allows any. @default undefined */
   allowedHosts?: readonly string[];
+  /** Values files (`-f`), read with the other local inputs. @default [] */
+  valuesFiles?: readonly string[];
 }
 
 /** Helm references, which only the cluster can resolve. */
@@ -67,53 +74,104 @@ export interface PipelinePlan {
   local: ResolvedComponent[];
   /** Helm references, still to be resolved on the cluster. */
   helm: HelmRef[];
+  /** The values files, read, in the order given. */
+  values: ValuesFile[];
   /** Warnings for the user. (Tasks holding Helm expressions are rendered by the deploy.) */
   warnings: string[];
 }
 
 /**
+ * A kustomization, read, and the {@link ConfinedReader} that every other
+ * local input of the run is read through. The reader's scope is the base
+ * directory and the kustomization's own (symlinks resolved), plus the values
+ * files, or everything with `--load-restrictor none`. Its owner closes it.
+ */
+export interface PlanSource extends LoadedKustomization {
+  reader: ConfinedReader;
+}
+
+/**
  * Reads a kustomization and loads everything it references that needs no
- * cluster.
+ * cluster. Given a path, it opens (and closes) its own {@link PlanSource}.
  *
  * @throws {ValidationError} listing every invalid reference or Task at once
  */
 export async function planPipeline(
-  kustomization: string | LoadedKustomization,
+  kustomization: string | PlanSource,
   deps: Pick<Deps, "fs" | "fetcher">,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
-  const loaded = typeof kustomization === "string"
-    ? await readPlanKustomization(kustomization, deps, options)
-    : kustomization;
-  return await planLoaded(loaded, deps, options);
+  if (typeof kustomization !== "string") return await planLoaded(kustomization, deps, options);
+  const source = await openPlanSource(kustomization, deps, options);
+  try {
+    return await planLoaded(source, deps, options);
+  } finally {
+    source.reader.close();
+  }
 }
 
-/** Reads a kustomization with the plan's size cap (for callers that need it before planning). */
-export function readPlanKustomization(
+/**
+ * Locates the kustomization from file metadata, opens the run's confined
+ * reader and reads the kustomization through it. The caller closes
+ * `reader` once the plan is made.
+ *
+ * @throws {LoadError | KustomizationError | ManifestSyntaxError} when the kustomization is bad
+ */
+export async function openPlanSource(
   path: string,
   deps: Pick<Deps, "fs">,
-  options: Pick<PlanOptions, "fetch">,
-): Promise<LoadedKustomization> {
-  return readKustomization(path, deps.fs, { maxBytes: options.fetch.maxBytes });
+  options: PlanOptions,
+): Promise<PlanSource> {
+  const location = await locateKustomization(path, deps.fs);
+  const reader = deps.fs.confine(await readScope(location, deps, options));
+  try {
+    const loaded = await readLocatedKustomization(location, reader, {
+      maxBytes: options.fetch.maxBytes,
+    });
+    return { ...loaded, reader };
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+}
+
+/** What the run may read: its roots as given and resolved, and the values files. */
+async function readScope(
+  location: KustomizationLocation,
+  deps: Pick<Deps, "fs">,
+  options: PlanOptions,
+): Promise<ReadScope> {
+  const timeoutMs = options.fetch.timeoutMs;
+  if (options.loadRestrictor === "none") return { paths: "anywhere", timeoutMs };
+  const given = [location.dir, ...(options.baseDir === undefined ? [] : [options.baseDir])];
+  const paths = new Set<string>(given);
+  for (const path of [...given, ...options.valuesFiles ?? []]) {
+    paths.add(path);
+    const real = await deps.fs.realPath(path).catch(() => undefined);
+    if (real !== undefined) paths.add(real);
+  }
+  return { paths: [...paths], timeoutMs };
 }
 
 async function planLoaded(
-  { kustomization, file, dir }: LoadedKustomization,
-  deps: Pick<Deps, "fs" | "fetcher">,
+  { kustomization, file, dir, reader }: PlanSource,
+  deps: Pick<Deps, "fetcher">,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
+  const load = { fs: reader, fetcher: deps.fetcher };
   const baseDir = options.baseDir ?? dir;
   const policy = refPolicy([baseDir], options);
   const errors: unknown[] = [];
   const refs = parseRefs(kustomization.components, baseDir, options, policy, errors);
   // The base Pipeline resolves against the kustomization's own directory, also a root.
   const basePolicy = refPolicy([...new Set([baseDir, dir])], options);
-  const base = await loadBase(kustomization, dir, deps, { ...options, policy: basePolicy }, errors);
+  const base = await loadBase(kustomization, dir, load, { ...options, policy: basePolicy }, errors);
+  const values = await readValues(options.valuesFiles ?? [], reader, options, errors);
   const local = refs.filter((ref) => ref.kind !== "helm");
   const loaded = await mapConcurrent(
     local,
     options.concurrency ?? 8,
-    (ref) => settle(resolveLocal(ref, deps, options.fetch, policy)),
+    (ref) => settle(resolveLocal(ref, load, options.fetch, policy)),
   );
   const components: ResolvedComponent[] = [];
   for (const result of loaded) {
@@ -129,8 +187,33 @@ async function planLoaded(
     refs,
     local: components,
     helm: refs.filter((ref): ref is HelmRef => ref.kind === "helm"),
+    values,
     warnings: [],
   };
+}
+
+/** Every values file, read and checked as text (helm parses them). */
+async function readValues(
+  files: readonly string[],
+  reader: FileReader,
+  options: PlanOptions,
+  errors: unknown[],
+): Promise<ValuesFile[]> {
+  const values: ValuesFile[] = [];
+  for (const file of files) {
+    try {
+      const text = await readInputFile(reader, file, {
+        maxBytes: options.fetch.maxBytes,
+        tooLargeHint:
+          'a values file is a few KiB; raise the limit with "--max-body-size" if this one is meant',
+      });
+      checkText(text, file);
+      values.push({ file, text });
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  return values;
 }
 
 /**
@@ -163,7 +246,7 @@ function refPolicy(roots: string[], options: PlanOptions): RefPolicy {
 
 async function resolveLocal(
   ref: Exclude<ComponentRef, HelmRef>,
-  deps: Pick<Deps, "fs" | "fetcher">,
+  deps: LoadDeps,
   fetch: FetchOptions,
   policy: RefPolicy,
 ): Promise<ResolvedComponent> {
@@ -208,7 +291,7 @@ function parseRefs(
 async function loadBase(
   kustomization: Kustomization,
   dir: string,
-  deps: Pick<Deps, "fs" | "fetcher">,
+  deps: LoadDeps,
   options: PlanOptions & { policy: RefPolicy },
   errors: unknown[],
 ): Promise<Pipeline> {

@@ -29,7 +29,8 @@ export interface RefPolicy {
   allowedHosts?: readonly string[];
 }
 
-const RESTRICTOR_HINT =
+/** The hint for a local path outside the base directory. */
+export const RESTRICTOR_HINT =
   'keep components under the base directory, point "--base-dir" at a common parent, ' +
   'or pass "--load-restrictor none" to read files anywhere';
 

@@ -6,7 +6,19 @@
  * @module
  */
 import { posix } from "node:path";
-import type { DirEntry, FileSystem, PathInfo } from "../../src/io/filesystem.ts";
+import {
+  type ConfinedReader,
+  DEFAULT_MAX_FILE_BYTES,
+  type DirEntry,
+  type FileSystem,
+  FileTooLargeError,
+  type FileType,
+  NotRegularFileError,
+  OutsideScopeError,
+  type PathInfo,
+  type ReadFileOptions,
+  type ReadScope,
+} from "../../src/io/filesystem.ts";
 
 /** A {@link FileSystem} held in a `Map`. */
 export class MemoryFileSystem implements FileSystem {
@@ -14,6 +26,12 @@ export class MemoryFileSystem implements FileSystem {
   readonly files = new Map<string, string>();
   /** Directories with no file in them. */
   readonly dirs = new Set<string>(["/"]);
+  /** Special files (FIFOs, devices, sockets) by absolute path: never readable. */
+  readonly special = new Map<string, FileType>();
+  /** The scopes {@link confine} was called with, in order. */
+  readonly scopes: ReadScope[] = [];
+  /** How many confined readers were closed. */
+  closed = 0;
   /** When set, `readTextFile` throws it. */
   readError: Error | undefined;
   /** When set, `stat` throws it. */
@@ -26,9 +44,15 @@ export class MemoryFileSystem implements FileSystem {
     for (const [path, content] of Object.entries(files)) this.files.set(norm(path), content);
   }
 
-  readTextFile(path: string): Promise<string> {
+  readTextFile(path: string, options: ReadFileOptions = {}): Promise<string> {
     if (this.readError) return Promise.reject(this.readError);
+    const type = this.special.get(norm(path));
+    if (type !== undefined) return Promise.reject(new NotRegularFileError(path, type));
     const content = this.files.get(norm(path));
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (content !== undefined && new TextEncoder().encode(content).length > maxBytes) {
+      return Promise.reject(new FileTooLargeError(path, maxBytes));
+    }
     if (content === undefined) {
       const kind = this.#isDir(norm(path)) ? "Is a directory" : "No such file or directory";
       return Promise.reject(new Deno.errors.NotFound(`${kind} (os error 2): readfile '${path}'`));
@@ -46,10 +70,27 @@ export class MemoryFileSystem implements FileSystem {
         isDirectory: false,
         isSymlink: false,
         size: new TextEncoder().encode(content).byteLength,
+        type: "file",
+      });
+    }
+    const type = this.special.get(p);
+    if (type !== undefined) {
+      return Promise.resolve({
+        isFile: false,
+        isDirectory: false,
+        isSymlink: false,
+        size: 0,
+        type,
       });
     }
     if (this.#isDir(p)) {
-      return Promise.resolve({ isFile: false, isDirectory: true, isSymlink: false, size: 0 });
+      return Promise.resolve({
+        isFile: false,
+        isDirectory: true,
+        isSymlink: false,
+        size: 0,
+        type: "directory",
+      });
     }
     return Promise.resolve(undefined);
   }
@@ -58,7 +99,7 @@ export class MemoryFileSystem implements FileSystem {
     const dir = norm(path);
     const names = new Map<string, boolean>();
     const prefix = dir === "/" ? "/" : `${dir}/`;
-    for (const p of [...this.files.keys(), ...this.dirs]) {
+    for (const p of [...this.files.keys(), ...this.dirs, ...this.special.keys()]) {
       if (!p.startsWith(prefix) || p === dir) continue;
       const [name, ...rest] = p.slice(prefix.length).split("/");
       if (name) names.set(name, (names.get(name) ?? false) || rest.length > 0 || this.dirs.has(p));
@@ -66,7 +107,7 @@ export class MemoryFileSystem implements FileSystem {
     return Promise.resolve(
       [...names].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name, isDirectory]) => ({
         name,
-        isFile: !isDirectory,
+        isFile: !isDirectory && !this.special.has(`${prefix}${name}`),
         isDirectory,
         isSymlink: false,
       })),
@@ -75,10 +116,33 @@ export class MemoryFileSystem implements FileSystem {
 
   realPath(path: string): Promise<string> {
     const p = norm(path);
-    if (!this.files.has(p) && !this.#isDir(p)) {
+    if (!this.files.has(p) && !this.special.has(p) && !this.#isDir(p)) {
       return Promise.reject(new Deno.errors.NotFound(`realpath '${path}'`));
     }
     return Promise.resolve(p);
+  }
+
+  /** A view that refuses paths outside `scope` (lexically: this filesystem has no symlinks). */
+  confine(scope: ReadScope): ConfinedReader {
+    this.scopes.push(scope);
+    const inside = (path: string) =>
+      scope.paths === "anywhere" ||
+      scope.paths.some((root) => {
+        const r = norm(root);
+        const p = norm(path);
+        return p === r || p.startsWith(r === "/" ? "/" : `${r}/`);
+      });
+    const guard =
+      <A extends unknown[], T>(f: (path: string, ...rest: A) => Promise<T>) =>
+      (path: string, ...rest: A): Promise<T> =>
+        inside(path) ? f.call(this, path, ...rest) : Promise.reject(new OutsideScopeError(path));
+    return {
+      readTextFile: guard(this.readTextFile),
+      stat: guard(this.stat),
+      readDir: guard(this.readDir),
+      realPath: guard(this.realPath),
+      close: () => void this.closed++,
+    };
   }
 
   writeTextFile(path: string, content: string): Promise<void> {

@@ -73,3 +73,39 @@ Deno.test("gatherTasks() reports every problem at once, naming the files", async
 Deno.test("gatherTasks() refuses a missing directory with LoadError", async () => {
   await assert.rejects(gatherTasks("/nope", new MemoryFileSystem()), LoadError);
 });
+
+Deno.test("gatherTasks() refuses special YAML files and skips binary non-Task files", async (t) => {
+  await t.step("a FIFO named *.yaml is refused, one elsewhere is skipped unread", async () => {
+    const fs = new MemoryFileSystem({ "/c/a/task.yaml": TASK("producer-a") });
+    fs.special.set("/c/b/task.yaml", "FIFO");
+    fs.special.set("/c/b/notes", "socket");
+    const error = await gatherTasks("/c", fs).catch((e) => e);
+    assert.ok(error instanceof LoadError, String(error));
+    assert.equal(error.message, 'Cannot load "/c/b/task.yaml": not a regular file (a FIFO)');
+    fs.special.delete("/c/b/task.yaml");
+    assert.deepEqual((await gatherTasks("/c", fs)).skipped, [
+      { file: "/c/b/notes", reason: "not a regular file, not read" },
+    ]);
+  });
+  await t.step("binary content: an error in task.yaml, a note elsewhere", async () => {
+    const fs = new MemoryFileSystem({
+      "/c/a/task.yaml": TASK("producer-a"),
+      "/c/a/blob.yaml": "k: \0\u0001",
+      "/c/a/latin1.yaml": "k: caf\uFFFD",
+    });
+    assert.deepEqual((await gatherTasks("/c", fs)).skipped.map((s) => s.reason), [
+      "holds NUL bytes: binary content, not YAML",
+      "is not valid UTF-8 text",
+    ]);
+    fs.files.set("/c/b/task.yaml", "kind: Task\n\0");
+    const error = await gatherTasks("/c", fs).catch((e) => e);
+    assert.ok(error instanceof ValidationError, String(error));
+    assert.deepEqual(error.problems, ["/c/b/task.yaml: holds NUL bytes: binary content, not YAML"]);
+  });
+  await t.step("a tree without a Task is an error, not an empty chart", async () => {
+    const fs = new MemoryFileSystem({ "/c/values.yaml": "image: {}\n" });
+    const error = await gatherTasks("/c", fs).catch((e) => e);
+    assert.ok(error instanceof ValidationError, String(error));
+    assert.deepEqual(error.problems, ["/c: holds no Task (1 file(s) skipped, none a Task)"]);
+  });
+});

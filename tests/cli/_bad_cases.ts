@@ -8,9 +8,9 @@
  */
 import { HttpFetcher } from "../../src/fetch/http_fetcher.ts";
 import type { Fetcher } from "../../src/fetch/fetcher.ts";
-import { DenoFileSystem, type FileSystem, type PathInfo } from "../../src/io/filesystem.ts";
+import type { FileSystem } from "../../src/io/filesystem.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
-import { fixture } from "./_cli.ts";
+import { DRACON_ROOT, fixture } from "./_cli.ts";
 
 const SERVED = "apiVersion: tekton.dev/v1beta1\nkind: Task\n";
 /** sha256 of {@link SERVED}. */
@@ -78,23 +78,15 @@ function stalled(signal: AbortSignal | null | undefined): Promise<Response> {
   return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
 }
 
-/** 50 MiB, as the {@link HugeFileSystem} reports the size of `huge-file/task.yaml`. */
-const FIFTY_MIB = 50 * 1024 * 1024;
-
-/**
- * The real disk, except that `huge-file/task.yaml` has a size of 50 MiB and
- * must never be read: the loader has to refuse it from its `stat` alone.
- */
-class HugeFileSystem extends DenoFileSystem {
-  override async stat(path: string): Promise<PathInfo | undefined> {
-    const info = await super.stat(path);
-    return info && path.endsWith("huge-file/task.yaml") ? { ...info, size: FIFTY_MIB } : info;
-  }
-  override readTextFile(path: string): Promise<string> {
-    if (path.endsWith("huge-file/task.yaml")) throw new Error(`${path} was read despite its size`);
-    return super.readTextFile(path);
-  }
-}
+/** A valid dry run, for cases about the files flags name: the corpus pipeline golang-project. */
+const GOLANG = [
+  "pipelines",
+  "deploy",
+  fixture("pipelines/golang-project"),
+  "--base-dir",
+  DRACON_ROOT,
+  "--dry-run",
+];
 
 /** One bad input and what the CLI must answer. */
 export interface BadInputCase {
@@ -247,12 +239,79 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["pipelines", "deploy", "x", "--load-restrictor", "sometimes"],
   },
 
+  // ---- issue 14, items 1 and 9: local files that are not regular files, or lead out of the scope.
+  // (FIFOs and sockets need mkfifo/listen at run time: tests/cluster/bad_input_cluster_test.ts.)
+  {
+    name: "kustomization-dev-zero",
+    exit: 4,
+    message: ['"/dev/zero"', "not a regular file (a character device)"],
+    args: ["pipelines", "deploy", "/dev/zero", "--dry-run"],
+    withinMs: 2000,
+  },
+  {
+    name: "kustomization-dev-null",
+    exit: 4,
+    message: ['"/dev/null"', "not a regular file (a character device)"],
+    args: ["pipelines", "deploy", "/dev/null", "--dry-run"],
+  },
+  {
+    name: "kustomization-system-path",
+    exit: 4,
+    message: ['"/dev/stdin"', "a system path"],
+    args: ["pipelines", "deploy", "/dev/stdin", "--dry-run"],
+  },
+  { name: "kustomization-device", exit: 4, message: ['"/dev/zero"', "a character device"] },
+  {
+    name: "kustomization-too-large",
+    exit: 4,
+    message: ["yaml-syntax/kustomization.yaml", "larger than the limit of 10 bytes"],
+    args: ["pipelines", "deploy", fixture("bad/yaml-syntax"), "--dry-run", "--max-body-size", "10"],
+  },
+  { name: "component-dev-zero", exit: 4, message: ['"/dev/zero"', "a character device"] },
+  { name: "component-system-dir", exit: 4, message: ['"/dev"', "a system path"] },
+  {
+    name: "task-yaml-device",
+    exit: 4,
+    message: ["task-yaml-device/x/task.yaml", "not a regular file (a character device)"],
+  },
+  {
+    name: "task-file-device",
+    exit: 4,
+    message: ["task-file-device/scanner.yaml", "not a regular file (a character device)"],
+  },
+  { name: "base-dev-zero", exit: 4, message: ['"/dev/zero"', "a character device"] },
+  { name: "symlink-loop", exit: 4, message: ["symlink-loop/task.yaml", "symbolic links"] },
+  {
+    name: "values-dev-zero",
+    exit: 4,
+    message: ['"/dev/zero"', "not a regular file (a character device)"],
+    args: [...GOLANG, "-f", "/dev/zero"],
+  },
+  {
+    name: "values-symlink-device",
+    exit: 4,
+    message: ["io/dev-zero.yaml", "not a regular file (a character device)"],
+    args: [...GOLANG, "-f", fixture("io/dev-zero.yaml")],
+  },
+  {
+    name: "values-directory",
+    exit: 4,
+    message: ["fixtures/io", "not a regular file (a directory)"],
+    args: [...GOLANG, "-f", fixture("io")],
+  },
+  {
+    name: "values-binary",
+    exit: 3,
+    message: ["binary-garbage/garbage.yaml", "NUL bytes"],
+    args: [...GOLANG, "-f", fixture("bad/binary-garbage/garbage.yaml")],
+  },
   // ---- issue 8: the reliability corpus (docs/reliability.md)
   {
+    // A real 50 MiB (sparse) file: tests/cluster/bad_input_cluster_test.ts, "cluster-huge-file".
     name: "huge-file",
     exit: 4,
-    message: ["huge-file/task.yaml", `${FIFTY_MIB} bytes`, "--max-body-size"],
-    fs: new HugeFileSystem(),
+    message: ["huge-file/task.yaml", "file is 302 bytes, larger than the limit of 200 bytes"],
+    flags: ["--load-restrictor", "none", "--max-body-size", "200"],
     withinMs: 1000,
   },
   {

@@ -90,6 +90,43 @@ const CASES: Case[] = [
       }),
     }),
   },
+  // ---- issue 14, item 8
+  {
+    name: "a tree without a Task",
+    args: [fixture("charts/bad/no-task"), "--name", "x"],
+    exit: 3,
+    message: ["charts/bad/no-task: holds no Task (2 file(s) skipped, none a Task)", "hint: "],
+  },
+  {
+    name: "a tree with no YAML file at all",
+    args: [fixture("charts/bad/empty"), "--name", "x"],
+    exit: 3,
+    message: ["charts/bad/empty: holds no Task"],
+  },
+  {
+    name: "a task.yaml symlink to a device (symlinks are not followed)",
+    args: [fixture("charts/bad/device-link"), "--name", "x"],
+    exit: 3,
+    message: ["charts/bad/device-link: holds no Task (1 file(s) skipped"],
+  },
+  {
+    name: "a binary task.yaml",
+    args: [fixture("charts/bad/binary-task"), "--name", "x"],
+    exit: 3,
+    message: ["binary-task/x/task.yaml: holds NUL bytes: binary content, not YAML"],
+  },
+  {
+    name: "a task.yaml that is not UTF-8",
+    args: [fixture("charts/bad/not-utf8-task"), "--name", "x"],
+    exit: 3,
+    message: ["not-utf8-task/x/task.yaml: is not valid UTF-8 text"],
+  },
+  {
+    name: "the directory is a device",
+    args: ["/dev/zero", "--name", "x"],
+    exit: 4,
+    message: ['"/dev/zero"', "not a directory"],
+  },
 ];
 
 Deno.test("components package refuses bad input with a clear error and its exit code", async (t) => {
@@ -106,6 +143,9 @@ Deno.test("components package refuses bad input with a clear error and its exit 
         assert.ok(result.stderr.includes(part), `expected "${part}" in:\n${result.stderr}`);
       }
       assert.ok(!result.stderr.includes("    at "), `no stack trace:\n${result.stderr}`);
+      const printed = [result.stderr, ...result.warnings].join("\n");
+      // deno-lint-ignore no-control-regex
+      assert.ok(!/[\x00-\x08\x0b-\x1f\x7f\ufffd]/.test(printed), "no raw bytes are printed");
       assert.deepEqual([...Deno.readDirSync(out)], [], "no archive written");
     });
   }

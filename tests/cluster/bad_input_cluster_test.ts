@@ -66,6 +66,41 @@ function closedPort(): number {
 }
 
 const FIFTY_MIB = 50 * 1024 * 1024;
+
+/** Sockets made by {@link withSpecialFile}, closed when the table is done. */
+const LISTENERS: Deno.Listener[] = [];
+
+/**
+ * A kustomization directory `<tmp>/<name>` whose `special` path is a FIFO (or
+ * socket). Unless the kustomization itself is the special file, it lists the
+ * corpus base Task and `component`; `./ok` is a valid copy of git-clone.
+ */
+async function withSpecialFile(
+  tmp: string,
+  name: string,
+  special: string,
+  component?: string,
+  kind: "fifo" | "socket" = "fifo",
+): Promise<string> {
+  const dir = `${tmp}/${name}`;
+  await Deno.mkdir(`${dir}/x`, { recursive: true });
+  await Deno.mkdir(`${dir}/ok`);
+  await Deno.copyFile(`${DRACON_ROOT}/components/sources/git/task.yaml`, `${dir}/ok/task.yaml`);
+  if (component !== undefined) {
+    const base = `${DRACON_ROOT}/components/base`;
+    await Deno.writeTextFile(
+      `${dir}/kustomization.yaml`,
+      `nameSuffix: -x\ncomponents:\n  - ${base}\n  - ${component}\n`,
+    );
+  }
+  const path = `${dir}/${special}`;
+  if (kind === "socket") LISTENERS.push(Deno.listen({ transport: "unix", path }));
+  else {
+    const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+    assert.equal(made.code, 0, new TextDecoder().decode(made.stderr));
+  }
+  return dir;
+}
 const OTHER_CA = await Deno.readTextFile(fixture("tls/ca.pem"));
 
 const CASES: ClusterCase[] = [
@@ -183,6 +218,43 @@ const CASES: ClusterCase[] = [
       return dir;
     },
   },
+  // ---- issue 14, item 1: a FIFO or socket where a file is read must not block, and writes nothing.
+  {
+    name: "cluster-fifo-component",
+    exit: 4,
+    message: ["fifo/task.yaml", "not a regular file (a FIFO)"],
+    withinMs: 5000,
+    dir: (tmp) => withSpecialFile(tmp, "fifo", "task.yaml", "./task.yaml"),
+  },
+  {
+    name: "cluster-fifo-task-yaml",
+    exit: 4,
+    message: ["fifo-dir/x/task.yaml", "not a regular file (a FIFO)"],
+    withinMs: 5000,
+    dir: (tmp) => withSpecialFile(tmp, "fifo-dir", "x/task.yaml", "./x"),
+  },
+  {
+    name: "cluster-fifo-kustomization",
+    exit: 4,
+    message: ["fifo-kustomization/kustomization.yaml", "not a regular file (a FIFO)"],
+    withinMs: 5000,
+    dir: (tmp) => withSpecialFile(tmp, "fifo-kustomization", "kustomization.yaml"),
+  },
+  {
+    name: "cluster-fifo-values",
+    exit: 4,
+    message: ["values.yaml", "not a regular file (a FIFO)"],
+    withinMs: 5000,
+    flags: ["-f", "VALUES"],
+    dir: (tmp) => withSpecialFile(tmp, "fifo-values", "values.yaml", "./ok"),
+  },
+  {
+    name: "cluster-socket-component",
+    exit: 4,
+    message: ["socket/task.yaml", "not a regular file (a socket)"],
+    withinMs: 5000,
+    dir: (tmp) => withSpecialFile(tmp, "socket", "task.yaml", "./task.yaml", "socket"),
+  },
   {
     name: "cluster-invalid",
     exit: 5,
@@ -285,9 +357,10 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
     const kubeconfig = c.kubeconfig ? await c.kubeconfig(env, tmp) : env.kubeconfigPath;
     const dir = c.dir ? await c.dir(tmp) : fixture(`bad/${c.name}`);
     const args = ["--kubeconfig", kubeconfig, "-n", namespace, "pipelines", "deploy", dir];
+    const flags = (c.flags ?? []).map((flag) => flag === "VALUES" ? `${dir}/values.yaml` : flag);
     const started = performance.now();
     const result = await runCli(
-      [...args, "--load-restrictor", "none", ...(c.flags ?? []), ...extra],
+      [...args, "--load-restrictor", "none", ...flags, ...extra],
       { cluster: connectCluster },
     );
     outputs.push(result.stdout, result.stderr, ...result.warnings);
@@ -330,6 +403,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
     });
   }
 
+  for (const listener of LISTENERS) listener.close();
   await t.step("no credential of the kubeconfig appears in any output", async () => {
     const secrets = await credentialsOf(env.kubeconfigPath);
     assert.ok(secrets.length > 3, "the kubeconfig holds a token and a client key");

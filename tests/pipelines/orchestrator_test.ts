@@ -40,6 +40,7 @@ function plan(components: ResolvedComponent[], helm: HelmRef[] = []): PipelinePl
     refs: [...components.map((c) => c.ref), ...helm],
     local: components,
     helm,
+    values: [],
     warnings: [],
   };
 }
