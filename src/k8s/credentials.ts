@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../deps.ts";
 import { ClusterError } from "../errors.ts";
-import type { FileSystem } from "../io/filesystem.ts";
+import { FileRefusedError, type FileSystem } from "../io/filesystem.ts";
 
 /** What one request authenticates with. */
 export interface Credentials {
@@ -98,12 +98,14 @@ export class TokenFileCredentials implements CredentialSource {
   async #readOnce(): Promise<Credentials> {
     let token: string;
     try {
-      token = (await this.#fs.readTextFile(this.#file)).trim();
+      token = (await this.#fs.readTextFile(this.#file, { maxBytes: 1024 * 1024 })).trim();
     } catch (error) {
       if (this.#current) return this.#current.credentials;
       // client-go: the last token read wins over `token`, which serves until a read succeeds.
       if (this.#base.authorization) return this.#base;
-      const reason = error instanceof Deno.errors.NotFound
+      const reason = error instanceof FileRefusedError
+        ? error.reason
+        : error instanceof Deno.errors.NotFound
         ? "the file does not exist"
         : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable
         ? "permission denied"

@@ -29,7 +29,7 @@ import type { Clock } from "../deps.ts";
 import { ClusterError, ManifestSyntaxError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { CommandRunner } from "../io/command.ts";
-import type { FileSystem } from "../io/filesystem.ts";
+import { FileRefusedError, type FileSystem } from "../io/filesystem.ts";
 import type { Logger } from "../io/logger.ts";
 import type { RunPermissions } from "../io/run_permissions.ts";
 import { parseStrictYamlDocuments } from "../tekton/manifest.ts";
@@ -460,6 +460,9 @@ export function readKubeConfigText(file: string, fs: FileSystem): Promise<string
   return readTextOrThrow(fs, file, "kubeconfig", "pass --kubeconfig <file>, or set KUBECONFIG");
 }
 
+/** The largest kubeconfig, or file it names, read (kubeconfigs with inline certificates are a few KiB). */
+export const KUBECONFIG_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Reads a file named by the kubeconfig; `what` names it in the ClusterError. */
 async function readTextOrThrow(
   fs: FileSystem,
@@ -468,9 +471,11 @@ async function readTextOrThrow(
   hint?: string,
 ): Promise<string> {
   try {
-    return await fs.readTextFile(file);
+    return await fs.readTextFile(file, { maxBytes: KUBECONFIG_MAX_BYTES });
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
+    const reason = error instanceof FileRefusedError
+      ? error.reason
+      : error instanceof Deno.errors.NotFound
       ? "the file does not exist"
       : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable
       ? "permission denied"
