@@ -4,7 +4,6 @@
  * Dracon corpus, from a real `helm install`, and from broken files.
  */
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import { type ClusterEnv, clusterTest, makeHelm } from "./_testenv.ts";
@@ -38,14 +37,8 @@ async function listNames(
   env: ClusterEnv,
   plural: "tasks" | "pipelines",
 ): Promise<Map<string, string>> {
-  const api = env.kc.makeApiClient(k8s.CustomObjectsApi);
-  const list = await api.listNamespacedCustomObject({
-    group: "tekton.dev",
-    version: "v1beta1",
-    namespace: env.namespace,
-    plural,
-  }) as { items: { metadata: { name: string; resourceVersion: string } }[] };
-  return new Map(list.items.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
+  const items = await env.kubectl.list(`${plural}.v1beta1.tekton.dev`, env.namespace);
+  return new Map(items.map((i) => [i.metadata.name, String(i.metadata.resourceVersion)]));
 }
 
 const MINI = `nameSuffix: -mini
