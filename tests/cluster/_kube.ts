@@ -70,15 +70,21 @@ export class Kubectl {
     return (JSON.parse(stdout) as { items: T[] }).items;
   }
 
-  /** One object, or `undefined` when there is none of that name. */
+  /** One object (in `namespace` unless cluster-scoped), or `undefined` when there is none of that name. */
   async get<T extends KubeObject = KubeObject>(
     resource: string,
     name: string,
-    namespace: string,
+    namespace?: string,
   ): Promise<T | undefined> {
-    const { stdout } = await this.run(
-      ["get", resource, name, "-n", namespace, "-o", "json", "--ignore-not-found"],
-    );
+    const { stdout } = await this.run([
+      "get",
+      resource,
+      name,
+      ...(namespace === undefined ? [] : ["-n", namespace]),
+      "-o",
+      "json",
+      "--ignore-not-found",
+    ]);
     return stdout.trim() === "" ? undefined : JSON.parse(stdout) as T;
   }
 

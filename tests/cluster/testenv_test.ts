@@ -43,11 +43,8 @@ async function kubeconfigUser(kubeconfigPath: string, context: string) {
 clusterTest(
   "kubectl and the fetch client talk to the API server with the client-certificate context",
   async ({ kubectl, kubeconfigPath, namespace }) => {
-    assertEquals(
-      (await kubectl.run(["config", "current-context"])).stdout.trim(),
-      "admin",
-      "context",
-    );
+    const config = await readKubeConfig(kubeconfigPath);
+    assertEquals(config["current-context"], "admin", "current context");
     const user = await kubeconfigUser(kubeconfigPath, "admin");
     assert(
       user?.["client-certificate-data"] && user["client-key-data"],
@@ -58,7 +55,7 @@ clusterTest(
     };
     const gitVersion = version.serverVersion.gitVersion;
     assert(gitVersion.startsWith("v1."), `server version ${gitVersion}`);
-    const ns = await kubectl.get("namespace", namespace, namespace);
+    const ns = await kubectl.get("namespace", namespace);
     assertEquals(ns?.metadata.name, namespace, "namespace read back");
     // The identity really is admin (system:masters), not anonymous.
     const whoami = await kubectl.whoami();
@@ -84,7 +81,7 @@ clusterTest(
     assert(user?.token, "restricted user has a token");
     const kubectl = new Kubectl(env, "restricted");
     assertEquals((await kubectl.whoami()).username, "restricted", "username");
-    const ns = await kubectl.get("namespace", namespace, namespace);
+    const ns = await kubectl.get("namespace", namespace);
     assertEquals(ns?.metadata.name, namespace, "namespace read with the token");
     await env.kubectl.create([task(namespace, "seen")]);
     const client = await productClient(kubeconfigPath, "restricted");
