@@ -14,7 +14,7 @@ import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
-import { adminHttpClient, type Kubectl, readKubeConfig } from "./_kube.ts";
+import { adminHttpClient, editedKubeConfig, type Kubectl, readKubeConfig } from "./_kube.ts";
 import { type ClusterEnv, clusterTest, uniqueNamespace } from "./_testenv.ts";
 
 const TESTENV = new URL("../../scripts/testenv", import.meta.url).pathname;
@@ -203,14 +203,12 @@ async function kubeconfigWith(
   env: ClusterEnv,
   cluster: Record<string, string | boolean>,
 ): Promise<string> {
-  const config = parse(await Deno.readTextFile(env.kubeconfigPath));
-  Object.assign(config.clusters[0].cluster, cluster);
-  if (cluster["insecure-skip-tls-verify"]) {
-    delete config.clusters[0].cluster["certificate-authority-data"];
-  }
-  const path = `${await Deno.makeTempDir()}/kubeconfig`;
-  await Deno.writeTextFile(path, stringify(config));
-  return path;
+  return await editedKubeConfig(env.kubeconfigPath, (config) => {
+    Object.assign(config.clusters[0]!.cluster, cluster);
+    if (cluster["insecure-skip-tls-verify"]) {
+      delete config.clusters[0]!.cluster["certificate-authority-data"];
+    }
+  });
 }
 
 async function apiServerOf(env: ClusterEnv): Promise<URL> {

@@ -3,7 +3,7 @@
  * identities, request counts and errors.
  */
 import assert from "node:assert/strict";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import {
   ApplyError,
   ClusterUnreachableError,
@@ -16,6 +16,7 @@ import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
 import { loadKubeConfig, resolveConnection } from "../../src/k8s/kubeconfig.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import { editedKubeConfig } from "./_kube.ts";
 import { type ClusterEnv, clusterTest } from "./_testenv.ts";
 
 function task(name: string, description = "first"): Task {
@@ -53,13 +54,11 @@ async function editedKubeconfig(
   cluster: Record<string, unknown>,
   admin: Record<string, unknown> = {},
 ): Promise<string> {
-  const config = parse(await Deno.readTextFile(env.kubeconfigPath));
-  config.clusters[0].cluster = { ...config.clusters[0].cluster, ...cluster };
-  const user = config.users.find((u: { name: string }) => u.name === "admin");
-  user.user = { ...user.user, ...admin };
-  const path = `${await Deno.makeTempDir()}/kubeconfig`;
-  await Deno.writeTextFile(path, stringify(config));
-  return path;
+  return await editedKubeConfig(env.kubeconfigPath, (config) => {
+    config.clusters[0]!.cluster = { ...config.clusters[0]!.cluster, ...cluster };
+    const user = config.users.find((u) => u.name === "admin")!;
+    user.user = { ...user.user, ...admin };
+  });
 }
 
 clusterTest("FetchObjectClient applies and lists with the client certificate", async (env, t) => {
