@@ -33,6 +33,9 @@ export interface KubeTarget {
   kubeconfigPath: string;
 }
 
+/** Flags of `kubectl get` for the whole object as stored, `managedFields` included. */
+const GET_JSON = ["-o", "json", "--show-managed-fields"];
+
 /** kubectl's discovery cache, shared by the whole test process (never ~/.kube/cache). */
 let cacheDir: string | undefined;
 
@@ -66,7 +69,7 @@ export class Kubectl {
     resources: string,
     namespace: string,
   ): Promise<T[]> {
-    const { stdout } = await this.run(["get", resources, "-n", namespace, "-o", "json"]);
+    const { stdout } = await this.run(["get", resources, "-n", namespace, ...GET_JSON]);
     return (JSON.parse(stdout) as { items: T[] }).items;
   }
 
@@ -81,8 +84,7 @@ export class Kubectl {
       resource,
       name,
       ...(namespace === undefined ? [] : ["-n", namespace]),
-      "-o",
-      "json",
+      ...GET_JSON,
       "--ignore-not-found",
     ]);
     return stdout.trim() === "" ? undefined : JSON.parse(stdout) as T;
