@@ -12,7 +12,13 @@ import { parse, stringify } from "yaml";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
 import type { Kubectl } from "./_kube.ts";
-import { type ClusterEnv, clusterTest, makeHelm, uniqueNamespace } from "./_testenv.ts";
+import {
+  type ClusterEnv,
+  clusterTest,
+  CONNECTS_CLUSTER,
+  makeHelm,
+  uniqueNamespace,
+} from "./_testenv.ts";
 
 /** One wrong deploy and what it must answer. */
 interface ClusterCase {
@@ -319,7 +325,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
       assert.ok(!all.includes(secret), `a credential leaked into the output`);
     }
   });
-});
+}, CONNECTS_CLUSTER);
 
 /** How many cases the cluster table holds (docs/reliability.md). */
 export const CLUSTER_CASE_COUNT: number = CASES.length;

@@ -13,7 +13,13 @@ import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
-import { type ClusterEnv, clusterTest, makeHelm, uniqueNamespace } from "./_testenv.ts";
+import {
+  type ClusterEnv,
+  clusterTest,
+  CONNECTS_CLUSTER,
+  makeHelm,
+  uniqueNamespace,
+} from "./_testenv.ts";
 
 const EXAMPLES = `${DRACON_ROOT}/examples/pipelines`;
 const REGISTRY = "registry.internal.example";
@@ -379,5 +385,6 @@ for (const major of [3, 4] as const) {
         },
       );
     },
+    CONNECTS_CLUSTER,
   );
 }

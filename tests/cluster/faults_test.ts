@@ -15,7 +15,7 @@ import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
 import { adminHttpClient, editedKubeConfig, type Kubectl, readKubeConfig } from "./_kube.ts";
-import { type ClusterEnv, clusterTest, uniqueNamespace } from "./_testenv.ts";
+import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, uniqueNamespace } from "./_testenv.ts";
 
 const TESTENV = new URL("../../scripts/testenv", import.meta.url).pathname;
 
@@ -260,7 +260,7 @@ clusterTest("a slow API server: --request-timeout is honoured, promptly", async 
   } finally {
     await proxy.close();
   }
-});
+}, CONNECTS_CLUSTER);
 
 /** What the fault proxy should do with a request: answer it itself, or forward it. */
 type Fault = (request: Request, url: URL) => Response | undefined;
@@ -419,4 +419,5 @@ clusterTest(
       });
     }
   },
+  CONNECTS_CLUSTER,
 );

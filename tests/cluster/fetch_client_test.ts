@@ -86,6 +86,7 @@ clusterTest("FetchObjectClient applies and lists with the client certificate", a
     );
     assert.deepEqual(new Set(entries.map((e) => e.action)), new Set(["unchanged"]));
     assert.equal(again.requests.filter((r) => r.startsWith("PATCH")).length, 0);
+    again.client.close();
   });
   await t.step("configured: dry run, then the apply", async () => {
     const before = requests.length;
@@ -164,6 +165,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
       { server: client.server },
     );
+    client.close();
     assert.ok(error instanceof ClusterUnreachableError, String(error));
     assert.equal(
       error.message,
@@ -178,6 +180,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
       { server: client.server },
     );
+    client.close();
     assert.ok(error instanceof ClusterUnreachableError, String(error));
     assert.ok(error.message.endsWith("the server's TLS certificate is not trusted"), error.message);
   });

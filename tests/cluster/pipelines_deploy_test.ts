@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
-import { type ClusterEnv, clusterTest, makeHelm } from "./_testenv.ts";
+import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
 
 /** Writes a kustomization (and extra files) into a fresh directory. */
 async function workdir(kustomization: string, files: Record<string, string> = {}): Promise<string> {
@@ -76,7 +76,7 @@ clusterTest("pipelines deploy creates, then reports unchanged without writing", 
     pipelines,
     "the Pipeline was not written again",
   );
-});
+}, CONNECTS_CLUSTER);
 
 clusterTest(
   "pipelines deploy --dry-run=server and --only-validate persist nothing",
@@ -90,6 +90,7 @@ clusterTest(
     assert.equal((await listNames(env, "tasks")).size, 0);
     assert.equal((await listNames(env, "pipelines")).size, 0);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(
@@ -115,6 +116,7 @@ spec:
     assert.match(result.stdout, /pipeline\.tekton\.dev\/dracon-broken skipped/);
     assert.equal((await listNames(env, "pipelines")).size, 0);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(
@@ -130,6 +132,7 @@ clusterTest(
     );
     assert.equal((await listNames(env, "tasks")).size, 0);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(
@@ -206,4 +209,5 @@ components:
       );
     });
   },
+  CONNECTS_CLUSTER,
 );
