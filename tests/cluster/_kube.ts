@@ -73,6 +73,20 @@ export class Kubectl {
     return (JSON.parse(stdout) as { items: T[] }).items;
   }
 
+  /** The Tekton Tasks and Pipelines in `namespace`, at v1beta1, with one `kubectl get`. */
+  async tekton(namespace: string): Promise<{ tasks: KubeObject[]; pipelines: KubeObject[] }> {
+    const items = await this.list(
+      "tasks.v1beta1.tekton.dev,pipelines.v1beta1.tekton.dev",
+      namespace,
+    );
+    const tasks = items.filter((i) => i.kind === "Task");
+    const pipelines = items.filter((i) => i.kind === "Pipeline");
+    if (tasks.length + pipelines.length !== items.length) {
+      throw new Error(`kubectl listed other kinds: ${items.map((i) => i.kind).join(", ")}`);
+    }
+    return { tasks, pipelines };
+  }
+
   /** One object (in `namespace` unless cluster-scoped), or `undefined` when there is none of that name. */
   async get<T extends KubeObject = KubeObject>(
     resource: string,

@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
 import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
 import type { Kubectl } from "./_kube.ts";
 import {
@@ -205,15 +206,10 @@ const CASES: ClusterCase[] = [
 
 /** Names and resource versions of the Tasks and Pipelines in `namespace`. */
 async function snapshot(kubectl: Kubectl, namespace: string): Promise<string[]> {
-  const items = await kubectl.list(
-    "tasks.v1beta1.tekton.dev,pipelines.v1beta1.tekton.dev",
-    namespace,
-  );
-  return items.map((i) =>
-    `${
-      i.kind === "Pipeline" ? "pipelines" : "tasks"
-    }/${i.metadata.name}@${i.metadata.resourceVersion}`
-  ).sort();
+  const { tasks, pipelines } = await kubectl.tekton(namespace);
+  const entries = (plural: string, items: KubeObject[]) =>
+    items.map((i) => `${plural}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+  return [...entries("tasks", tasks), ...entries("pipelines", pipelines)].sort();
 }
 
 /** Installs a Helm release "dracon-oss-components" with the Tasks base and git-clone. */

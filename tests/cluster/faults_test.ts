@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { type LatencyProxy, startLatencyProxy } from "../../scripts/latency_proxy.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
@@ -65,13 +66,9 @@ async function nativeLister(kubeconfig: string) {
 
 /** Names of the Tasks and Pipelines in `namespace`, read with kubectl. */
 async function live(kubectl: Kubectl, namespace: string) {
-  const items = await kubectl.list(
-    "tasks.v1beta1.tekton.dev,pipelines.v1beta1.tekton.dev",
-    namespace,
-  );
-  const names = (kind: string) =>
-    items.filter((i) => i.kind === kind).map((i) => i.metadata.name).sort();
-  return { tasks: names("Task"), pipelines: names("Pipeline") };
+  const { tasks, pipelines } = await kubectl.tekton(namespace);
+  const names = (items: KubeObject[]) => items.map((i) => i.metadata.name).sort();
+  return { tasks: names(tasks), pipelines: names(pipelines) };
 }
 
 async function testenv(state: string, ...args: string[]): Promise<string> {
