@@ -51,17 +51,12 @@ export class Kubectl {
 
   /** Runs `kubectl <args>`; throws with its output when it exits non-zero. */
   async run(args: string[], stdin?: string): Promise<RunResult> {
-    return await run(this.#binary, [...await this.#flags(), ...args], {
-      ...(stdin === undefined ? {} : { stdin }),
-    });
+    return await this.#exec(args, stdin, true);
   }
 
   /** Runs `kubectl <args>` and returns its result whatever the exit code. */
   async attempt(args: string[], stdin?: string): Promise<RunResult> {
-    return await run(this.#binary, [...await this.#flags(), ...args], {
-      check: false,
-      ...(stdin === undefined ? {} : { stdin }),
-    });
+    return await this.#exec(args, stdin, false);
   }
 
   /** The items of `kubectl get <resources> -n <namespace> -o json` (e.g. `tasks.v1beta1.tekton.dev`). */
@@ -148,16 +143,13 @@ export class Kubectl {
     };
   }
 
-  async #flags(): Promise<string[]> {
+  async #exec(args: string[], stdin: string | undefined, check: boolean): Promise<RunResult> {
     cacheDir ??= await Deno.makeTempDir({ prefix: "draconctl-kubectl-cache-" });
-    return [
-      "--kubeconfig",
-      this.#kubeconfig,
-      "--context",
-      this.context,
-      "--cache-dir",
-      cacheDir,
-    ];
+    const flags = ["--kubeconfig", this.#kubeconfig, "--context", this.context];
+    return await run(this.#binary, [...flags, "--cache-dir", cacheDir, ...args], {
+      check,
+      ...(stdin === undefined ? {} : { stdin }),
+    });
   }
 }
 
