@@ -9,13 +9,15 @@
  *
  * @example
  * ```ts
- * clusterTest("applies a Task", async ({ kc, namespace }) => {
+ * clusterTest("applies a Task", async ({ kubectl, namespace }) => {
  *   // ...
+ *   const tasks = await kubectl.list("tasks.v1beta1.tekton.dev", namespace);
  * });
  * ```
  * @module
  */
-import * as k8s from "@kubernetes/client-node";
+import { Kubectl } from "./_kube.ts";
+import { run, type RunResult } from "./_run.ts";
 
 /** What a cluster test gets. */
 export interface ClusterEnv {
@@ -23,8 +25,8 @@ export interface ClusterEnv {
   kubeconfigPath: string;
   /** A fresh namespace, created for this test. */
   namespace: string;
-  /** A KubeConfig loaded from {@linkcode kubeconfigPath}, on the `admin` context. */
-  kc: k8s.KubeConfig;
+  /** The environment's `kubectl` on the `admin` context, for setup and independent checks. */
+  kubectl: Kubectl;
   /** The local OCI registry, `127.0.0.1:<port>` (plain HTTP). */
   registry: string;
   /** Directory holding the environment's `kubectl`, `helm3`, `helm4`. */
@@ -49,14 +51,6 @@ function requireEnv(variable: string): string {
   return value;
 }
 
-/** Loads the environment's kubeconfig, on `context` (default `admin`). */
-export function loadKubeConfig(kubeconfigPath: string, context = "admin"): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  kc.setCurrentContext(context);
-  return kc;
-}
-
 let counter = 0;
 
 /** A DNS-1123 namespace name from the test name, unique per process and call. */
@@ -69,18 +63,8 @@ export function uniqueNamespace(testName: string): string {
   return `t-${slug}-${unique}`;
 }
 
-/** Creates a namespace with the admin identity. */
-export async function createNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespace({
-    body: {
-      metadata: { name, labels: { "draconctl.dev/test": "true" } },
-    },
-  });
-}
-
 /** Reads the environment from the variables `scripts/test` sets. */
-export function testEnvFromEnvironment(): Omit<ClusterEnv, "namespace" | "kc"> {
+export function testEnvFromEnvironment(): Omit<ClusterEnv, "namespace" | "kubectl"> {
   return {
     kubeconfigPath: requireEnv("KUBECONFIG"),
     registry: requireEnv("DRACONCTL_TESTENV_REGISTRY"),
@@ -88,61 +72,53 @@ export function testEnvFromEnvironment(): Omit<ClusterEnv, "namespace" | "kc"> {
   };
 }
 
+/** Options of {@linkcode clusterTest}. */
+export interface ClusterTestOptions {
+  /**
+   * Why Deno's op and resource sanitizers must be off for this test (they are
+   * on otherwise, so a client left open fails the test).
+   * @default undefined (sanitizers on)
+   */
+  unsanitizedBecause?: string;
+}
+
+/**
+ * The options of every {@linkcode clusterTest} in a file that runs
+ * `connectCluster()` in-process: its `Cluster` has no `close()`, so its HTTP
+ * client stays open and its prefetched LISTs may still be in flight when the
+ * test ends. Such a LIST ends during the next test, which would fail that
+ * test's op sanitizer, so the whole file opts out.
+ */
+export const CONNECTS_CLUSTER: ClusterTestOptions = {
+  unsanitizedBecause: "connectCluster() returns a Cluster without close()",
+};
+
+/** The body of a {@linkcode clusterTest}. */
+export type ClusterTestFn = (env: ClusterEnv, t: Deno.TestContext) => Promise<void>;
+
 /**
  * Registers a Deno test that runs against the test environment in its own
- * namespace. Fails (never skips) when no environment is there.
- *
- * Resource/op sanitizers are off: client-node's HTTP client (undici) keeps
- * keep-alive sockets open between requests.
+ * namespace (created with kubectl). Fails (never skips) when no environment
+ * is there.
  */
 export function clusterTest(
   name: string,
-  fn: (env: ClusterEnv, t: Deno.TestContext) => Promise<void>,
+  fn: ClusterTestFn,
+  options: ClusterTestOptions = {},
 ): void {
+  const sanitize = options.unsanitizedBecause === undefined;
   Deno.test({
     name,
-    sanitizeOps: false,
-    sanitizeResources: false,
+    sanitizeOps: sanitize,
+    sanitizeResources: sanitize,
     async fn(t) {
       const base = testEnvFromEnvironment();
-      const kc = loadKubeConfig(base.kubeconfigPath);
+      const kubectl = new Kubectl(base);
       const namespace = uniqueNamespace(name);
-      await createNamespace(kc, namespace);
-      await fn({ ...base, kc, namespace }, t);
+      await kubectl.createNamespace(namespace);
+      await fn({ ...base, kubectl, namespace }, t);
     },
   });
-}
-
-/** Result of {@linkcode run}. */
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command; throws with its output when it exits non-zero. */
-export async function run(
-  cmd: string,
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<RunResult> {
-  const output = await new Deno.Command(cmd, {
-    args,
-    env: options.env ?? {},
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-    stdin: "null",
-  }).output();
-  const result = {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
-  if (result.code !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`,
-    );
-  }
-  return result;
 }
 
 /**

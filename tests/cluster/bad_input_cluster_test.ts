@@ -8,14 +8,15 @@
  * for the kubeconfig's credentials.
  */
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
 import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
+import type { Kubectl } from "./_kube.ts";
 import {
   type ClusterEnv,
   clusterTest,
-  createNamespace,
+  CONNECTS_CLUSTER,
   makeHelm,
   uniqueNamespace,
 } from "./_testenv.ts";
@@ -276,21 +277,11 @@ const CASES: ClusterCase[] = [
 ];
 
 /** Names and resource versions of the Tasks and Pipelines in `namespace`. */
-async function snapshot(kc: k8s.KubeConfig, namespace: string): Promise<string[]> {
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
-  const names: string[] = [];
-  for (const plural of ["tasks", "pipelines"]) {
-    const list = await api.listNamespacedCustomObject({
-      group: "tekton.dev",
-      version: "v1beta1",
-      namespace,
-      plural,
-    }) as { items: { metadata: { name: string; resourceVersion: string } }[] };
-    for (const i of list.items) {
-      names.push(`${plural}/${i.metadata.name}@${i.metadata.resourceVersion}`);
-    }
-  }
-  return names.sort();
+async function snapshot(kubectl: Kubectl, namespace: string): Promise<string[]> {
+  const { tasks, pipelines } = await kubectl.tekton(namespace);
+  const entries = (plural: string, items: KubeObject[]) =>
+    items.map((i) => `${plural}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+  return [...entries("tasks", tasks), ...entries("pipelines", pipelines)].sort();
 }
 
 /** Installs a Helm release "dracon-oss-components" with the Tasks base and git-clone. */
@@ -313,21 +304,13 @@ async function installHelmTasks(env: ClusterEnv, namespace: string): Promise<voi
 }
 
 /** Applies Task "base" with other steps, owned by the field manager "other-manager". */
-async function applyAsOtherManager(kc: k8s.KubeConfig, namespace: string): Promise<void> {
-  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
-  await api.patch(
-    {
-      apiVersion: "tekton.dev/v1beta1",
-      kind: "Task",
-      metadata: { name: "base", namespace },
-      spec: { steps: [{ name: "other", image: "alpine", script: "echo other" }] },
-    },
-    undefined,
-    undefined,
-    "other-manager",
-    false,
-    k8s.PatchStrategy.ServerSideApply,
-  );
+async function applyAsOtherManager(kubectl: Kubectl, namespace: string): Promise<void> {
+  await kubectl.applyServerSide([{
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name: "base", namespace },
+    spec: { steps: [{ name: "other", image: "alpine", script: "echo other" }] },
+  }], { fieldManager: "other-manager" });
 }
 
 /** The kubeconfig's secrets: the token, the client key (base64 and PEM lines). */
@@ -350,7 +333,7 @@ async function credentialsOf(kubeconfigPath: string): Promise<string[]> {
 clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", async (env, t) => {
   const tmp = await Deno.makeTempDir({ prefix: "draconctl-bad-cluster-" });
   const helmNamespace = uniqueNamespace("bad-input-helm");
-  await createNamespace(env.kc, helmNamespace);
+  await env.kubectl.createNamespace(helmNamespace);
   await installHelmTasks(env, helmNamespace);
   const outputs: string[] = [];
   const deploy = async (c: ClusterCase, namespace: string, extra: string[] = []) => {
@@ -375,10 +358,10 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
         ? uniqueNamespace("never-created")
         : uniqueNamespace(c.name);
       if (c.namespace !== "helm" && c.namespace !== "missing") {
-        await createNamespace(env.kc, namespace);
+        await env.kubectl.createNamespace(namespace);
       }
-      if (c.name === "cluster-conflict") await applyAsOtherManager(env.kc, namespace);
-      const before = await snapshot(env.kc, namespace);
+      if (c.name === "cluster-conflict") await applyAsOtherManager(env.kubectl, namespace);
+      const before = await snapshot(env.kubectl, namespace);
       const result = await deploy(c, namespace);
       assert.equal(result.code, c.exit, `exit code; stderr:\n${result.stderr}`);
       const errors = result.stderr.split("\n").filter((l) => l.startsWith("error: "));
@@ -388,7 +371,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
       }
       assert.ok(!result.stderr.includes("    at "), `no stack trace:\n${result.stderr}`);
       assert.ok(result.ms < (c.withinMs ?? 10_000), `took ${Math.round(result.ms)} ms`);
-      const after = await snapshot(env.kc, namespace);
+      const after = await snapshot(env.kubectl, namespace);
       if (c.tasksMayBeWritten) {
         assert.ok(!after.some((o) => o.startsWith("pipelines/")), "the Pipeline was not applied");
       } else {
@@ -412,7 +395,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
       assert.ok(!all.includes(secret), `a credential leaked into the output`);
     }
   });
-});
+}, CONNECTS_CLUSTER);
 
 /** How many cases the cluster table holds (docs/reliability.md). */
 export const CLUSTER_CASE_COUNT: number = CASES.length;

@@ -7,26 +7,17 @@
  * Figures are printed as `FIGURE …` lines for docs/reliability.md.
  */
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import { canonicalJson } from "../../src/k8s/ssa_applier.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
+import type { Kubectl } from "./_kube.ts";
 import { clusterTest } from "./_testenv.ts";
 
-interface Live {
-  metadata: { name: string };
-  spec: unknown;
-}
+type Live = KubeObject & { spec: unknown };
 
-async function list(kc: k8s.KubeConfig, namespace: string, plural: string): Promise<Live[]> {
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
-  const result = await api.listNamespacedCustomObject({
-    group: "tekton.dev",
-    version: "v1beta1",
-    namespace,
-    plural,
-  }) as { items: Live[] };
-  return result.items;
+async function list(kubectl: Kubectl, namespace: string, plural: string): Promise<Live[]> {
+  return await kubectl.list<Live>(`${plural}.v1beta1.tekton.dev`, namespace);
 }
 
 /** The objects a client dry run of `dir` prints, by `Kind/name`. */
@@ -83,8 +74,8 @@ clusterTest("10 pipelines sharing Tasks deploy at once into one namespace", asyn
   await t.step("every Pipeline and Task is present and as a dry run renders it", async () => {
     const want = new Map<string, Live>();
     for (const dir of dirs) for (const [key, object] of await expected(dir)) want.set(key, object);
-    const tasks = await list(env.kc, env.namespace, "tasks");
-    const pipelines = await list(env.kc, env.namespace, "pipelines");
+    const tasks = await list(env.kubectl, env.namespace, "tasks");
+    const pipelines = await list(env.kubectl, env.namespace, "pipelines");
     assert.equal(tasks.length, 2 + SHARED.length + 10);
     assert.equal(pipelines.length, 10);
     for (const [kind, items] of [["Task", tasks], ["Pipeline", pipelines]] as const) {
@@ -100,7 +91,7 @@ clusterTest("10 pipelines sharing Tasks deploy at once into one namespace", asyn
     const dir = await writePipeline(root, "twice", [...SHARED, "producer-twice"]);
     const results = await Promise.all([deploy(dir), deploy(dir)]);
     results.forEach((r, i) => assert.equal(r.code, 0, `run ${i}: ${r.stderr}`));
-    const pipelines = await list(env.kc, env.namespace, "pipelines");
+    const pipelines = await list(env.kubectl, env.namespace, "pipelines");
     assert.ok(pipelines.some((p) => p.metadata.name === "dracon-twice"));
     console.log(
       `FIGURE concurrency: the same pipeline twice at once: both exit 0 (${

@@ -7,17 +7,16 @@
  * install it from `oci://` as a second release and deploy against that one.
  */
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import { gatherTasks } from "../../src/charts/gather.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
-import type { Task } from "../../src/tekton/types.ts";
+import type { KubeObject, Task } from "../../src/tekton/types.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import {
   type ClusterEnv,
   clusterTest,
-  createNamespace,
+  CONNECTS_CLUSTER,
   makeHelm,
   uniqueNamespace,
 } from "./_testenv.ts";
@@ -54,14 +53,8 @@ async function list<T>(
   namespace: string,
   plural: "tasks" | "pipelines",
 ): Promise<T[]> {
-  const api = env.kc.makeApiClient(k8s.CustomObjectsApi);
-  const result = await api.listNamespacedCustomObject({
-    group: "tekton.dev",
-    version: plural === "tasks" ? "v1beta1" : "v1",
-    namespace,
-    plural,
-  }) as { items: T[] };
-  return result.items;
+  const version = plural === "tasks" ? "v1beta1" : "v1";
+  return await env.kubectl.list<KubeObject>(`${plural}.${version}.tekton.dev`, namespace) as T[];
 }
 
 async function resourceVersions(env: ClusterEnv, namespace: string): Promise<Map<string, string>> {
@@ -263,7 +256,7 @@ for (const major of [3, 4] as const) {
           const partial = await pack(`${copy}/components`);
           assert.equal(partial.tasks.length, 47);
           const namespace = uniqueNamespace(`corpus rails v${major}`);
-          await createNamespace(env.kc, namespace);
+          await env.kubectl.createNamespace(namespace);
           await install(partial.archive, namespace);
           const installed = await resourceVersions(env, namespace);
           const result = await deploy(
@@ -353,7 +346,7 @@ for (const major of [3, 4] as const) {
             "--plain-http",
           ]);
           const second = uniqueNamespace(`corpus second v${major}`);
-          await createNamespace(env.kc, second);
+          await env.kubectl.createNamespace(second);
           await helmRun([
             "install",
             "dracon-second",
@@ -392,5 +385,6 @@ for (const major of [3, 4] as const) {
         },
       );
     },
+    CONNECTS_CLUSTER,
   );
 }

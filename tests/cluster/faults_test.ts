@@ -8,31 +8,25 @@
  * Figures are printed as `FIGURE …` lines for docs/reliability.md.
  */
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { type LatencyProxy, startLatencyProxy } from "../../scripts/latency_proxy.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
-import { type ClusterEnv, clusterTest, createNamespace, uniqueNamespace } from "./_testenv.ts";
+import { adminHttpClient, editedKubeConfig, type Kubectl, readKubeConfig } from "./_kube.ts";
+import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, uniqueNamespace } from "./_testenv.ts";
 
 const TESTENV = new URL("../../scripts/testenv", import.meta.url).pathname;
 
 /**
  * Lists Tasks and Pipelines with Deno's own fetch and the admin identity of
- * `kubeconfig`: the kill test must not hold client-node (undici over
- * node:http2) connections to a server it kills, which crashes Deno 2.9.6.
+ * `kubeconfig`: the kill test polls every 20 ms, too often for a kubectl
+ * process per call, and must ride out a fresh server's 429s.
  */
 async function nativeLister(kubeconfig: string) {
-  const config = parse(await Deno.readTextFile(kubeconfig));
-  const admin = config.users.find((u: { name: string }) => u.name === "admin").user;
-  const client = Deno.createHttpClient({
-    caCerts: [atob(config.clusters[0].cluster["certificate-authority-data"])],
-    cert: atob(admin["client-certificate-data"]),
-    key: atob(admin["client-key-data"]),
-  });
-  const server = config.clusters[0].cluster.server as string;
+  const { server, client } = await adminHttpClient(kubeconfig);
   const names = async (namespace: string, plural: string) => {
     const url = `${server}/apis/tekton.dev/v1beta1/namespaces/${namespace}/${plural}`;
     let response = await fetch(url, { client });
@@ -70,19 +64,11 @@ async function nativeLister(kubeconfig: string) {
   };
 }
 
-/** Names and resource versions of the Tasks and Pipelines in `namespace`. */
-async function live(kc: k8s.KubeConfig, namespace: string) {
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
-  const names = async (plural: string) => {
-    const list = await api.listNamespacedCustomObject({
-      group: "tekton.dev",
-      version: "v1beta1",
-      namespace,
-      plural,
-    }) as { items: { metadata: { name: string } }[] };
-    return list.items.map((i) => i.metadata.name).sort();
-  };
-  return { tasks: await names("tasks"), pipelines: await names("pipelines") };
+/** Names of the Tasks and Pipelines in `namespace`, read with kubectl. */
+async function live(kubectl: Kubectl, namespace: string) {
+  const { tasks, pipelines } = await kubectl.tekton(namespace);
+  const names = (items: KubeObject[]) => items.map((i) => i.metadata.name).sort();
+  return { tasks: names(tasks), pipelines: names(pipelines) };
 }
 
 async function testenv(state: string, ...args: string[]): Promise<string> {
@@ -214,22 +200,20 @@ async function kubeconfigWith(
   env: ClusterEnv,
   cluster: Record<string, string | boolean>,
 ): Promise<string> {
-  const config = parse(await Deno.readTextFile(env.kubeconfigPath));
-  Object.assign(config.clusters[0].cluster, cluster);
-  if (cluster["insecure-skip-tls-verify"]) {
-    delete config.clusters[0].cluster["certificate-authority-data"];
-  }
-  const path = `${await Deno.makeTempDir()}/kubeconfig`;
-  await Deno.writeTextFile(path, stringify(config));
-  return path;
+  return await editedKubeConfig(env.kubeconfigPath, (config) => {
+    Object.assign(config.clusters[0]!.cluster, cluster);
+    if (cluster["insecure-skip-tls-verify"]) {
+      delete config.clusters[0]!.cluster["certificate-authority-data"];
+    }
+  });
 }
 
-function apiServerOf(env: ClusterEnv): URL {
-  return new URL(env.kc.getCurrentCluster()!.server);
+async function apiServerOf(env: ClusterEnv): Promise<URL> {
+  return new URL(String((await readKubeConfig(env.kubeconfigPath)).clusters[0]!.cluster.server));
 }
 
 clusterTest("a slow API server: --request-timeout is honoured, promptly", async (env) => {
-  const api = apiServerOf(env);
+  const api = await apiServerOf(env);
   const proxy = startLatencyProxy({
     target: { hostname: api.hostname, port: Number(api.port) },
     latencyMs: 500,
@@ -259,7 +243,7 @@ clusterTest("a slow API server: --request-timeout is honoured, promptly", async 
     );
     assert.match(slow.stderr, /--request-timeout/);
     assert.ok(timedOutMs < 3000, `failed after ${Math.round(timedOutMs)} ms`);
-    assert.deepEqual(await live(env.kc, env.namespace), { tasks: [], pipelines: [] });
+    assert.deepEqual(await live(env.kubectl, env.namespace), { tasks: [], pipelines: [] });
 
     started = performance.now();
     const patient = await deploy("--request-timeout", "10s");
@@ -273,7 +257,7 @@ clusterTest("a slow API server: --request-timeout is honoured, promptly", async 
   } finally {
     await proxy.close();
   }
-});
+}, CONNECTS_CLUSTER);
 
 /** What the fault proxy should do with a request: answer it itself, or forward it. */
 type Fault = (request: Request, url: URL) => Response | undefined;
@@ -284,14 +268,7 @@ type Fault = (request: Request, url: URL) => Response | undefined;
  * Counts every PATCH by path.
  */
 async function faultProxy(env: ClusterEnv, fault: Fault) {
-  const config = parse(await Deno.readTextFile(env.kubeconfigPath));
-  const admin = config.users.find((u: { name: string }) => u.name === "admin").user;
-  const client = Deno.createHttpClient({
-    caCerts: [atob(config.clusters[0].cluster["certificate-authority-data"])],
-    cert: atob(admin["client-certificate-data"]),
-    key: atob(admin["client-key-data"]),
-  });
-  const upstream = apiServerOf(env);
+  const { server: upstream, client } = await adminHttpClient(env.kubeconfigPath);
   const patches = new Map<string, number>();
   // Plain HTTP towards draconctl: an HTTPS Deno.serve negotiates HTTP/2, and a
   // GOAWAY at shutdown trips an assertion in Deno's node:http2 (nghttp2) client.
@@ -407,7 +384,7 @@ clusterTest(
     for (const s of scenarios) {
       await t.step(s.name, async () => {
         const namespace = uniqueNamespace("retry");
-        await createNamespace(env.kc, namespace);
+        await env.kubectl.createNamespace(namespace);
         const proxy = await faultProxy(env, s.fault);
         try {
           const started = performance.now();
@@ -428,7 +405,7 @@ clusterTest(
           assert.equal(proxy.patches.get(path), s.patches, "PATCH requests of git-clone");
           if (s.minMs !== undefined) assert.ok(ms >= s.minMs, `${Math.round(ms)} ms`);
           if (s.message) assert.match(result.stderr, s.message);
-          const objects = await live(env.kc, namespace);
+          const objects = await live(env.kubectl, namespace);
           assert.equal(objects.pipelines.length, s.exit === 0 ? 1 : 0);
           figure(
             `retry: ${s.name}: exit ${result.code}, ${s.patches} PATCHes, ${Math.round(ms)} ms`,
@@ -439,4 +416,5 @@ clusterTest(
       });
     }
   },
+  CONNECTS_CLUSTER,
 );

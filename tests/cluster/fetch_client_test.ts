@@ -1,10 +1,9 @@
 /**
  * FetchObjectClient (Deno's fetch, HTTP/2) against the real API server: both
- * identities, request counts, errors, and the client-node fallback chosen
- * for a kubeconfig the fetch client cannot serve.
+ * identities, request counts and errors.
  */
 import assert from "node:assert/strict";
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
 import {
   ApplyError,
   ClusterUnreachableError,
@@ -14,10 +13,10 @@ import {
 } from "../../src/k8s/errors.ts";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
-import { chooseClient, connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { loadKubeConfig, resolveConnection } from "../../src/k8s/kubeconfig.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import { editedKubeConfig } from "./_kube.ts";
 import { type ClusterEnv, clusterTest } from "./_testenv.ts";
 
 function task(name: string, description = "first"): Task {
@@ -55,13 +54,11 @@ async function editedKubeconfig(
   cluster: Record<string, unknown>,
   admin: Record<string, unknown> = {},
 ): Promise<string> {
-  const config = parse(await Deno.readTextFile(env.kubeconfigPath));
-  config.clusters[0].cluster = { ...config.clusters[0].cluster, ...cluster };
-  const user = config.users.find((u: { name: string }) => u.name === "admin");
-  user.user = { ...user.user, ...admin };
-  const path = `${await Deno.makeTempDir()}/kubeconfig`;
-  await Deno.writeTextFile(path, stringify(config));
-  return path;
+  return await editedKubeConfig(env.kubeconfigPath, (config) => {
+    config.clusters[0]!.cluster = { ...config.clusters[0]!.cluster, ...cluster };
+    const user = config.users.find((u) => u.name === "admin")!;
+    user.user = { ...user.user, ...admin };
+  });
 }
 
 clusterTest("FetchObjectClient applies and lists with the client certificate", async (env, t) => {
@@ -89,6 +86,7 @@ clusterTest("FetchObjectClient applies and lists with the client certificate", a
     );
     assert.deepEqual(new Set(entries.map((e) => e.action)), new Set(["unchanged"]));
     assert.equal(again.requests.filter((r) => r.startsWith("PATCH")).length, 0);
+    again.client.close();
   });
   await t.step("configured: dry run, then the apply", async () => {
     const before = requests.length;
@@ -167,6 +165,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
       { server: client.server },
     );
+    client.close();
     assert.ok(error instanceof ClusterUnreachableError, String(error));
     assert.equal(
       error.message,
@@ -181,6 +180,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
       { server: client.server },
     );
+    client.close();
     assert.ok(error instanceof ClusterUnreachableError, String(error));
     assert.ok(error.message.endsWith("the server's TLS certificate is not trusted"), error.message);
   });
@@ -210,59 +210,4 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
     await accepting.catch(() => {});
     client.close();
   });
-});
-
-clusterTest(
-  "connectCluster() falls back to client-node for insecure-skip-tls-verify on https",
-  async (env) => {
-    const kubeconfig = await editedKubeconfig(env, {
-      "certificate-authority-data": null,
-      "insecure-skip-tls-verify": true,
-    });
-    assert.deepEqual(chooseClient(loadKubeConfig({ kubeconfig })), {
-      client: "client-node",
-      features: ["cluster.insecure-skip-tls-verify"],
-    });
-    const requests: string[] = [];
-    const cluster = await connectCluster({
-      kubeconfig,
-      namespace: env.namespace,
-      fieldManager: "draconctl",
-      requestTimeoutMs: 5_000,
-      onRequest: (method, url) => requests.push(`${method} ${new URL(url).pathname}`),
-    });
-    assert.equal((await cluster.applier.apply(task("insecure"))).action, "created");
-    assert.ok(requests.some((r) => r.startsWith("PATCH ")), requests.join("\n"));
-  },
-);
-
-Deno.test("kube_cluster.ts reaches client-node only through a dynamic import", async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("../../src/k8s/kube_cluster.ts", import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  type Dependency = { code?: { specifier: string }; isDynamic?: boolean };
-  const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
-    roots: string[];
-    modules: { specifier: string; dependencies?: Dependency[] }[];
-  };
-  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
-  // Walk the static imports only (code, not type-only, not dynamic).
-  const seen = new Set<string>();
-  const queue = [...info.roots];
-  while (queue.length > 0) {
-    const specifier = queue.pop()!;
-    if (seen.has(specifier)) continue;
-    seen.add(specifier);
-    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
-      if (dep.code && !dep.isDynamic) queue.push(dep.code.specifier);
-    }
-  }
-  const loaded = [...seen];
-  assert.ok(loaded.some((s) => s.endsWith("/fetch_client.ts")), loaded.join("\n"));
-  assert.ok(
-    !loaded.some((s) => s.includes("client-node") || s.includes("client_node")),
-    loaded.join("\n"),
-  );
 });

@@ -19,7 +19,7 @@ import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
 import { helmExpressionsIn } from "../../src/tekton/task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { runCli } from "../cli/_cli.ts";
-import { clusterTest, makeHelm } from "./_testenv.ts";
+import { clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
 
 const COMPONENTS = new URL("../../../shared/dracon/components", import.meta.url).pathname;
 const ESCAPING = new URL("../../fixtures/charts/escaping/tasks", import.meta.url).pathname;
@@ -255,5 +255,6 @@ for (const major of [3, 4] as const) {
         "no Helm-owned Task is re-applied",
       );
     },
+    CONNECTS_CLUSTER,
   );
 }

@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
-import { KubeObjectClient } from "../../src/k8s/client_node_client.ts";
 import { KubeApiError } from "../../src/k8s/errors.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
-import { clusterTest, loadKubeConfig, makeHelm } from "./_testenv.ts";
+import { editedKubeConfig, productClient } from "./_kube.ts";
+import { clusterTest, makeHelm } from "./_testenv.ts";
 
 /** A chart with two Tasks that set the instance label, as most charts do. */
 async function writeChart(dir: string): Promise<void> {
@@ -40,13 +40,14 @@ spec:
 clusterTest(
   "ClusterHelmTaskLookup.listHelmTasks() finds releases by label and by annotation, with one LIST",
   async (env, t) => {
-    const { kc, namespace } = env;
+    const { namespace } = env;
     const chart = await Deno.makeTempDir({ prefix: "draconctl-chart-" });
     await writeChart(chart);
     const helm = await makeHelm(env, 3);
     await helm(["install", "ci", chart, "-n", namespace, "--wait=false"]);
     // A chart that does not set the instance label: only Helm's annotation names the release.
-    const admin = new SsaApplier(new KubeObjectClient(kc), { namespace, fieldManager: "helm" });
+    const adminClient = await productClient(env.kubeconfigPath);
+    const admin = new SsaApplier(adminClient, { namespace, fieldManager: "helm" });
     await admin.apply({
       apiVersion: "tekton.dev/v1beta1",
       kind: "Task",
@@ -67,14 +68,15 @@ clusterTest(
       metadata: { name: "local", labels: { "app.kubernetes.io/instance": "ci" } },
       spec: { steps: [{ name: "run", image: "alpine:3.20" }] },
     });
+    adminClient.close();
 
     const requests: string[] = [];
-    const client = new KubeObjectClient(kc, {
+    const client = await productClient(env.kubeconfigPath, "admin", {
       onRequest: (method, url) =>
         requests.push(`${method} ${new URL(url).pathname}${new URL(url).search}`),
     });
     const lookup = new ClusterHelmTaskLookup(client, { namespace });
-    const releases = await lookup.listHelmTasks();
+    const releases = await lookup.listHelmTasks().finally(() => client.close());
 
     await t.step("both releases are found", () => {
       assert.deepEqual([...releases.keys()].sort(), ["ci", "legacy"]);
@@ -95,7 +97,7 @@ clusterTest(
         lists[0]!.includes("labelSelector=app.kubernetes.io%2Fmanaged-by%3DHelm"),
         lists[0]!,
       );
-      // Plus client-node's discovery of the API version (one GET, cached per client).
+      // Plus the client's discovery of the API version (one GET, cached per client).
       assert.deepEqual(requests.filter((r) => !r.includes("/tasks")), [
         "GET /apis/tekton.dev/v1beta1",
       ]);
@@ -105,29 +107,28 @@ clusterTest(
 
 clusterTest(
   "ClusterHelmTaskLookup.listHelmTasks() in an empty namespace finds nothing",
-  async ({ kc, namespace }) => {
-    const lookup = new ClusterHelmTaskLookup(new KubeObjectClient(kc), { namespace });
-    assert.equal((await lookup.listHelmTasks()).size, 0);
+  async ({ kubeconfigPath, namespace }) => {
+    const client = await productClient(kubeconfigPath);
+    const lookup = new ClusterHelmTaskLookup(client, { namespace });
+    assert.equal((await lookup.listHelmTasks().finally(() => client.close())).size, 0);
   },
 );
 
 clusterTest("ClusterHelmTaskLookup works with the read-only identity", async (env) => {
-  const restricted = loadKubeConfig(env.kubeconfigPath, "restricted");
-  const lookup = new ClusterHelmTaskLookup(new KubeObjectClient(restricted), {
-    namespace: env.namespace,
-  });
-  assert.equal((await lookup.listHelmTasks()).size, 0);
+  const client = await productClient(env.kubeconfigPath, "restricted");
+  const lookup = new ClusterHelmTaskLookup(client, { namespace: env.namespace });
+  assert.equal((await lookup.listHelmTasks().finally(() => client.close())).size, 0);
 });
 
 clusterTest("ClusterHelmTaskLookup reports a LIST the identity may not make", async (env) => {
-  // The restricted identity has a token; make a KubeConfig with no credentials at all.
-  const anonymous = loadKubeConfig(env.kubeconfigPath, "restricted");
-  const user = anonymous.getCurrentUser()!;
-  anonymous.users = anonymous.users.map((u) => u.name === user.name ? { name: u.name } : u);
-  const lookup = new ClusterHelmTaskLookup(new KubeObjectClient(anonymous), {
-    namespace: env.namespace,
+  // The restricted identity has a token; make a kubeconfig whose user has no credentials at all.
+  const anonymous = await editedKubeConfig(env.kubeconfigPath, (config) => {
+    for (const user of config.users) if (user.name === "restricted") user.user = {};
   });
-  const error = await lookup.listHelmTasks().then(() => assert.fail("expected an error"), (e) => e);
+  const client = await productClient(anonymous, "restricted");
+  const lookup = new ClusterHelmTaskLookup(client, { namespace: env.namespace });
+  const error = await lookup.listHelmTasks().then(() => assert.fail("expected an error"), (e) => e)
+    .finally(() => client.close());
   assert.ok(error instanceof KubeApiError, String(error));
   assert.ok([401, 403].includes(error.status), String(error.status));
   assert.equal(error.subject, `Task/${env.namespace}`);

@@ -4,10 +4,9 @@
  * Dracon corpus, from a real `helm install`, and from broken files.
  */
 import assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
-import { type ClusterEnv, clusterTest, makeHelm } from "./_testenv.ts";
+import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
 
 /** Writes a kustomization (and extra files) into a fresh directory. */
 async function workdir(kustomization: string, files: Record<string, string> = {}): Promise<string> {
@@ -38,14 +37,8 @@ async function listNames(
   env: ClusterEnv,
   plural: "tasks" | "pipelines",
 ): Promise<Map<string, string>> {
-  const api = env.kc.makeApiClient(k8s.CustomObjectsApi);
-  const list = await api.listNamespacedCustomObject({
-    group: "tekton.dev",
-    version: "v1beta1",
-    namespace: env.namespace,
-    plural,
-  }) as { items: { metadata: { name: string; resourceVersion: string } }[] };
-  return new Map(list.items.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
+  const items = await env.kubectl.list(`${plural}.v1beta1.tekton.dev`, env.namespace);
+  return new Map(items.map((i) => [i.metadata.name, String(i.metadata.resourceVersion)]));
 }
 
 const MINI = `nameSuffix: -mini
@@ -83,7 +76,7 @@ clusterTest("pipelines deploy creates, then reports unchanged without writing", 
     pipelines,
     "the Pipeline was not written again",
   );
-});
+}, CONNECTS_CLUSTER);
 
 clusterTest(
   "pipelines deploy --dry-run=server and --only-validate persist nothing",
@@ -97,6 +90,7 @@ clusterTest(
     assert.equal((await listNames(env, "tasks")).size, 0);
     assert.equal((await listNames(env, "pipelines")).size, 0);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(
@@ -122,6 +116,7 @@ spec:
     assert.match(result.stdout, /pipeline\.tekton\.dev\/dracon-broken skipped/);
     assert.equal((await listNames(env, "pipelines")).size, 0);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(
@@ -137,6 +132,7 @@ clusterTest(
     );
     assert.equal((await listNames(env, "tasks")).size, 0);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(
@@ -213,4 +209,5 @@ components:
       );
     });
   },
+  CONNECTS_CLUSTER,
 );

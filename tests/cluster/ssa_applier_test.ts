@@ -3,12 +3,12 @@
  * request counts, dry run, conflicts, RBAC, validation and missing namespaces.
  */
 import assert from "node:assert/strict";
-import type * as k8s from "@kubernetes/client-node";
 import { ApplyError, KindNotServedError } from "../../src/k8s/errors.ts";
-import { KubeObjectClient } from "../../src/k8s/client_node_client.ts";
+import type { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
-import { clusterTest, loadKubeConfig } from "./_testenv.ts";
+import { type Kubectl, productClient } from "./_kube.ts";
+import { clusterTest, type ClusterTestFn } from "./_testenv.ts";
 
 /** One request the client sent: method and URL path with query. */
 interface Request {
@@ -16,19 +16,29 @@ interface Request {
   path: string;
 }
 
-/** An applier over a client that records every request. */
-function countingApplier(
-  kc: k8s.KubeConfig,
+/** Clients opened by {@linkcode countingApplier}, closed after each test. */
+const opened: FetchObjectClient[] = [];
+
+/** Closes every client {@linkcode countingApplier} opened. */
+function closeClients(): void {
+  for (const client of opened.splice(0)) client.close();
+}
+
+/** An applier over draconctl's client for `context`, recording every request. */
+async function countingApplier(
+  env: { kubeconfigPath: string },
   namespace: string,
-  fieldManager = "draconctl",
-): { applier: SsaApplier; client: KubeObjectClient; requests: Request[] } {
+  options: { fieldManager?: string; context?: string } = {},
+): Promise<{ applier: SsaApplier; client: FetchObjectClient; requests: Request[] }> {
   const requests: Request[] = [];
-  const client = new KubeObjectClient(kc, {
+  const client = await productClient(env.kubeconfigPath, options.context, {
     onRequest: (method, url) => {
       const u = new URL(url);
       requests.push({ method, path: u.pathname + u.search });
     },
   });
+  opened.push(client);
+  const fieldManager = options.fieldManager ?? "draconctl";
   return { applier: new SsaApplier(client, { fieldManager, namespace }), client, requests };
 }
 
@@ -41,21 +51,31 @@ function task(name: string, description = "first", image = "alpine:3.20"): Task 
   };
 }
 
-/** The live object, read with a fresh client (not through the applier's cache). */
-async function readLive(kc: k8s.KubeConfig, namespace: string, name: string) {
-  const client = new KubeObjectClient(kc);
-  const items = await client.list("tekton.dev/v1beta1", "Task", namespace);
-  return items.find((i) => i.metadata.name === name);
+/** The live object, read with kubectl (not through the applier or its client). */
+async function readLive(kubectl: Kubectl, namespace: string, name: string) {
+  return await kubectl.get("tasks.v1beta1.tekton.dev", name, namespace);
+}
+
+/** A {@linkcode clusterTest} that closes the clients it opened. */
+function ssaTest(name: string, fn: ClusterTestFn): void {
+  clusterTest(name, async (env, t) => {
+    try {
+      await fn(env, t);
+    } finally {
+      closeClients();
+    }
+  });
 }
 
 function count(requests: Request[], method: string, pattern = ""): number {
   return requests.filter((r) => r.method === method && r.path.includes(pattern)).length;
 }
 
-clusterTest(
+ssaTest(
   "SsaApplier.apply() creates, leaves unchanged, configures",
-  async ({ kc, namespace }, t) => {
-    const { applier, requests } = countingApplier(kc, namespace);
+  async (env, t) => {
+    const { kubectl, namespace } = env;
+    const { applier, requests } = await countingApplier(env, namespace);
     let resourceVersion: unknown;
     await t.step("created", async () => {
       const entry = await applier.apply(task("git-clone"));
@@ -66,7 +86,7 @@ clusterTest(
         name: "git-clone",
         action: "created",
       });
-      const live = await readLive(kc, namespace, "git-clone");
+      const live = await readLive(kubectl, namespace, "git-clone");
       assert.equal((live as Task).spec.description, "first");
       resourceVersion = live?.metadata.resourceVersion;
       const manager = (live?.metadata.managedFields as { manager: string; operation: string }[])[0];
@@ -81,14 +101,14 @@ clusterTest(
         const sent = requests.slice(before);
         assert.deepEqual(sent, [], JSON.stringify(sent));
         assert.equal(
-          (await readLive(kc, namespace, "git-clone"))?.metadata.resourceVersion,
+          (await readLive(kubectl, namespace, "git-clone"))?.metadata.resourceVersion,
           resourceVersion,
         );
       },
     );
     await t.step("configured when the content changes", async () => {
       assert.equal((await applier.apply(task("git-clone", "second"))).action, "configured");
-      const live = await readLive(kc, namespace, "git-clone");
+      const live = await readLive(kubectl, namespace, "git-clone");
       assert.equal((live as Task).spec.description, "second");
       assert.notEqual(live?.metadata.resourceVersion, resourceVersion);
     });
@@ -101,14 +121,15 @@ clusterTest(
   },
 );
 
-clusterTest(
+ssaTest(
   "SsaApplier redeploy of N unchanged objects costs 1 LIST and no PATCH",
-  async ({ kc, namespace }) => {
+  async (env) => {
+    const { namespace } = env;
     const names = Array.from({ length: 12 }, (_, i) => `task-${i}`);
-    const first = countingApplier(kc, namespace);
+    const first = await countingApplier(env, namespace);
     await Promise.all(names.map((n) => first.applier.apply(task(n))));
     // A new process: a fresh applier and client, as a second `deploy` would have.
-    const { applier, requests } = countingApplier(kc, namespace);
+    const { applier, requests } = await countingApplier(env, namespace);
     const entries = await Promise.all(names.map((n) => applier.apply(task(n))));
     assert.deepEqual(new Set(entries.map((e) => e.action)), new Set(["unchanged"]));
     const lists = requests.filter((r) => r.method === "GET" && r.path.includes("/tasks"));
@@ -124,11 +145,12 @@ clusterTest(
   },
 );
 
-clusterTest("SsaApplier.apply() with dryRun writes nothing", async ({ kc, namespace }, t) => {
-  const { applier, requests } = countingApplier(kc, namespace);
+ssaTest("SsaApplier.apply() with dryRun writes nothing", async (env, t) => {
+  const { kubectl, namespace } = env;
+  const { applier, requests } = await countingApplier(env, namespace);
   await t.step("a new object is reported created but not created", async () => {
     assert.equal((await applier.apply(task("new"), { dryRun: true })).action, "created");
-    assert.equal(await readLive(kc, namespace, "new"), undefined);
+    assert.equal(await readLive(kubectl, namespace, "new"), undefined);
   });
   await t.step("a changed object is reported configured but not changed", async () => {
     await applier.apply(task("old"));
@@ -137,18 +159,19 @@ clusterTest("SsaApplier.apply() with dryRun writes nothing", async ({ kc, namesp
       (await applier.apply(task("old", "changed"), { dryRun: true })).action,
       "configured",
     );
-    assert.equal(((await readLive(kc, namespace, "old")) as Task).spec.description, "first");
+    assert.equal(((await readLive(kubectl, namespace, "old")) as Task).spec.description, "first");
     const sent = requests.slice(before);
     assert.ok(sent.every((r) => r.method !== "PATCH" || r.path.includes("dryRun=All")));
   });
 });
 
-clusterTest(
+ssaTest(
   "SsaApplier.apply() reports a field manager conflict, then force takes over",
-  async ({ kc, namespace }, t) => {
-    const other = countingApplier(kc, namespace, "other-tool").applier;
+  async (env, t) => {
+    const { kubectl, namespace } = env;
+    const other = (await countingApplier(env, namespace, { fieldManager: "other-tool" })).applier;
     await other.apply(task("shared", "set by other-tool"));
-    const { applier } = countingApplier(kc, namespace);
+    const { applier } = await countingApplier(env, namespace);
     await t.step("409 ApplyError naming the manager", async () => {
       const error = await applier.apply(task("shared", "set by draconctl")).then(
         () => assert.fail("expected a conflict"),
@@ -163,14 +186,14 @@ clusterTest(
       assert.ok(error.hint?.includes("--force-conflicts"));
       assert.ok(error.causes.some((c) => c.reason === "FieldManagerConflict"));
       assert.equal(
-        ((await readLive(kc, namespace, "shared")) as Task).spec.description,
+        ((await readLive(kubectl, namespace, "shared")) as Task).spec.description,
         "set by other-tool",
       );
     });
     await t.step("force succeeds and draconctl owns the field", async () => {
       const entry = await applier.apply(task("shared", "set by draconctl"), { force: true });
       assert.equal(entry.action, "configured");
-      const live = await readLive(kc, namespace, "shared");
+      const live = await readLive(kubectl, namespace, "shared");
       assert.equal((live as Task).spec.description, "set by draconctl");
       const managers = (live?.metadata.managedFields as { manager: string }[]).map((m) =>
         m.manager
@@ -180,9 +203,8 @@ clusterTest(
   },
 );
 
-clusterTest("SsaApplier.apply() as a read-only identity fails with 403", async (env) => {
-  const restricted = loadKubeConfig(env.kubeconfigPath, "restricted");
-  const { applier } = countingApplier(restricted, env.namespace);
+ssaTest("SsaApplier.apply() as a read-only identity fails with 403", async (env) => {
+  const { applier } = await countingApplier(env, env.namespace, { context: "restricted" });
   const error = await applier.apply(task("denied")).then(
     () => assert.fail("expected 403"),
     (e: unknown) => e,
@@ -197,13 +219,14 @@ clusterTest("SsaApplier.apply() as a read-only identity fails with 403", async (
   );
   assert.ok(error.hint?.includes("RBAC"));
   assert.ok(!error.message.includes("Bearer") && !/token/i.test(error.message), error.message);
-  assert.equal(await readLive(env.kc, env.namespace, "denied"), undefined);
+  assert.equal(await readLive(env.kubectl, env.namespace, "denied"), undefined);
 });
 
-clusterTest(
+ssaTest(
   "SsaApplier.apply() of an invalid Task fails with the server's causes",
-  async ({ kc, namespace }, t) => {
-    const { applier, requests } = countingApplier(kc, namespace);
+  async (env, t) => {
+    const { namespace } = env;
+    const { applier, requests } = await countingApplier(env, namespace);
     await t.step("422 for a step without a name", async () => {
       const invalid = task("invalid");
       invalid.spec.steps = [{ image: "alpine" }];
@@ -239,8 +262,8 @@ clusterTest(
   },
 );
 
-clusterTest("SsaApplier.apply() into a namespace that does not exist says so", async ({ kc }) => {
-  const { applier } = countingApplier(kc, "no-such-namespace");
+ssaTest("SsaApplier.apply() into a namespace that does not exist says so", async (env) => {
+  const { applier } = await countingApplier(env, "no-such-namespace");
   const error = await applier.apply(task("orphan")).then(
     () => assert.fail("expected 404"),
     (e: unknown) => e,
@@ -251,10 +274,11 @@ clusterTest("SsaApplier.apply() into a namespace that does not exist says so", a
   assert.ok(error.hint?.includes("kubectl create namespace no-such-namespace"));
 });
 
-clusterTest(
+ssaTest(
   "SsaApplier.apply() of a kind the cluster does not serve",
-  async ({ kc, namespace }) => {
-    const { applier } = countingApplier(kc, namespace);
+  async (env) => {
+    const { namespace } = env;
+    const { applier } = await countingApplier(env, namespace);
     const error = await applier.apply(
       { ...task("alpha"), apiVersion: "tekton.dev/v1alpha1" } as KubeObject,
     )
@@ -267,8 +291,9 @@ clusterTest(
   },
 );
 
-clusterTest("SsaApplier applies a Pipeline at tekton.dev/v1 too", async ({ kc, namespace }) => {
-  const { applier } = countingApplier(kc, namespace);
+ssaTest("SsaApplier applies a Pipeline at tekton.dev/v1 too", async (env) => {
+  const { namespace } = env;
+  const { applier } = await countingApplier(env, namespace);
   const pipeline: KubeObject = {
     apiVersion: "tekton.dev/v1",
     kind: "Pipeline",

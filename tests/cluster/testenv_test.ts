@@ -1,9 +1,11 @@
 /**
- * Proof tests: the test environment is a real API server that client-node (in
- * Deno) and helm v3/v4 can use, with both identities of its kubeconfig.
+ * Proof tests: the test environment is a real API server that kubectl,
+ * draconctl's fetch client and helm v3/v4 can use, with both identities of
+ * its kubeconfig.
  */
-import * as k8s from "@kubernetes/client-node";
-import { clusterTest, loadKubeConfig, makeHelm } from "./_testenv.ts";
+import { Kubectl, productClient, readKubeConfig } from "./_kube.ts";
+import { clusterTest, makeHelm } from "./_testenv.ts";
+import type { KubeObject } from "../../src/tekton/types.ts";
 
 function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
@@ -15,128 +17,139 @@ function assertEquals<T>(actual: T, expected: T, what: string): void {
   if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
 }
 
-function task(namespace: string, name: string, image = "alpine:3.20"): k8s.KubernetesObject {
+function task(namespace: string, name: string, image = "alpine:3.20"): KubeObject {
   return {
     apiVersion: "tekton.dev/v1",
     kind: "Task",
     metadata: { name, namespace },
     spec: { steps: [{ name: "echo", image, script: "echo hello" }] },
-  } as k8s.KubernetesObject;
+  };
 }
 
-type TaskObject = k8s.KubernetesObject & {
+type TaskObject = KubeObject & {
   spec?: { steps?: { name: string; image: string }[] };
 };
 
-/** The HTTP status of a client-node ApiException, or undefined. */
-function statusOf(err: unknown): number | undefined {
-  return err instanceof k8s.ApiException ? err.code : undefined;
+/** Tekton Tasks at v1, as kubectl names the resource. */
+const TASKS_V1 = "tasks.v1.tekton.dev";
+
+/** The user of `context` in the environment's kubeconfig, as written. */
+async function kubeconfigUser(kubeconfigPath: string, context: string) {
+  const config = await readKubeConfig(kubeconfigPath);
+  const userName = config.contexts.find((c) => c.name === context)?.context.user;
+  return config.users.find((u) => u.name === userName)?.user;
 }
 
 clusterTest(
-  "client-node talks to the API server with the client-certificate context",
-  async ({ kc, namespace }) => {
-    assertEquals(kc.getCurrentContext(), "admin", "context");
-    const user = kc.getCurrentUser();
-    assert(user?.certData && user.keyData, "admin user has client-certificate data");
-    const version = await kc.makeApiClient(k8s.VersionApi).getCode();
-    assert(version.gitVersion.startsWith("v1."), `server version ${version.gitVersion}`);
-    const ns = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
-    assertEquals(ns.metadata?.name, namespace, "namespace read back");
+  "kubectl and the fetch client talk to the API server with the client-certificate context",
+  async ({ kubectl, kubeconfigPath, namespace }) => {
+    const config = await readKubeConfig(kubeconfigPath);
+    assertEquals(config["current-context"], "admin", "current context");
+    const user = await kubeconfigUser(kubeconfigPath, "admin");
+    assert(
+      user?.["client-certificate-data"] && user["client-key-data"],
+      "admin user has client-certificate data",
+    );
+    const version = JSON.parse((await kubectl.run(["version", "-o", "json"])).stdout) as {
+      serverVersion: { gitVersion: string };
+    };
+    const gitVersion = version.serverVersion.gitVersion;
+    assert(gitVersion.startsWith("v1."), `server version ${gitVersion}`);
+    const ns = await kubectl.get("namespace", namespace);
+    assertEquals(ns?.metadata.name, namespace, "namespace read back");
     // The identity really is admin (system:masters), not anonymous.
-    const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-    });
-    assertEquals(review.status?.userInfo?.username, "admin", "username");
-    assert(review.status?.userInfo?.groups?.includes("system:masters"), "in system:masters");
+    const whoami = await kubectl.whoami();
+    assertEquals(whoami.username, "admin", "username");
+    assert(whoami.groups.includes("system:masters"), "in system:masters");
+    // draconctl's own client reads with the same context.
+    await kubectl.create([task(namespace, "seen")]);
+    const client = await productClient(kubeconfigPath, "admin");
+    try {
+      const tasks = await client.list("tekton.dev/v1", "Task", namespace);
+      assertEquals(tasks.map((t) => t.metadata.name), ["seen"], "Tasks listed by the fetch client");
+    } finally {
+      client.close();
+    }
   },
 );
 
 clusterTest(
-  "client-node talks to the API server with the token context",
-  async ({ kubeconfigPath, namespace }) => {
-    const kc = loadKubeConfig(kubeconfigPath, "restricted");
-    assert(kc.getCurrentUser()?.token, "restricted user has a token");
-    const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-    });
-    assertEquals(review.status?.userInfo?.username, "restricted", "username");
-    const ns = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
-    assertEquals(ns.metadata?.name, namespace, "namespace read with the token");
+  "kubectl and the fetch client talk to the API server with the token context",
+  async (env) => {
+    const { kubeconfigPath, namespace } = env;
+    const user = await kubeconfigUser(kubeconfigPath, "restricted");
+    assert(user?.token, "restricted user has a token");
+    const kubectl = new Kubectl(env, "restricted");
+    assertEquals((await kubectl.whoami()).username, "restricted", "username");
+    const ns = await kubectl.get("namespace", namespace);
+    assertEquals(ns?.metadata.name, namespace, "namespace read with the token");
+    await env.kubectl.create([task(namespace, "seen")]);
+    const client = await productClient(kubeconfigPath, "restricted");
+    try {
+      const tasks = await client.list("tekton.dev/v1", "Task", namespace);
+      assertEquals(tasks.map((t) => t.metadata.name), ["seen"], "Tasks listed with the token");
+    } finally {
+      client.close();
+    }
   },
 );
 
-clusterTest("server-side apply of a Tekton Task, read back", async ({ kc, namespace }) => {
-  const client = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const applied = await client.patch(
-    task(namespace, "echo"),
-    undefined,
-    undefined,
-    "draconctl-test",
-    true,
-    k8s.PatchStrategy.ServerSideApply,
-  );
-  assertEquals(applied.metadata?.name, "echo", "applied name");
-  const read = await client.read<TaskObject>({
-    apiVersion: "tekton.dev/v1",
-    kind: "Task",
-    metadata: { name: "echo", namespace },
+clusterTest("server-side apply of a Tekton Task, read back", async ({ kubectl, namespace }) => {
+  await kubectl.applyServerSide([task(namespace, "echo")], {
+    fieldManager: "draconctl-test",
+    force: true,
   });
-  assertEquals(read.spec?.steps?.[0]?.image, "alpine:3.20", "read-back image");
-  const managers = (read.metadata?.managedFields ?? []).map((f) => `${f.manager}/${f.operation}`);
+  const read = await kubectl.get<TaskObject>(TASKS_V1, "echo", namespace);
+  assertEquals(read?.metadata.name, "echo", "applied name");
+  assertEquals(read?.spec?.steps?.[0]?.image, "alpine:3.20", "read-back image");
+  const managedFields = (read?.metadata.managedFields ?? []) as {
+    manager: string;
+    operation: string;
+  }[];
+  const managers = managedFields.map((f) => `${f.manager}/${f.operation}`);
   assert(managers.includes("draconctl-test/Apply"), `field managers: ${managers.join(", ")}`);
 
   // Re-apply with a change: same manager, updated field.
-  await client.patch(
-    task(namespace, "echo", "alpine:3.21"),
-    undefined,
-    undefined,
-    "draconctl-test",
-    true,
-    k8s.PatchStrategy.ServerSideApply,
-  );
-  const reread = await client.read<TaskObject>({
-    apiVersion: "tekton.dev/v1",
-    kind: "Task",
-    metadata: { name: "echo", namespace },
+  await kubectl.applyServerSide([task(namespace, "echo", "alpine:3.21")], {
+    fieldManager: "draconctl-test",
+    force: true,
   });
-  assertEquals(reread.spec?.steps?.[0]?.image, "alpine:3.21", "re-applied image");
+  const reread = await kubectl.get<TaskObject>(TASKS_V1, "echo", namespace);
+  assertEquals(reread?.spec?.steps?.[0]?.image, "alpine:3.21", "re-applied image");
 });
+
+/** The reason of a refused kubectl request, from its `Error from server (Reason)` line. */
+function refusal(result: { code: number; stderr: string }): string | undefined {
+  if (result.code === 0) return undefined;
+  const reason = /^Error from server \((\w+)\)/m.exec(result.stderr)?.[1];
+  if (reason === undefined) {
+    throw new Error(`kubectl failed without a server error:\n${result.stderr}`);
+  }
+  return reason;
+}
 
 clusterTest(
   "the restricted identity can read Tasks but gets 403 on create",
-  async ({ kc, kubeconfigPath, namespace }) => {
-    await k8s.KubernetesObjectApi.makeApiClient(kc).create(task(namespace, "seen"));
-    const restricted = k8s.KubernetesObjectApi.makeApiClient(
-      loadKubeConfig(kubeconfigPath, "restricted"),
-    );
-    const list = await restricted.list("tekton.dev/v1", "Task", namespace);
-    assertEquals(list.items.map((t) => t.metadata?.name), ["seen"], "listed Tasks");
+  async (env) => {
+    const { namespace } = env;
+    await env.kubectl.create([task(namespace, "seen")]);
+    const restricted = new Kubectl(env, "restricted");
+    const list = await restricted.list(TASKS_V1, namespace);
+    assertEquals(list.map((t) => t.metadata.name), ["seen"], "listed Tasks");
 
-    let status: number | undefined;
-    try {
-      await restricted.create(task(namespace, "forbidden"));
-    } catch (err) {
-      status = statusOf(err);
-      if (status === undefined) throw err;
-    }
-    assertEquals(status, 403, "status of create as restricted");
+    // kubectl names the 403 of the API server "Forbidden".
+    const created = await restricted.attempt(
+      ["create", "-f", "-"],
+      JSON.stringify(task(namespace, "forbidden")),
+    );
+    assertEquals(refusal(created), "Forbidden", `create as restricted: ${created.stderr}`);
     // Server-side apply is refused too.
-    status = undefined;
-    try {
-      await restricted.patch(
-        task(namespace, "forbidden"),
-        undefined,
-        undefined,
-        "draconctl-test",
-        true,
-        k8s.PatchStrategy.ServerSideApply,
-      );
-    } catch (err) {
-      status = statusOf(err);
-      if (status === undefined) throw err;
-    }
-    assertEquals(status, 403, "status of apply as restricted");
+    const applied = await restricted.attempt(
+      ["apply", "--server-side", "--field-manager=draconctl-test", "-f", "-"],
+      JSON.stringify(task(namespace, "forbidden")),
+    );
+    assertEquals(refusal(applied), "Forbidden", `apply as restricted: ${applied.stderr}`);
+    assertEquals(await env.kubectl.get(TASKS_V1, "forbidden", namespace), undefined, "not written");
   },
 );
 
@@ -170,25 +183,21 @@ async function writeTaskChart(name: string): Promise<string> {
 }
 
 async function assertHelmOwned(
-  kc: k8s.KubeConfig,
+  kubectl: Kubectl,
   namespace: string,
   release: string,
 ): Promise<void> {
-  const client = k8s.KubernetesObjectApi.makeApiClient(kc);
   for (const name of ["clone", "scan"]) {
-    const obj = await client.read({
-      apiVersion: "tekton.dev/v1",
-      kind: "Task",
-      metadata: { name, namespace },
-    });
-    assertEquals(obj.metadata?.labels?.["app.kubernetes.io/managed-by"], "Helm", `${name} label`);
+    const obj = await kubectl.get(TASKS_V1, name, namespace);
+    assert(obj, `Task ${name} exists`);
+    assertEquals(obj.metadata.labels?.["app.kubernetes.io/managed-by"], "Helm", `${name} label`);
     assertEquals(
-      obj.metadata?.annotations?.["meta.helm.sh/release-name"],
+      obj.metadata.annotations?.["meta.helm.sh/release-name"],
       release,
       `${name} release-name`,
     );
     assertEquals(
-      obj.metadata?.annotations?.["meta.helm.sh/release-namespace"],
+      obj.metadata.annotations?.["meta.helm.sh/release-namespace"],
       namespace,
       `${name} release-namespace`,
     );
@@ -212,7 +221,7 @@ for (const major of [3, 4] as const) {
         "--kube-context",
         "admin",
       ]);
-      await assertHelmOwned(env.kc, env.namespace, "demo");
+      await assertHelmOwned(env.kubectl, env.namespace, "demo");
     },
   );
 
@@ -234,6 +243,6 @@ for (const major of [3, 4] as const) {
       "--namespace",
       env.namespace,
     ]);
-    await assertHelmOwned(env.kc, env.namespace, "from-oci");
+    await assertHelmOwned(env.kubectl, env.namespace, "from-oci");
   });
 }

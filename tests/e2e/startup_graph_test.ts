@@ -1,9 +1,9 @@
 /**
  * Start-up cost: the module graph `deno info` reports for main.ts, walked
  * along static imports only, must not hold the npm packages draconctl loads
- * on first use (`await import()`): `yaml` (its CommonJS build costs ~30 ms),
- * `@kubernetes/client-node` (~250 ms), and `js-yaml` with the deploy
- * machinery (~10 ms), which `--help` and `--version` never need.
+ * on first use (`await import()`): `yaml` (its CommonJS build costs ~30 ms)
+ * and `js-yaml` with the deploy machinery (~10 ms), which `--help` and
+ * `--version` never need.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../main.ts", import.meta.url).href;
-const LAZY_PACKAGES = ["yaml", "@kubernetes/client-node", "js-yaml"];
+const LAZY_PACKAGES = ["yaml", "js-yaml"];
 
 /** The parts of `deno info --json` this test reads. */
 interface ModuleInfo {
@@ -93,7 +93,7 @@ function isNpmModuleOf(specifier: string, name: string): boolean {
   return specifier.startsWith(`npm:${name}@`) || specifier.startsWith(`npm:/${name}@`);
 }
 
-Deno.test("main.ts statically imports none of yaml, @kubernetes/client-node, js-yaml (they load on first use)", async (t) => {
+Deno.test("main.ts statically imports neither yaml nor js-yaml (they load on first use)", async (t) => {
   const info = await denoInfo();
   const eager = reach(info, false);
 
@@ -123,4 +123,55 @@ Deno.test("main.ts statically imports none of yaml, @kubernetes/client-node, js-
       );
     });
   }
+});
+
+/** An import of npm package `name` in TypeScript source: static, dynamic, `npm:` or bare. */
+function importsPackage(source: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return new RegExp(`(?:from|import)\\s*\\(?\\s*["'](?:npm:)?${escaped}[@/"']`).test(source);
+}
+
+/** The `.ts` files under `dir` (relative to the repository root), recursively. */
+async function sourcesUnder(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(`${ROOT}${dir}`)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) files.push(...await sourcesUnder(path));
+    else if (entry.name.endsWith(".ts")) files.push(path);
+  }
+  return files;
+}
+
+Deno.test("@kubernetes/client-node is gone: from main.ts's graph, deno.json, deno.lock and every module", async (t) => {
+  const name = "@kubernetes/client-node";
+  await t.step("the import check finds what it looks for", () => {
+    assert.ok(importsPackage(`import * as k8s from "${name}";`, name));
+    assert.ok(importsPackage(`const m = await import("npm:${name}@2.0.1");`, name));
+    assert.ok(!importsPackage(`import * as y from "yaml";`, name));
+  });
+  await t.step("main.ts reaches it through no import, dynamic ones included", async () => {
+    const chain = reach(await denoInfo(), true).npmPackages.get(name);
+    assert.equal(chain, undefined, `main.ts reaches ${name} through:\n  ${chain?.join("\n  -> ")}`);
+  });
+  for (const file of ["deno.json", "deno.lock"]) {
+    await t.step(`${file} does not name it`, async () => {
+      assert.ok(
+        !(await Deno.readTextFile(`${ROOT}${file}`)).includes(name),
+        `${file} names ${name}`,
+      );
+    });
+  }
+  await t.step("no module under src/, tests/ or scripts/ imports it", async () => {
+    const files = [
+      ...await sourcesUnder("src"),
+      ...await sourcesUnder("tests"),
+      ...await sourcesUnder("scripts"),
+    ];
+    assert.ok(files.length > 50, `only ${files.length} files found`);
+    const offenders: string[] = [];
+    for (const file of files) {
+      if (importsPackage(await Deno.readTextFile(`${ROOT}${file}`), name)) offenders.push(file);
+    }
+    assert.deepEqual(offenders, []);
+  });
 });

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { ClusterError } from "../../src/errors.ts";
 import {
+  type ApiStatus,
+  ApiStatusError,
   ApplyError,
   ClusterUnreachableError,
   isTransient,
@@ -15,11 +17,9 @@ import {
 } from "../../src/k8s/errors.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
-/** Shaped like client-node's `ApiException`: `code`, `body`, `headers`. */
-class FakeApiException extends Error {
-  constructor(readonly code: number, readonly body: unknown) {
-    super(`HTTP-Code: ${code}`);
-  }
+/** What the fetch client throws for a non-2xx answer: the HTTP status and the body. */
+function statusError(code: number, body: unknown): ApiStatusError {
+  return new ApiStatusError(code, body as ApiStatus | string);
 }
 
 const SERVER = "https://127.0.0.1:6443";
@@ -31,7 +31,7 @@ const TASK: Task = {
 };
 
 function applyErrorFor(code: number, body: unknown): ApplyError {
-  const error = toKubeError(new FakeApiException(code, body), { server: SERVER, object: TASK });
+  const error = toKubeError(statusError(code, body), { server: SERVER, object: TASK });
   assert.ok(error instanceof ApplyError, `expected ApplyError, got ${error}`);
   assert.equal(error.subject, "Task/dracon/git-clone");
   assert.equal(error.object, TASK);
@@ -162,7 +162,8 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
     assert.equal(error.causes.length, 2);
   });
   await t.step("500 typed patch failure (wrong type) is invalid and not transient", () => {
-    // Recorded verbatim, as client-node hands it over: the body as JSON text.
+    // Recorded verbatim, the body left as JSON text (as client-node handed it over; the fetch
+    // client parses a JSON body itself).
     const body =
       '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"failed to create typed patch object (default/probe; tekton.dev/v1beta1, Kind=Task): .spec.description: expected string, got \\u0026value.valueUnstructured{Value:5}","code":500}\n';
     const error = applyErrorFor(500, body);
@@ -170,7 +171,7 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
       error.message,
       "Task/dracon/git-clone: invalid: .spec.description: expected string, got 5",
     );
-    assert.ok(!isTransient(new FakeApiException(500, body)));
+    assert.ok(!isTransient(statusError(500, body)));
   });
   await t.step("422 recorded verbatim (body as JSON text)", () => {
     const body =
@@ -216,7 +217,7 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
 Deno.test("toKubeError() reports a kind the cluster does not serve", async (t) => {
   await t.step("404 on discovery (no details)", () => {
     const error = toKubeError(
-      new FakeApiException(404, {
+      statusError(404, {
         kind: "Status",
         apiVersion: "v1",
         metadata: {},
@@ -246,7 +247,7 @@ Deno.test("toKubeError() reports a kind the cluster does not serve", async (t) =
 
 Deno.test("toKubeError() for a LIST names the kind and namespace", () => {
   const error = toKubeError(
-    new FakeApiException(403, {
+    statusError(403, {
       message:
         'tasks.tekton.dev is forbidden: User "nobody" cannot list resource "tasks" in API group "tekton.dev" in the namespace "dracon"',
       reason: "Forbidden",
@@ -310,10 +311,10 @@ Deno.test("toKubeError() leaves other errors (bugs) and ClusterErrors alone", ()
 
 Deno.test("isTransient() retries 429/5xx and resets, never other 4xx", () => {
   for (const code of [429, 500, 502, 503, 504]) {
-    assert.ok(isTransient(new FakeApiException(code, {})), `${code}`);
+    assert.ok(isTransient(statusError(code, {})), `${code}`);
   }
   for (const code of [400, 401, 403, 404, 409, 422]) {
-    assert.ok(!isTransient(new FakeApiException(code, {})), `${code}`);
+    assert.ok(!isTransient(statusError(code, {})), `${code}`);
   }
   const reset = new TypeError("fetch failed", {
     cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
@@ -328,7 +329,7 @@ Deno.test("withRetries() backs off exponentially and stops after 3 tries", async
     let calls = 0;
     const result = await withRetries(() => {
       calls++;
-      if (calls < 3) throw new FakeApiException(503, {});
+      if (calls < 3) throw statusError(503, {});
       return Promise.resolve("ok");
     }, { sleep: (ms) => (sleeps.push(ms), Promise.resolve()) });
     assert.equal(result, "ok");
@@ -339,9 +340,9 @@ Deno.test("withRetries() backs off exponentially and stops after 3 tries", async
     await assert.rejects(
       withRetries(() => {
         calls++;
-        throw new FakeApiException(500, {});
+        throw statusError(500, {});
       }, { sleep: () => Promise.resolve() }),
-      (e: unknown) => e instanceof FakeApiException && e.code === 500,
+      (e: unknown) => e instanceof ApiStatusError && e.code === 500,
     );
     assert.equal(calls, 3);
   });
@@ -356,9 +357,9 @@ Deno.test("withRetries() backs off exponentially and stops after 3 tries", async
     let calls = 0;
     const result = await withRetries(() => {
       calls++;
-      if (calls === 1) throw new FakeApiException(429, initializing);
+      if (calls === 1) throw statusError(429, initializing);
       if (calls === 2) {
-        throw new FakeApiException(429, { ...initializing, details: { retryAfterSeconds: 60 } });
+        throw statusError(429, { ...initializing, details: { retryAfterSeconds: 60 } });
       }
       return Promise.resolve("ok");
     }, { sleep: (ms) => (sleeps.push(ms), Promise.resolve()) });
@@ -369,7 +370,7 @@ Deno.test("withRetries() backs off exponentially and stops after 3 tries", async
     let calls = 0;
     await assert.rejects(withRetries(() => {
       calls++;
-      throw new FakeApiException(409, CONFLICT);
+      throw statusError(409, CONFLICT);
     }, { sleep: () => Promise.reject(new Error("must not sleep")) }));
     assert.equal(calls, 1);
   });

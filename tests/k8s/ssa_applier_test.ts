@@ -3,7 +3,7 @@
  * and retries, with no network. The real server is in tests/cluster/.
  */
 import assert from "node:assert/strict";
-import { ApplyError, KubeApiError } from "../../src/k8s/errors.ts";
+import { ApiStatusError, ApplyError, KubeApiError } from "../../src/k8s/errors.ts";
 import {
   canonicalJson,
   type ObjectClient,
@@ -12,12 +12,6 @@ import {
   SsaApplier,
 } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
-
-class FakeApiException extends Error {
-  constructor(readonly code: number, readonly body: unknown) {
-    super(`HTTP-Code: ${code}`);
-  }
-}
 
 /** An ObjectClient over a map, with error knobs and a call log. */
 class FakeObjectClient implements ObjectClient {
@@ -126,7 +120,7 @@ Deno.test("SsaApplier retries transient failures, never a 4xx", async (t) => {
     const applier = new SsaApplier(client, {
       retry: { sleep: (ms) => (sleeps.push(ms), Promise.resolve()) },
     });
-    client.applyErrors = [new FakeApiException(503, {}), new FakeApiException(503, {})];
+    client.applyErrors = [new ApiStatusError(503, {}), new ApiStatusError(503, {})];
     assert.equal((await applier.apply(task("a"))).action, "created");
     assert.deepEqual(sleeps, [200, 400]);
   });
@@ -144,7 +138,7 @@ Deno.test("SsaApplier retries transient failures, never a 4xx", async (t) => {
     const client = new FakeObjectClient();
     const applier = new SsaApplier(client, { retry: noSleep });
     client.applyErrors = [
-      new FakeApiException(409, {
+      new ApiStatusError(409, {
         message: 'Apply failed with 1 conflict: conflict with "x": .spec',
         reason: "Conflict",
         details: {
@@ -161,7 +155,7 @@ Deno.test("SsaApplier retries transient failures, never a 4xx", async (t) => {
   await t.step("three 500s give up with the mapped error", async () => {
     const client = new FakeObjectClient();
     const applier = new SsaApplier(client, { retry: noSleep });
-    client.applyErrors = [500, 500, 500].map((c) => new FakeApiException(c, { message: "etcd" }));
+    client.applyErrors = [500, 500, 500].map((c) => new ApiStatusError(c, { message: "etcd" }));
     await assert.rejects(
       applier.apply(task("a")),
       (e: unknown) => e instanceof ApplyError && e.status === 500,
@@ -173,7 +167,7 @@ Deno.test("SsaApplier retries transient failures, never a 4xx", async (t) => {
 Deno.test("SsaApplier does not cache a failed LIST", async () => {
   const client = new FakeObjectClient();
   const applier = new SsaApplier(client, { retry: noSleep });
-  client.listErrors = [new FakeApiException(403, { message: "forbidden", reason: "Forbidden" })];
+  client.listErrors = [new ApiStatusError(403, { message: "forbidden", reason: "Forbidden" })];
   await assert.rejects(
     applier.apply(task("a")),
     (e: unknown) => e instanceof KubeApiError && e.status === 403,
@@ -207,8 +201,8 @@ Deno.test("SsaApplier lists again after a failed prefetch, so the error names th
   const client = new FakeObjectClient();
   const applier = new SsaApplier(client, { namespace: "ns", retry: noSleep });
   client.listErrors = [
-    new FakeApiException(403, { message: "forbidden", reason: "Forbidden" }),
-    new FakeApiException(403, { message: "forbidden", reason: "Forbidden" }),
+    new ApiStatusError(403, { message: "forbidden", reason: "Forbidden" }),
+    new ApiStatusError(403, { message: "forbidden", reason: "Forbidden" }),
   ];
   const prefetch = applier.prefetch([{ apiVersion: "tekton.dev/v1beta1", kind: "Task" }])
     .then(() => "listed", () => "failed");
