@@ -4,9 +4,9 @@
  * transient failures.
  *
  * The mapping is structural (an error with a numeric `code` and a `body`
- * holding a `metav1.Status`, as `@kubernetes/client-node`'s `ApiException`
- * and the fetch client's {@link ApiStatusError} have), so this module does
- * not import a client and unit tests can feed it recorded status bodies.
+ * holding a `metav1.Status`, as the fetch client's {@link ApiStatusError}
+ * has), so this module does not import the client and unit tests can feed
+ * it recorded status bodies.
  *
  * @example
  * ```ts
@@ -128,8 +128,7 @@ export interface RequestContext {
 /**
  * A non-2xx answer of the API server, as the fetch client throws it: the
  * HTTP status as `code` and the body (a `metav1.Status`, or text) as `body`,
- * the shape of client-node's `ApiException`, so {@link toKubeError} maps
- * both the same way.
+ * for {@link toKubeError}.
  */
 export class ApiStatusError extends Error {
   constructor(
@@ -144,7 +143,7 @@ export class ApiStatusError extends Error {
   }
 }
 
-/** The status of an `ApiException`-like error, or `undefined` when it is not one. */
+/** The status of an {@link ApiStatusError}-like error, or `undefined` when it is not one. */
 export function apiStatusOf(error: unknown): { code: number; status: ApiStatus } | undefined {
   if (!(error instanceof Error) || !("code" in error) || typeof error.code !== "number") {
     return undefined;
@@ -174,8 +173,6 @@ export function toKubeError(error: unknown, context: RequestContext): unknown {
   if (error instanceof ClusterError) return error;
   const api = apiStatusOf(error);
   if (api !== undefined) return fromStatus(api.code, api.status, context, error);
-  const unknownKind = unknownKindOf(error, context);
-  if (unknownKind !== undefined) return unknownKind;
   const network = networkReasonOf(error);
   if (network !== undefined) {
     return new ClusterUnreachableError(context.server, network.reason, {
@@ -313,14 +310,6 @@ function describeNotFound(
   }
   if (details?.kind === undefined && details?.name === undefined) return { message: undefined };
   return { message: `not found: ${status.message ?? "the object does not exist"}` };
-}
-
-function unknownKindOf(error: unknown, context: RequestContext): KindNotServedError | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const m = /Unrecognized API version and kind: (\S+) (\S+)/.exec(error.message);
-  if (m === null) return undefined;
-  const apiVersion = context.object?.apiVersion ?? context.apiVersion ?? m[1]!;
-  return new KindNotServedError(apiVersion, context.object?.kind ?? m[2]!, { cause: error });
 }
 
 /** Error codes of a network failure, from the error and its `cause` chain. */

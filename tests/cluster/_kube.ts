@@ -6,7 +6,7 @@
  *   another field manager, ask who we are). It shares no code with
  *   draconctl, and it is the tool users compare draconctl with.
  * - {@linkcode productClient}, draconctl's own {@link ObjectClient} opened as
- *   the product opens it ({@link openClient} over {@link loadKubeConfig}),
+ *   the product opens it ({@link openClient}),
  *   for tests of the applier and the Helm lookup.
  *
  * @example
@@ -19,8 +19,11 @@
  */
 import { parse, stringify } from "yaml";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
-import { openClient } from "../../src/k8s/kube_cluster.ts";
-import { loadKubeConfig } from "../../src/k8s/kubeconfig.ts";
+import type { ClusterFactory } from "../../src/k8s/applier.ts";
+import { connectCluster, type ConnectEnv, openClient } from "../../src/k8s/kube_cluster.ts";
+import { DenoCommandRunner } from "../../src/io/command.ts";
+import { DenoFileSystem } from "../../src/io/filesystem.ts";
+import { MemoryLogger } from "../../src/io/logger.ts";
 import type { ObjectClient } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
 import { run, type RunResult } from "./_run.ts";
@@ -167,14 +170,33 @@ export async function productClient(
   context = "admin",
   options: { onRequest?: (method: string, url: string) => void } = {},
 ): Promise<FetchObjectClient> {
-  const client: ObjectClient = await openClient(loadKubeConfig({ kubeconfig, context }), {
-    requestTimeoutMs: 30_000,
-    ...options,
-  });
-  if (!(client instanceof FetchObjectClient)) {
-    throw new Error(`openClient() did not return the fetch client for context "${context}"`);
-  }
+  const { client } = await openClient(
+    { kubeconfig, context, requestTimeoutMs: 30_000 },
+    connectEnv(options),
+  );
   return client;
+}
+
+/**
+ * The side effects `connectCluster()` gets in `main.ts`, real ones, except
+ * that nothing is revoked (the test process keeps its permissions) and
+ * warnings are kept in a {@link MemoryLogger}.
+ */
+export function connectEnv(overrides: Partial<ConnectEnv> = {}): ConnectEnv {
+  return {
+    fs: new DenoFileSystem(),
+    env: (name) => Deno.env.get(name),
+    logger: new MemoryLogger(),
+    clock: { now: () => new Date() },
+    runner: new DenoCommandRunner(),
+    permissions: { mayRun: () => Promise.resolve(true), keepPlugins: () => Promise.resolve() },
+    ...overrides,
+  };
+}
+
+/** The real {@link ClusterFactory} of `main.ts`, over {@link connectEnv}. */
+export function realCluster(overrides: Partial<ConnectEnv> = {}): ClusterFactory {
+  return (options) => connectCluster(options, connectEnv(overrides));
 }
 
 /**

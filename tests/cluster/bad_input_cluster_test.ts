@@ -9,10 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
 import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
-import type { Kubectl } from "./_kube.ts";
+import { type Kubectl, realCluster } from "./_kube.ts";
 import {
   type ClusterEnv,
   clusterTest,
@@ -134,7 +133,11 @@ const CASES: ClusterCase[] = [
   {
     name: "cluster-http-server",
     exit: 5,
-    message: ['plain http:// server "http://127.0.0.1:', "insecure-skip-tls-verify"],
+    message: [
+      'The server "http://127.0.0.1:',
+      "is plain http://: refused without TLS",
+      "insecure-skip-tls-verify",
+    ],
     kubeconfig: editedKubeconfig((c) =>
       setCluster(c, { server: `http://127.0.0.1:${closedPort()}` })
     ),
@@ -344,7 +347,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
     const started = performance.now();
     const result = await runCli(
       [...args, "--load-restrictor", "none", ...flags, ...extra],
-      { cluster: connectCluster },
+      { cluster: realCluster() },
     );
     outputs.push(result.stdout, result.stderr, ...result.warnings);
     return { ...result, ms: performance.now() - started };

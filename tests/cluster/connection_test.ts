@@ -22,7 +22,8 @@ import { MemoryLogger } from "../../src/io/logger.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
-import { type ClusterEnv, clusterTest, run } from "./_testenv.ts";
+import { run } from "./_run.ts";
+import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER } from "./_testenv.ts";
 
 type Env = Pick<ClusterEnv, "bin" | "kubeconfigPath" | "namespace">;
 
@@ -518,6 +519,7 @@ clusterTest(
     );
     assert.equal(task.metadata.namespace, env.namespace);
   },
+  CONNECTS_CLUSTER,
 );
 
 clusterTest(

@@ -7,10 +7,10 @@
  * install it from `oci://` as a second release and deploy against that one.
  */
 import assert from "node:assert/strict";
+import { realCluster } from "./_kube.ts";
 import { gatherTasks } from "../../src/charts/gather.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import {
@@ -101,7 +101,7 @@ for (const major of [3, 4] as const) {
             path,
             ...extra,
           ],
-          { cluster: connectCluster, helm },
+          { cluster: realCluster(), helm },
         );
 
       // 1. package (the whole corpus; and, for rails-project's local brakeman, the

@@ -10,12 +10,17 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { type LatencyProxy, startLatencyProxy } from "../../scripts/latency_proxy.ts";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
-import { adminHttpClient, editedKubeConfig, type Kubectl, readKubeConfig } from "./_kube.ts";
+import {
+  adminHttpClient,
+  editedKubeConfig,
+  type Kubectl,
+  readKubeConfig,
+  realCluster,
+} from "./_kube.ts";
 import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, uniqueNamespace } from "./_testenv.ts";
 
 const TESTENV = new URL("../../scripts/testenv", import.meta.url).pathname;
@@ -232,7 +237,7 @@ clusterTest("a slow API server: --request-timeout is honoured, promptly", async 
         "--load-restrictor",
         "none",
         ...flags,
-      ], { cluster: connectCluster });
+      ], { cluster: realCluster() });
     let started = performance.now();
     const slow = await deploy("--request-timeout", "200ms");
     const timedOutMs = performance.now() - started;
@@ -398,7 +403,7 @@ clusterTest(
             fixture("bad/cluster-slow-server"),
             "--load-restrictor",
             "none",
-          ], { cluster: connectCluster });
+          ], { cluster: realCluster() });
           const ms = performance.now() - started;
           assert.equal(result.code, s.exit, result.stderr);
           const path = [...proxy.patches.keys()].find((p) => p.endsWith("/tasks/git-clone"))!;

@@ -13,11 +13,11 @@ import {
 } from "../../src/k8s/errors.ts";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
-import { loadKubeConfig, resolveConnection } from "../../src/k8s/kubeconfig.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
-import { editedKubeConfig } from "./_kube.ts";
+import { connectEnv, editedKubeConfig } from "./_kube.ts";
 import { type ClusterEnv, clusterTest } from "./_testenv.ts";
+import { openClient } from "../../src/k8s/kube_cluster.ts";
 
 function task(name: string, description = "first"): Task {
   return {
@@ -29,17 +29,21 @@ function task(name: string, description = "first"): Task {
 }
 
 /** A fetch client on `context` of the environment that records `METHOD path?query`. */
-function fetchClient(env: ClusterEnv, context = "admin", kubeconfig = env.kubeconfigPath) {
+async function fetchClient(
+  env: ClusterEnv,
+  context = "admin",
+  kubeconfig = env.kubeconfigPath,
+  requestTimeoutMs = 5_000,
+) {
   const requests: string[] = [];
-  const client = new FetchObjectClient(
-    resolveConnection(loadKubeConfig({ kubeconfig, context })),
-    {
-      requestTimeoutMs: 5_000,
+  const { client } = await openClient(
+    { kubeconfig, context, requestTimeoutMs },
+    connectEnv({
       onRequest: (method, url) => {
         const u = new URL(url);
         requests.push(`${method} ${u.pathname}${u.search}`);
       },
-    },
+    }),
   );
   return { client, requests };
 }
@@ -62,7 +66,7 @@ async function editedKubeconfig(
 }
 
 clusterTest("FetchObjectClient applies and lists with the client certificate", async (env, t) => {
-  const { client, requests } = fetchClient(env);
+  const { client, requests } = await fetchClient(env);
   const applier = new SsaApplier(client, { namespace: env.namespace });
   const names = Array.from({ length: 10 }, (_, i) => `task-${i}`);
   await t.step("cold: one discovery GET, one LIST, one PATCH per Task", async () => {
@@ -80,7 +84,7 @@ clusterTest("FetchObjectClient applies and lists with the client certificate", a
     );
   });
   await t.step("redeploy with a fresh client: discovery and one LIST, no PATCH", async () => {
-    const again = fetchClient(env);
+    const again = await fetchClient(env);
     const entries = await Promise.all(
       names.map((n) => new SsaApplier(again.client, { namespace: env.namespace }).apply(task(n))),
     );
@@ -124,7 +128,7 @@ clusterTest("FetchObjectClient applies and lists with the client certificate", a
 });
 
 clusterTest("FetchObjectClient with the token: reads, and is refused a write", async (env) => {
-  const { client } = fetchClient(env, "restricted");
+  const { client } = await fetchClient(env, "restricted");
   const applier = new SsaApplier(client, { namespace: env.namespace });
   assert.deepEqual(await client.list("tekton.dev/v1beta1", "Task", env.namespace), []);
   const error = await rejection(applier.apply(task("denied")));
@@ -144,7 +148,7 @@ clusterTest("FetchObjectClient without credentials gets 401 or 403, typed", asyn
     "client-certificate-data": null,
     "client-key-data": null,
   });
-  const { client } = fetchClient(env, "admin", kubeconfig);
+  const { client } = await fetchClient(env, "admin", kubeconfig);
   const error = toKubeError(
     await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
     { server: client.server, kind: "Task", namespace: env.namespace },
@@ -160,7 +164,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();
     const kubeconfig = await editedKubeconfig(env, { server: `https://127.0.0.1:${port}` });
-    const { client } = fetchClient(env, "admin", kubeconfig);
+    const { client } = await fetchClient(env, "admin", kubeconfig);
     const error = toKubeError(
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
       { server: client.server },
@@ -175,7 +179,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
   await t.step("a CA that did not sign the server certificate", async () => {
     const other = await Deno.readTextFile(new URL("../../fixtures/tls/ca.pem", import.meta.url));
     const kubeconfig = await editedKubeconfig(env, { "certificate-authority-data": btoa(other) });
-    const { client } = fetchClient(env, "admin", kubeconfig);
+    const { client } = await fetchClient(env, "admin", kubeconfig);
     const error = toKubeError(
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),
       { server: client.server },
@@ -193,10 +197,7 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
       for await (const conn of listener) held.push(conn);
     })();
     const kubeconfig = await editedKubeconfig(env, { server: `https://127.0.0.1:${port}` });
-    const client = new FetchObjectClient(
-      resolveConnection(loadKubeConfig({ kubeconfig, context: "admin" })),
-      { requestTimeoutMs: 300 },
-    );
+    const { client } = await fetchClient(env, "admin", kubeconfig, 300);
     const started = performance.now();
     const error = toKubeError(
       await rejection(client.list("tekton.dev/v1beta1", "Task", env.namespace)),

@@ -6,6 +6,7 @@
  * and `pipelines deploy` of helm:// references.
  */
 import assert from "node:assert/strict";
+import { realCluster } from "./_kube.ts";
 import { CHART_LABELS, NAME_LABEL } from "../../src/charts/chart_plan.ts";
 import { gatherTasks } from "../../src/charts/gather.ts";
 import { packageComponents } from "../../src/charts/package.ts";
@@ -14,7 +15,6 @@ import { HelmError } from "../../src/errors.ts";
 import { HelmNotInstalledError } from "../../src/helm/helm.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
 import { helmExpressionsIn } from "../../src/tekton/task.ts";
 import type { Task } from "../../src/tekton/types.ts";
@@ -244,7 +244,7 @@ for (const major of [3, 4] as const) {
           "-o",
           "json",
         ],
-        { cluster: connectCluster, helm },
+        { cluster: realCluster(), helm },
       );
       assert.equal(deployed.code, 0, deployed.stderr);
       const json = JSON.parse(deployed.stdout);

@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { ClusterError } from "../../src/errors.ts";
 import { ClusterUnreachableError } from "../../src/k8s/errors.ts";
-import { connectCluster, loadKubeConfig } from "../../src/k8s/kube_cluster.ts";
+import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { type ConnectionFlags, resolveTarget, type Target } from "../../src/k8s/kubeconfig.ts";
 import type { Task } from "../../src/tekton/types.ts";
+import { connectEnv } from "./_kube.ts";
 import { clusterTest, CONNECTS_CLUSTER } from "./_testenv.ts";
 
 const BASE = { fieldManager: "draconctl", requestTimeoutMs: 5_000 };
@@ -55,7 +57,7 @@ clusterTest(
           kubeconfig: env.kubeconfigPath,
           context: "admin",
           namespace: env.namespace,
-        });
+        }, connectEnv());
         assert.equal(cluster.namespace, env.namespace);
         assert.ok(cluster.server.startsWith("https://127.0.0.1:"), cluster.server);
         assert.equal((await cluster.applier.apply(task("by-cert"))).action, "created");
@@ -74,7 +76,7 @@ clusterTest(
           kubeconfig: env.kubeconfigPath,
           context: "restricted",
           namespace: env.namespace,
-        });
+        }, connectEnv());
         assert.equal((await cluster.helmTasks.listHelmTasks()).size, 0);
         const error = await rejection(cluster.applier.apply(task("by-token")));
         assert.ok(
@@ -88,8 +90,13 @@ clusterTest(
   CONNECTS_CLUSTER,
 );
 
+/** resolveTarget() with exactly the environment variables `variables`. */
+function load(flags: ConnectionFlags, variables: Record<string, string> = {}): Promise<Target> {
+  return resolveTarget(flags, connectEnv({ env: (name) => variables[name] }));
+}
+
 clusterTest(
-  "loadKubeConfig() picks the file, context and namespace like kubectl",
+  "resolveTarget() picks the file, context and namespace like kubectl",
   async (env, t) => {
     const real = await readConfig(env.kubeconfigPath);
     await t.step("namespace: option, else the context's, else default", async () => {
@@ -101,9 +108,9 @@ clusterTest(
         ],
         "current-context": "ns",
       });
-      assert.equal(loadKubeConfig({ kubeconfig: withNs }).namespace, "from-context");
-      assert.equal(loadKubeConfig({ kubeconfig: withNs, namespace: "flag" }).namespace, "flag");
-      assert.equal(loadKubeConfig({ kubeconfig: withNs, context: "none" }).namespace, "default");
+      assert.equal((await load({ kubeconfig: withNs })).namespace, "from-context");
+      assert.equal((await load({ kubeconfig: withNs, namespace: "flag" })).namespace, "flag");
+      assert.equal((await load({ kubeconfig: withNs, context: "none" })).namespace, "default");
     });
     await t.step("$KUBECONFIG: files merged, first wins, missing files skipped", async () => {
       // The first file holds only a context (and the current-context); the
@@ -119,23 +126,23 @@ clusterTest(
         }],
         "current-context": "mine",
       });
-      const { context, contexts, namespace, files } = loadKubeConfig({
-        kubeconfigEnv: `/nonexistent/kubeconfig:${first}:${env.kubeconfigPath}`,
+      const { context, contexts, namespace, files } = await load({}, {
+        KUBECONFIG: `/nonexistent/kubeconfig:${first}:${env.kubeconfigPath}`,
       });
       assert.deepEqual(files, [first, env.kubeconfigPath]);
       assert.equal(context, "mine");
       assert.equal(namespace, "merged");
       assert.deepEqual(contexts, ["mine", "admin", "restricted"]);
     });
-    await t.step("--kubeconfig wins over $KUBECONFIG", () => {
-      const { files } = loadKubeConfig({ kubeconfig: env.kubeconfigPath, kubeconfigEnv: "/nope" });
+    await t.step("--kubeconfig wins over $KUBECONFIG", async () => {
+      const { files } = await load({ kubeconfig: env.kubeconfigPath }, { KUBECONFIG: "/nope" });
       assert.deepEqual(files, [env.kubeconfigPath]);
     });
     await t.step("~/.kube/config without $KUBECONFIG", async () => {
       const home = await Deno.makeTempDir();
       await Deno.mkdir(`${home}/.kube`);
       await Deno.copyFile(env.kubeconfigPath, `${home}/.kube/config`);
-      const { files, context } = loadKubeConfig({ kubeconfigEnv: undefined, home });
+      const { files, context } = await load({}, { HOME: home });
       assert.deepEqual(files, [`${home}/.kube/config`]);
       assert.equal(context, "admin");
     });
@@ -143,12 +150,12 @@ clusterTest(
   CONNECTS_CLUSTER,
 );
 
-clusterTest("loadKubeConfig() errors name the file and never a credential", async (env, t) => {
+clusterTest("resolveTarget() errors name the file and never a credential", async (env, t) => {
   const real = await readConfig(env.kubeconfigPath);
   const token = String(real.users.find((u) => u.name === "restricted")?.user.token);
-  await t.step("missing file", () => {
-    assert.throws(
-      () => loadKubeConfig({ kubeconfig: "/nonexistent/kubeconfig" }),
+  await t.step("missing file", async () => {
+    await assert.rejects(
+      () => load({ kubeconfig: "/nonexistent/kubeconfig" }),
       (e: unknown) =>
         e instanceof ClusterError &&
         e.message === 'Cannot read kubeconfig "/nonexistent/kubeconfig": the file does not exist' &&
@@ -159,13 +166,7 @@ clusterTest("loadKubeConfig() errors name the file and never a credential", asyn
     const corrupt = await writeConfig(
       `apiVersion: v1\nusers:\n  - name: x\n    user:\n      token: ${token}\n   bad: [\n`,
     );
-    const error = (() => {
-      try {
-        loadKubeConfig({ kubeconfig: corrupt });
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = await load({ kubeconfig: corrupt }).then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof ClusterError, String(error));
     assert.ok(
       error.message.startsWith(`Cannot load kubeconfig "${corrupt}": invalid YAML at line`),
@@ -174,9 +175,9 @@ clusterTest("loadKubeConfig() errors name the file and never a credential", asyn
     assert.ok(!error.message.includes(token), error.message);
     assert.equal(error.cause, undefined, "the parser error (with its snippet) is not kept");
   });
-  await t.step("unknown context lists the contexts", () => {
-    assert.throws(
-      () => loadKubeConfig({ kubeconfig: env.kubeconfigPath, context: "prod" }),
+  await t.step("unknown context lists the contexts", async () => {
+    await assert.rejects(
+      () => load({ kubeconfig: env.kubeconfigPath, context: "prod" }),
       (e: unknown) =>
         e instanceof ClusterError &&
         e.message ===
@@ -201,7 +202,10 @@ clusterTest(
         ...real.clusters[0]!.cluster,
         server: `https://127.0.0.1:${port}`,
       });
-      const cluster = await connectCluster({ ...BASE, kubeconfig, namespace: env.namespace });
+      const cluster = await connectCluster(
+        { ...BASE, kubeconfig, namespace: env.namespace },
+        connectEnv(),
+      );
       const error = await rejection(cluster.applier.apply(task("x")));
       assert.ok(error instanceof ClusterUnreachableError, String(error));
       assert.equal(
@@ -213,7 +217,10 @@ clusterTest(
     await t.step("untrusted certificate (no CA in the kubeconfig)", async () => {
       const { "certificate-authority-data": _ca, ...rest } = real.clusters[0]!.cluster;
       const kubeconfig = await withCluster(rest);
-      const cluster = await connectCluster({ ...BASE, kubeconfig, namespace: env.namespace });
+      const cluster = await connectCluster(
+        { ...BASE, kubeconfig, namespace: env.namespace },
+        connectEnv(),
+      );
       const error = await rejection(cluster.helmTasks.listHelmTasks());
       assert.ok(error instanceof ClusterUnreachableError, String(error));
       assert.ok(error.message.includes(cluster.server), error.message);
@@ -227,7 +234,10 @@ clusterTest(
         ...real.clusters[0]!.cluster,
         server: "https://draconctl-test.invalid:6443",
       });
-      const cluster = await connectCluster({ ...BASE, kubeconfig, namespace: env.namespace });
+      const cluster = await connectCluster(
+        { ...BASE, kubeconfig, namespace: env.namespace },
+        connectEnv(),
+      );
       const error = await rejection(cluster.helmTasks.listHelmTasks());
       assert.ok(error instanceof ClusterUnreachableError, String(error));
       assert.equal(

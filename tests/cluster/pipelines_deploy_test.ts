@@ -4,7 +4,7 @@
  * Dracon corpus, from a real `helm install`, and from broken files.
  */
 import assert from "node:assert/strict";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { realCluster } from "./_kube.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
 
@@ -29,7 +29,7 @@ function deploy(env: ClusterEnv, dir: string, ...extra: string[]) {
   };
   return runCli(
     ["--kubeconfig", env.kubeconfigPath, "-n", env.namespace, "pipelines", "deploy", dir, ...extra],
-    { cluster: (options) => connectCluster({ ...options, onRequest: record }) },
+    { cluster: realCluster({ onRequest: record }) },
   );
 }
 

@@ -82,8 +82,8 @@ Deno.test("golden dry runs, --output-file and --version work with the shipped pe
       assert.match(result.stdout, /^draconctl \d+\.\d+\.\d+ \(deno \d+\.\d+\.\d+, commit \S+\)\n$/);
     }
   });
-  await t.step("a permission outside the set is named, without a stack trace", async () => {
-    // An exec credential plugin must be run by draconctl: only helm may be.
+  await t.step("a credential plugin outside the allow-list is named, never run", async () => {
+    // `true` is not a listed credential plugin: refused before anything runs.
     const dir = await Deno.makeTempDir();
     await Deno.writeTextFile(
       `${dir}/kustomization.yaml`,
@@ -102,10 +102,10 @@ Deno.test("golden dry runs, --output-file and --version work with the shipped pe
       "--request-timeout",
       "2s",
     ]);
-    assert.notEqual(result.code, 0);
+    assert.equal(result.code, 5, result.stderr);
     assert.match(
       result.stderr,
-      /Requires run access to "true"/,
+      /^error: The credential plugin "true" of user "u" in kubeconfig "[^"]+" is not among the credential plugins draconctl may run \(aws, .*\)\nhint: run draconctl from source with the plugin added: .*,true main\.ts/,
       result.stderr,
     );
     assert.ok(!result.stderr.includes("    at "), `no stack trace:\n${result.stderr}`);

@@ -236,13 +236,7 @@ Deno.test("toKubeError() reports a kind the cluster does not serve", async (t) =
     );
     assert.ok(error.hint?.includes("install Tekton Pipelines"));
   });
-  await t.step("client-node's unrecognized kind", () => {
-    const error = toKubeError(
-      new Error("Unrecognized API version and kind: tekton.dev/v1beta1 Task"),
-      { server: SERVER, object: TASK },
-    );
-    assert.ok(error instanceof KindNotServedError);
-  });
+});
 });
 
 Deno.test("toKubeError() for a LIST names the kind and namespace", () => {
