@@ -24,7 +24,6 @@ import { connectCluster, type ConnectEnv, openClient } from "../../src/k8s/kube_
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../../src/io/logger.ts";
-import type { ObjectClient } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
 import { run, type RunResult } from "./_run.ts";
 

@@ -11,7 +11,6 @@ import {
   KubeApiError,
   toKubeError,
 } from "../../src/k8s/errors.ts";
-import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject, Task } from "../../src/tekton/types.ts";
