@@ -7,7 +7,7 @@
 import { runProgram } from "./src/cli/program.ts";
 import { writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
-import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
+import { exitCodeFor, hintOf, shortenMessage, ValidationError } from "./src/errors.ts";
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "./src/helm/helm_cli.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
@@ -41,10 +41,10 @@ export function formatError(error: unknown): string {
   const lines = error instanceof ValidationError
     ? error.problems
     : [error instanceof Error ? error.message : String(error)];
-  let text = lines.map((line) => `error: ${line}\n`).join("");
+  let text = lines.map((line) => `error: ${shortenMessage(line)}\n`).join("");
   const hint = hintOf(error) ??
     (error instanceof Deno.errors.NotCapable ? NOT_CAPABLE_HINT : undefined);
-  if (hint !== undefined) text += `hint: ${hint}\n`;
+  if (hint !== undefined) text += `hint: ${shortenMessage(hint)}\n`;
   if (error instanceof Deno.errors.NotCapable) return text;
   if (exitCodeFor(error) === 1 && error instanceof Error && error.stack) {
     text += `This is a bug in draconctl; please report it with the trace below.\n${error.stack}\n`;

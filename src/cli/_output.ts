@@ -5,6 +5,7 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
+import { shortenMessage } from "../errors.ts";
 import type { ChangeSetEntry } from "../k8s/applier.ts";
 
 /** Writes `text` to `file` when given, else to standard output. */
@@ -24,5 +25,5 @@ export function formatChange(entry: ChangeSetEntry): string {
   const group = GROUPS[entry.kind];
   const resource = group ? `${entry.kind.toLowerCase()}.${group}` : entry.kind.toLowerCase();
   const line = `${resource}/${entry.name} ${entry.action}`;
-  return entry.error === undefined ? line : `${line}: ${entry.error}`;
+  return entry.error === undefined ? line : `${line}: ${shortenMessage(entry.error)}`;
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { shortenMessage } from "../errors.ts";
 import type { Logger } from "./logger.ts";
 
 const encoder = new TextEncoder();
@@ -11,9 +12,9 @@ const encoder = new TextEncoder();
 export class StderrLogger implements Logger {
   constructor(private readonly verbose = false) {}
   warn(message: string): void {
-    Deno.stderr.writeSync(encoder.encode(`warning: ${message}\n`));
+    Deno.stderr.writeSync(encoder.encode(`warning: ${shortenMessage(message)}\n`));
   }
   debug(message: string): void {
-    if (this.verbose) Deno.stderr.writeSync(encoder.encode(`debug: ${message}\n`));
+    if (this.verbose) Deno.stderr.writeSync(encoder.encode(`debug: ${shortenMessage(message)}\n`));
   }
 }

@@ -96,6 +96,16 @@ class HugeFileSystem extends DenoFileSystem {
   }
 }
 
+/** The real disk, except that `url-100kb/kustomization.yaml` reads with a 100 KB URL in it. */
+class LongUrlFileSystem extends DenoFileSystem {
+  override async readTextFile(path: string): Promise<string> {
+    const text = await super.readTextFile(path);
+    return path.endsWith("url-100kb/kustomization.yaml")
+      ? text.replace("LONG", "a".repeat(100_000))
+      : text;
+  }
+}
+
 /** One bad input and what the CLI must answer. */
 export interface BadInputCase {
   name: string;
@@ -114,6 +124,8 @@ export interface BadInputCase {
   withinMs?: number;
   /** Whether the case needs the default fake fetcher (no network): in-process only. */
   fakeNetwork?: boolean;
+  /** The whole error output is at most this long (input is quoted only as an excerpt). */
+  maxStderrChars?: number;
 }
 
 /** The cases. Fixtures reference corpus Tasks in ../shared, outside their directory. */
@@ -421,5 +433,24 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     exit: 2,
     message: ["--allowed-hosts", '"https://x"'],
     args: ["pipelines", "deploy", "x", "--allowed-hosts", "https://x"],
+  },
+  {
+    name: "url-without-host",
+    exit: 3,
+    message: ['"https:///task.yaml"', "no host", "hint: write the URL as https://<host>"],
+  },
+  {
+    name: "url-100kb",
+    exit: 3,
+    message: ['"https://tasks.example.com/aaaa', "(100050 characters)", "unsupported fragment"],
+    fs: new LongUrlFileSystem(),
+    maxStderrChars: 500,
+  },
+  {
+    // Under --load-restrictor none any file may be named; its content is quoted as an excerpt.
+    name: "file-quoted-whole",
+    exit: 3,
+    message: ["/etc/passwd: expected a Task mapping", '"root:', "characters)"],
+    maxStderrChars: 400,
   },
 ];
