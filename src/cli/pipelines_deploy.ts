@@ -16,8 +16,10 @@ import {
   parseByteSize,
   parseDuration,
   parseHostList,
+  MAX_CONCURRENCY,
+  parseConcurrency,
+  parseFieldManager,
   parseLoadRestrictorOption,
-  parsePositiveInt,
 } from "./_parse.ts";
 import { formatChange, writeOutput } from "./_output.ts";
 import type { AnyCommand, GlobalOptions } from "./program.ts";
@@ -98,8 +100,18 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       new Option("--pipeline-api-version <version>", "API version of the Pipeline draconctl emits")
         .choices(PIPELINE_API_VERSIONS).default("tekton.dev/v1" as const),
     )
-    .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 16)
-    .option("--field-manager <name>", "server-side apply field manager", "draconctl")
+    .option(
+      "--concurrency <n>",
+      `components loaded or applied at once (1-${MAX_CONCURRENCY})`,
+      parseConcurrency,
+      16,
+    )
+    .option(
+      "--field-manager <name>",
+      "server-side apply field manager (at most 128 bytes)",
+      parseFieldManager,
+      "draconctl",
+    )
     .option("--force-conflicts", "take over fields owned by other field managers")
     .addOption(
       new Option("--request-timeout <duration>", "timeout of one API request")
@@ -152,11 +164,8 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         fieldManager: options.fieldManager,
         requestTimeoutMs: options.requestTimeout,
       };
-      if (options.helmChart.length > 0 && options.dryRun !== "client") {
-        throw new UsageError("--helm-chart only works with --dry-run (client)", {
-          hint: "install the chart and deploy against the cluster, or add --dry-run",
-        });
-      }
+      checkFlagCombination(options);
+      await checkFlagFiles(deps.fs, options);
       if (options.dryRun === "client") {
         const { dryRunPipeline } = await loadAction();
         const result = await dryRunPipeline(kustomization, deps, {
@@ -207,6 +216,60 @@ async function loadAction() {
     import("../tekton/manifest.ts"),
   ]);
   return { deployPipeline, dryRunPipeline, DeployError, toYaml };
+}
+
+/** Flags that contradict each other, or one that does nothing in the mode chosen (exit 2). */
+function checkFlagCombination(options: {
+  dryRun?: "client" | "server";
+  onlyValidate?: true;
+  helmChart: readonly OfflineRelease[];
+  output?: "text" | "json" | "yaml";
+}): void {
+  if (options.onlyValidate && options.dryRun !== undefined) {
+    throw new UsageError(`--dry-run=${options.dryRun} and --only-validate cannot be combined`, {
+      hint: "--only-validate already sends everything with dryRun=All; pass one of them",
+    });
+  }
+  if (options.helmChart.length > 0 && options.dryRun !== "client") {
+    throw new UsageError("--helm-chart only works with --dry-run (client)", {
+      hint: "install the chart and deploy against the cluster, or add --dry-run",
+    });
+  }
+  if (options.dryRun === "client" && options.output === "text") {
+    throw new UsageError("--dry-run (client) prints objects: -o text does not apply", {
+      hint: "drop -o (YAML), or pass -o json",
+    });
+  }
+}
+
+/**
+ * The files flags name must be there before any work starts, even when no
+ * Task turns out to need them: `-f/--values` a regular file, the chart of
+ * `--helm-chart` a file or directory (exit 2).
+ */
+async function checkFlagFiles(
+  fs: Deps["fs"],
+  options: { values: readonly string[]; helmChart: readonly OfflineRelease[] },
+): Promise<void> {
+  const checks = [
+    ...options.values.map((path) => ({ flag: "-f/--values", path, directory: false })),
+    ...options.helmChart.map((c) => ({ flag: "--helm-chart", path: c.chart, directory: true })),
+  ];
+  for (const { flag, path, directory } of checks) {
+    const info = await fs.stat(path);
+    const problem = info === undefined
+      ? "no such file"
+      : info.isDirectory
+      ? directory ? undefined : "is a directory"
+      : info.isFile
+      ? undefined
+      : "is not a regular file";
+    if (problem !== undefined) {
+      throw new UsageError(`${flag} "${path}": ${problem}`, {
+        hint: `check the path given to ${flag}`,
+      });
+    }
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {

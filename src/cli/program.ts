@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
 import { DraconError, ExitCode, UsageError } from "../errors.ts";
 import { versionLine } from "../version.ts";
+import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
@@ -60,7 +61,11 @@ export function createProgram(deps: Deps): Command {
       new Option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"),
     )
     .addOption(new Option("--context <name>", "kubeconfig context to use"))
-    .addOption(new Option("-n, --namespace <namespace>", "namespace to deploy into"))
+    .addOption(
+      new Option("-n, --namespace <namespace>", "namespace to deploy into").argParser(
+        parseNamespace,
+      ),
+    )
     .addOption(new Option("-v, --verbose", "print progress details to stderr"))
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: true, showGlobalOptions: true });

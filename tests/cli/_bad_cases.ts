@@ -453,4 +453,79 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["/etc/passwd: expected a Task mapping", '"root:', "characters)"],
     maxStderrChars: 400,
   },
+  // Flags checked up front (exit 2), before anything is read.
+  ...flagCases([
+    ["field-manager-empty", ["--field-manager", "non-empty"], ["--field-manager", ""]],
+    ["field-manager-129-bytes", ["--field-manager", "at most 128 bytes, got 129"], [
+      "--field-manager",
+      "m".repeat(129),
+    ]],
+    ["field-manager-multibyte", ["--field-manager", "at most 128 bytes, got 130"], [
+      "--field-manager",
+      "é".repeat(65),
+    ]],
+    ["field-manager-control", ["--field-manager", "printable"], ["--field-manager", "a\nb"]],
+    ["concurrency-too-high", ["--concurrency", "at most 256", '"100000"'], [
+      "--concurrency",
+      "100000",
+    ]],
+    ["duration-too-long", ["--request-timeout", "at most 24h", '"1000h"'], [
+      "--request-timeout",
+      "1000h",
+    ]],
+    ["duration-days", ["--fetch-timeout", '"1m30s"', '"2d"'], ["--fetch-timeout", "2d"]],
+    ["duration-below-1ms", ["--fetch-timeout", "at least 1ms"], ["--fetch-timeout", "500us"]],
+    ["duration-unit-only", ["--request-timeout", '"ms"'], ["--request-timeout", "ms"]],
+    ["dry-run-with-only-validate", ["--dry-run=client and --only-validate cannot be combined"], [
+      "--dry-run",
+      "--only-validate",
+    ]],
+    ["dry-run-server-with-only-validate", ["--dry-run=server and --only-validate"], [
+      "--dry-run=server",
+      "--only-validate",
+    ]],
+    ["dry-run-output-text", ["-o text does not apply"], ["--dry-run", "-o", "text"]],
+    ["values-file-missing", ["-f/--values", "/nonexistent/values.yaml", "no such file"], [
+      "-f",
+      "/nonexistent/values.yaml",
+    ]],
+    ["values-file-directory", ["-f/--values", "is a directory"], ["--values", "/tmp"]],
+    ["values-file-device", ["-f/--values", '"/dev/null"', "not a regular file"], [
+      "-f",
+      "/dev/null",
+    ]],
+    ["helm-chart-missing", ["--helm-chart", "/nonexistent/chart.tgz", "no such file"], [
+      "--dry-run",
+      "--helm-chart",
+      "r=/nonexistent/chart.tgz",
+    ]],
+  ]),
+  ...[["Dracon", "uppercase"], ["my_ns", "underscore"], ["n".repeat(64), "64-characters"], [
+    "-dracon",
+    "leading-dash",
+  ]].map(([namespace, what]) => ({
+    name: `namespace-flag-${what}`,
+    exit: 2,
+    message: ["--namespace", "DNS-1123 label", `"${namespace}"`],
+    args: ["-n", namespace!, "pipelines", "deploy", "x"],
+  })),
+  {
+    name: "plain-http-without-push",
+    exit: 2,
+    message: ["--plain-http only works with --push", "hint: add --push"],
+    args: ["components", "package", "x", "--name", "c", "--plain-http"],
+  },
 ];
+
+/**
+ * Usage errors of `pipelines deploy` flags, on the golden pipeline (no Task
+ * there would need helm, so `-f` is checked for its own sake).
+ */
+function flagCases(cases: [string, string[], string[]][]): BadInputCase[] {
+  return cases.map(([name, message, flags]) => ({
+    name,
+    exit: 2,
+    message,
+    args: ["pipelines", "deploy", fixture("pipelines/no-enrichers"), ...flags],
+  }));
+}
