@@ -7,11 +7,17 @@
 import { runProgram } from "./src/cli/program.ts";
 import { writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
-import { exitCodeFor, hintOf, shortenMessage, ValidationError } from "./src/errors.ts";
+import {
+  exitCodeFor,
+  hintOf,
+  OutputClosedError,
+  shortenMessage,
+  ValidationError,
+} from "./src/errors.ts";
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "./src/helm/helm_cli.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
-import { StderrLogger } from "./src/io/stderr_logger.ts";
+import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
 
 const encoder = new TextEncoder();
 
@@ -26,7 +32,7 @@ export async function run(
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (code !== 0) stderr(formatError(error));
+    if (code !== 0 && !(error instanceof OutputClosedError)) stderr(formatError(error));
     return code;
   }
 }
@@ -68,9 +74,19 @@ if (import.meta.main) {
     stdout: {
       write: async (text) => {
         const bytes = encoder.encode(text);
-        for (let off = 0; off < bytes.length;) off += await Deno.stdout.write(bytes.subarray(off));
+        try {
+          for (let off = 0; off < bytes.length;) {
+            off += await Deno.stdout.write(bytes.subarray(off));
+          }
+        } catch (error) {
+          // `| head -1`: the reader has what it wanted; end quietly (exit 141).
+          if (error instanceof Deno.errors.BrokenPipe) {
+            throw new OutputClosedError({ cause: error });
+          }
+          throw error;
+        }
       },
     },
   };
-  Deno.exit(await run(Deno.args, deps, (text) => Deno.stderr.writeSync(encoder.encode(text))));
+  Deno.exit(await run(Deno.args, deps, writeStderr));
 }

@@ -24,6 +24,12 @@ export const ExitCode = {
   cluster: 5,
   /** The `helm` binary is missing or failed. */
   helm: 6,
+  /** Interrupted by SIGINT (128 + 2), as shells report it. */
+  interrupted: 130,
+  /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */
+  outputClosed: 141,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
 } as const;
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
@@ -136,6 +142,17 @@ export class LoadError extends DraconError {
 /** The cluster could not be reached or refused a request. */
 export class ClusterError extends DraconError {
   override readonly exitCode = ExitCode.cluster;
+}
+
+/**
+ * Standard output was closed by its reader (`draconctl … | head -1`): normal
+ * use, so the run ends quietly with {@link ExitCode.outputClosed}.
+ */
+export class OutputClosedError extends DraconError {
+  override readonly exitCode = ExitCode.outputClosed;
+  constructor(options: ErrorOptions = {}) {
+    super("standard output was closed", options);
+  }
 }
 
 /** The `helm` binary is missing or failed. */

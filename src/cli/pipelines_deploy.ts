@@ -13,15 +13,18 @@ import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
 import {
-  parseByteSize,
-  parseDuration,
-  parseHostList,
   MAX_CONCURRENCY,
+  parseByteSize,
   parseConcurrency,
+  parseDuration,
   parseFieldManager,
+  parseHostList,
   parseLoadRestrictorOption,
 } from "./_parse.ts";
 import { formatChange, writeOutput } from "./_output.ts";
+import { checkOutputFile } from "./output_file.ts";
+import { RecordingFileSystem } from "../io/recording_fs.ts";
+import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import type { AnyCommand, GlobalOptions } from "./program.ts";
 
 const HELP = `
@@ -166,9 +169,21 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       };
       checkFlagCombination(options);
       await checkFlagFiles(deps.fs, options);
+      // Every file the run reads is an input the output must not overwrite.
+      const inputs = new RecordingFileSystem(deps.fs);
+      const knownInputs = [
+        ...kustomizationCandidates(kustomization),
+        ...options.values,
+        ...options.helmChart.map((c) => c.chart),
+        ...(global.kubeconfig === undefined ? [] : [global.kubeconfig]),
+      ];
+      const output = options.outputFile === "-" ? undefined : options.outputFile;
+      const allInputs = () => [...knownInputs, ...inputs.read];
+      if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
+      const run = { ...deps, fs: inputs };
       if (options.dryRun === "client") {
         const { dryRunPipeline } = await loadAction();
-        const result = await dryRunPipeline(kustomization, deps, {
+        const result = await dryRunPipeline(kustomization, run, {
           ...plan,
           ...(renderAsked ? { render } : {}),
           ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
@@ -179,11 +194,11 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         const text = options.output === "json"
           ? JSON.stringify(result.objects, null, 2) + "\n"
           : result.yaml;
-        return await writeOutput(deps, text, options.outputFile);
+        return await writeOutput(deps, text, output, allInputs());
       }
       const format = options.output ?? "text";
       const { deployPipeline, DeployError } = await loadAction();
-      const result = await deployPipeline(kustomization, deps, {
+      const result = await deployPipeline(kustomization, run, {
         ...plan,
         mode: options.onlyValidate
           ? "validate"
@@ -193,6 +208,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         forceConflicts: options.forceConflicts ?? false,
         render,
         cluster: clusterOptions,
+        // Refused before anything is applied, not after.
+        ...(output === undefined
+          ? {}
+          : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) }),
       }).catch(async (error) => {
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
@@ -201,7 +220,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         throw error;
       });
       for (const warning of result.warnings) deps.logger.warn(warning);
-      await writeOutput(deps, await formatDeploy(result, format), options.outputFile);
+      await writeOutput(deps, await formatDeploy(result, format), output, allInputs());
     });
 }
 
@@ -270,6 +289,12 @@ async function checkFlagFiles(
       });
     }
   }
+}
+
+/** The files a kustomization argument may name (a file, or a directory holding one). */
+function kustomizationCandidates(path: string): string[] {
+  const dir = path.replace(/\/+$/, "");
+  return [path, ...KUSTOMIZATION_FILE_NAMES.map((name) => `${dir}/${name}`)];
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -36,6 +36,10 @@ export interface FileSystem {
   makeTempDir(prefix: string): Promise<string>;
   /** Removes a path recursively. */
   remove(path: string): Promise<void>;
+  /** Renames (moves) a file, replacing `to` if it exists; both in one filesystem. */
+  rename(from: string, to: string): Promise<void>;
+  /** Creates a directory and its missing parents. */
+  mkdir(path: string): Promise<void>;
 }
 
 /** {@link FileSystem} on the real disk, through Deno's APIs. */
@@ -81,5 +85,13 @@ export class DenoFileSystem implements FileSystem {
 
   remove(path: string): Promise<void> {
     return Deno.remove(path, { recursive: true });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return Deno.rename(from, to);
+  }
+
+  mkdir(path: string): Promise<void> {
+    return Deno.mkdir(path, { recursive: true });
   }
 }

@@ -161,6 +161,11 @@ export interface DeployPipelineOptions extends PlanOptions {
   mode: "apply" | "server-dry-run" | "validate";
   /** Take over fields owned by other field managers. @default false */
   forceConflicts?: boolean;
+  /**
+   * Called when everything is checked, just before the first write; what it
+   * throws ends the deploy with nothing applied. @default none
+   */
+  beforeApply?: () => Promise<void>;
 }
 
 /** What a deploy did (or, in a dry run, would do). */
@@ -216,6 +221,7 @@ export async function deployPipeline(
       }),
   });
   const prepared = await orchestrator.prepare(plan);
+  await options.beforeApply?.();
   const changes = await orchestrator.deploy(cluster.applier, {
     dryRun: options.mode !== "apply",
     force: options.forceConflicts ?? false,

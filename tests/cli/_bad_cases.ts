@@ -509,6 +509,50 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["--namespace", "DNS-1123 label", `"${namespace}"`],
     args: ["-n", namespace!, "pipelines", "deploy", "x"],
   })),
+  // --output-file checked before any work, and against every file the run read (exit 2).
+  ...outputFileCases([
+    ["output-file-empty", "", ['--output-file ""', "the path is empty"]],
+    ["output-file-directory", fixture("bad"), ["--output-file", "is a directory"]],
+    ["output-file-under-file", `${fixture("bad/output-is-input/kustomization.yaml")}/out.yaml`, [
+      "cannot be created",
+      'kustomization.yaml" is not a directory',
+    ]],
+    ["output-file-is-kustomization", fixture("bad/output-is-input/kustomization.yaml"), [
+      "is an input of this run",
+      "not overwriting it",
+    ]],
+    [
+      "output-file-is-kustomization-dir-spelling",
+      `${fixture("bad/output-is-input")}/./kustomization.yaml`,
+      [
+        "is an input of this run",
+      ],
+    ],
+    // Known to be an input only once the kustomization is read: refused before anything is written.
+    ["output-file-is-component", fixture("bad/output-is-input/base/task.yaml"), [
+      "is an input of this run",
+    ]],
+    ["output-file-symlink-to-component", fixture("bad/output-is-input/link-to-task.yaml"), [
+      "is an input of this run",
+      'the same file as "',
+      'base/task.yaml"',
+    ]],
+  ]),
+  {
+    name: "output-file-is-values-file",
+    exit: 2,
+    message: ["is an input of this run"],
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/output-is-input"),
+      "--dry-run",
+      "-f",
+      fixture("bad/output-is-input/base/task.yaml"),
+      "--output-file",
+      fixture("bad/output-is-input/base/task.yaml"),
+    ],
+  },
   {
     name: "plain-http-without-push",
     exit: 2,
@@ -527,5 +571,22 @@ function flagCases(cases: [string, string[], string[]][]): BadInputCase[] {
     exit: 2,
     message,
     args: ["pipelines", "deploy", fixture("pipelines/no-enrichers"), ...flags],
+  }));
+}
+
+/** `--output-file <path>` on the dry run of a fixture whose files must never be overwritten. */
+function outputFileCases(cases: [string, string, string[]][]): BadInputCase[] {
+  return cases.map(([name, path, message]) => ({
+    name,
+    exit: 2,
+    message,
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/output-is-input"),
+      "--dry-run",
+      "--output-file",
+      path,
+    ],
   }));
 }
