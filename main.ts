@@ -8,6 +8,7 @@ import { runProgram } from "./src/cli/program.ts";
 import { writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import {
+  ExitCode,
   exitCodeFor,
   hintOf,
   OutputClosedError,
@@ -17,6 +18,7 @@ import {
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "./src/helm/helm_cli.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
+import { ProcessSignals } from "./src/io/process_signals.ts";
 import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
 
 const encoder = new TextEncoder();
@@ -71,6 +73,11 @@ if (import.meta.main) {
     helm: new HelmCli(),
     // Imported on first use: the Kubernetes client costs ~250 ms of start-up.
     cluster: async (options) => (await import("./src/k8s/kube_cluster.ts")).connectCluster(options),
+    signals: new ProcessSignals((signal, applying) => {
+      // Nothing is being written: stop at once. (While a deploy applies, it stops itself.)
+      writeStderr(`interrupted (${signal})${applying ? " again: stopping now" : ""}\n`);
+      Deno.exit(signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
+    }),
     stdout: {
       write: async (text) => {
         const bytes = encoder.encode(text);

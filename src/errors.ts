@@ -141,7 +141,7 @@ export class LoadError extends DraconError {
 
 /** The cluster could not be reached or refused a request. */
 export class ClusterError extends DraconError {
-  override readonly exitCode = ExitCode.cluster;
+  override readonly exitCode: ExitCode = ExitCode.cluster;
 }
 
 /**

@@ -186,7 +186,7 @@ export interface DeployResult {
  */
 export async function deployPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm">,
+  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
   const loaded = await readPlanKustomization(kustomizationPath, deps, options);
@@ -222,10 +222,20 @@ export async function deployPipeline(
   });
   const prepared = await orchestrator.prepare(plan);
   await options.beforeApply?.();
-  const changes = await orchestrator.deploy(cluster.applier, {
-    dryRun: options.mode !== "apply",
-    force: options.forceConflicts ?? false,
-  });
+  // From here on a SIGINT/SIGTERM stops cleanly: applies in flight finish,
+  // no new one starts, the Pipeline is not applied, and the change set says so.
+  const stop = new AbortController();
+  const unlisten = deps.signals.onStop((signal) => stop.abort(signal));
+  let changes: ChangeSetEntry[];
+  try {
+    changes = await orchestrator.deploy(cluster.applier, {
+      dryRun: options.mode !== "apply",
+      force: options.forceConflicts ?? false,
+      stop: stop.signal,
+    });
+  } finally {
+    unlisten();
+  }
   return {
     namespace: cluster.namespace,
     pipeline: prepared.pipeline.metadata.name,
