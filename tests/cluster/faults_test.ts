@@ -16,59 +16,7 @@ import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
 import { type ClusterEnv, clusterTest, createNamespace, uniqueNamespace } from "./_testenv.ts";
-
-const TESTENV = new URL("../../scripts/testenv", import.meta.url).pathname;
-
-/**
- * Lists Tasks and Pipelines with Deno's own fetch and the admin identity of
- * `kubeconfig`: the kill test must not hold client-node (undici over
- * node:http2) connections to a server it kills, which crashes Deno 2.9.6.
- */
-async function nativeLister(kubeconfig: string) {
-  const config = parse(await Deno.readTextFile(kubeconfig));
-  const admin = config.users.find((u: { name: string }) => u.name === "admin").user;
-  const client = Deno.createHttpClient({
-    caCerts: [atob(config.clusters[0].cluster["certificate-authority-data"])],
-    cert: atob(admin["client-certificate-data"]),
-    key: atob(admin["client-key-data"]),
-  });
-  const server = config.clusters[0].cluster.server as string;
-  const names = async (namespace: string, plural: string) => {
-    const url = `${server}/apis/tekton.dev/v1beta1/namespaces/${namespace}/${plural}`;
-    let response = await fetch(url, { client });
-    // A fresh API server answers 429 "storage is (re)initializing" for a while.
-    for (let wait = 0; response.status === 429 && wait < 50; wait++) {
-      await response.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      response = await fetch(url, { client });
-    }
-    if (!response.ok) {
-      throw new Error(`LIST ${plural}: HTTP ${response.status} ${await response.text()}`);
-    }
-    const list = await response.json() as { items: { metadata: { name: string } }[] };
-    return list.items.map((i) => i.metadata.name).sort();
-  };
-  const createNamespace = async (name: string) => {
-    const response = await fetch(`${server}/api/v1/namespaces`, {
-      method: "POST",
-      client,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ metadata: { name } }),
-    });
-    if (!response.ok) {
-      throw new Error(`create namespace: HTTP ${response.status} ${await response.text()}`);
-    }
-    await response.body?.cancel();
-  };
-  return {
-    live: async (namespace: string) => ({
-      tasks: await names(namespace, "tasks"),
-      pipelines: await names(namespace, "pipelines"),
-    }),
-    createNamespace,
-    close: () => client.close(),
-  };
-}
+import { nativeLister, testenv } from "./_dedicated.ts";
 
 /** Names and resource versions of the Tasks and Pipelines in `namespace`. */
 async function live(kc: k8s.KubeConfig, namespace: string) {
@@ -83,17 +31,6 @@ async function live(kc: k8s.KubeConfig, namespace: string) {
     return list.items.map((i) => i.metadata.name).sort();
   };
   return { tasks: await names("tasks"), pipelines: await names("pipelines") };
-}
-
-async function testenv(state: string, ...args: string[]): Promise<string> {
-  const output = await new Deno.Command("bash", {
-    args: [TESTENV, ...args],
-    env: { DRACONCTL_TESTENV_STATE: state },
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
-  if (!output.success) throw new Error(`scripts/testenv ${args.join(" ")} failed:\n${text}`);
-  return new TextDecoder().decode(output.stdout);
 }
 
 function figure(text: string): void {
