@@ -68,7 +68,7 @@ export class DeployError extends ClusterError {
     const first = failures[0];
     const applied = changes.filter((c) => c.action === "created" || c.action === "configured");
     super(
-      `Deploy failed: ${failed.map((c) => c.subject).join(", ")} could not be applied` +
+      `Deploy failed: ${listed(failed.map((c) => c.subject))} could not be applied` +
         (pipelineFailed
           ? ` after ${applied.length} Task(s) were applied or changed`
           : ", so the Pipeline was not applied") +
@@ -78,6 +78,12 @@ export class DeployError extends ClusterError {
         : { cause: first },
     );
   }
+}
+
+/** Up to three subjects, then how many more: a message stays short however many failed. */
+function listed(subjects: readonly string[]): string {
+  if (subjects.length <= 3) return subjects.join(", ");
+  return `${subjects.slice(0, 3).join(", ")} and ${subjects.length - 3} more`;
 }
 
 /** A deploy stopped by SIGINT/SIGTERM between applies; `changes` says what was done. */

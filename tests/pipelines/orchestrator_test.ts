@@ -270,3 +270,19 @@ Deno.test("TektonOrchestrator.deploy() stopped by a signal starts no apply and s
     });
   }
 });
+
+Deno.test("DeployError names at most three failed objects, then how many more", () => {
+  const entry = (name: string) => ({
+    subject: `Task/dracon/${name}`,
+    kind: "Task",
+    namespace: "dracon",
+    name,
+    action: "failed" as const,
+  });
+  const error = new DeployError(["a", "b", "c", "d", "e"].map(entry), [new Error("boom")]);
+  assert.equal(
+    error.message,
+    "Deploy failed: Task/dracon/a, Task/dracon/b, Task/dracon/c and 2 more could not be applied, " +
+      "so the Pipeline was not applied: boom",
+  );
+});
