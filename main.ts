@@ -7,13 +7,21 @@
 import { runProgram } from "./src/cli/program.ts";
 import { connectsToCluster, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
-import { exitCodeFor, hintOf, ValidationError } from "./src/errors.ts";
+import {
+  ExitCode,
+  exitCodeFor,
+  hintOf,
+  OutputClosedError,
+  shortenMessage,
+  ValidationError,
+} from "./src/errors.ts";
 import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "./src/helm/helm_cli.ts";
 import { DenoCommandRunner } from "./src/io/command.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
 import { DenoRunPermissions } from "./src/io/run_permissions.ts";
-import { StderrLogger } from "./src/io/stderr_logger.ts";
+import { ProcessSignals } from "./src/io/process_signals.ts";
+import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,7 +36,7 @@ export async function run(
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (code !== 0) stderr(formatError(error));
+    if (code !== 0 && !(error instanceof OutputClosedError)) stderr(formatError(error));
     return code;
   }
 }
@@ -43,10 +51,10 @@ export function formatError(error: unknown): string {
   const lines = error instanceof ValidationError
     ? error.problems
     : [error instanceof Error ? error.message : String(error)];
-  let text = lines.map((line) => `error: ${line}\n`).join("");
+  let text = lines.map((line) => `error: ${shortenMessage(line)}\n`).join("");
   const hint = hintOf(error) ??
     (error instanceof Deno.errors.NotCapable ? NOT_CAPABLE_HINT : undefined);
-  if (hint !== undefined) text += `hint: ${hint}\n`;
+  if (hint !== undefined) text += `hint: ${shortenMessage(hint)}\n`;
   if (error instanceof Deno.errors.NotCapable) return text;
   if (exitCodeFor(error) === 1 && error instanceof Error && error.stack) {
     text += `This is a bug in draconctl; please report it with the trace below.\n${error.stack}\n`;
@@ -83,12 +91,27 @@ if (import.meta.main) {
         runner: new DenoCommandRunner(),
         permissions,
       }),
+    signals: new ProcessSignals((signal, applying) => {
+      // Nothing is being written: stop at once. (While a deploy applies, it stops itself.)
+      writeStderr(`interrupted (${signal})${applying ? " again: stopping now" : ""}\n`);
+      Deno.exit(signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated);
+    }),
     stdout: {
       write: async (text) => {
         const bytes = encoder.encode(text);
-        for (let off = 0; off < bytes.length;) off += await Deno.stdout.write(bytes.subarray(off));
+        try {
+          for (let off = 0; off < bytes.length;) {
+            off += await Deno.stdout.write(bytes.subarray(off));
+          }
+        } catch (error) {
+          // `| head -1`: the reader has what it wanted; end quietly (exit 141).
+          if (error instanceof Deno.errors.BrokenPipe) {
+            throw new OutputClosedError({ cause: error });
+          }
+          throw error;
+        }
       },
     },
   };
-  Deno.exit(await run(Deno.args, deps, (text) => Deno.stderr.writeSync(encoder.encode(text))));
+  Deno.exit(await run(Deno.args, deps, writeStderr));
 }

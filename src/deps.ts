@@ -9,6 +9,7 @@ import type { Fetcher } from "./fetch/fetcher.ts";
 import type { Logger } from "./io/logger.ts";
 import type { ClusterFactory } from "./k8s/applier.ts";
 import type { Helm } from "./helm/helm.ts";
+import type { Signals } from "./io/signals.ts";
 
 /** The wall clock, injectable so output with times is reproducible. */
 export interface Clock {
@@ -32,4 +33,6 @@ export interface Deps {
   cluster: ClusterFactory;
   /** The `helm` binary; only packaging and rendering Tasks with Helm expressions run it. */
   helm: Helm;
+  /** SIGINT/SIGTERM; a deploy listens while it writes, to stop cleanly. */
+  signals: Signals;
 }

@@ -24,6 +24,12 @@ export const ExitCode = {
   cluster: 5,
   /** The `helm` binary is missing or failed. */
   helm: 6,
+  /** Interrupted by SIGINT (128 + 2), as shells report it. */
+  interrupted: 130,
+  /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */
+  outputClosed: 141,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
 } as const;
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
@@ -85,7 +91,8 @@ export class ValidationError extends DraconError {
 
 /**
  * Combines the errors of several inputs into one: a single error is returned
- * as it is; several become a {@link ValidationError} listing each, with their
+ * as it is; several become a {@link ValidationError} listing each different
+ * message once, with their
  * common exit code (or 3 when they differ) and the first hint. Errors that are
  * not the project's own (bugs) are returned first, unchanged.
  */
@@ -95,7 +102,11 @@ export function combineErrors(errors: readonly unknown[]): unknown {
   );
   if (foreign !== undefined || errors.length === 1) return foreign ?? errors[0];
   const known = errors as readonly (DraconError | ManifestSyntaxError)[];
-  const problems = known.flatMap((e) => e instanceof ValidationError ? e.problems : [e.message]);
+  // The same problem met by several inputs (helm missing for each Task) is said once.
+  const problems = [
+    ...new Set(known.flatMap((e) => e instanceof ValidationError ? e.problems : [e.message])),
+  ];
+  if (problems.length === 1) return known[0];
   const codes = new Set(known.map((e) => e.exitCode));
   const hint = known.find((e) => e.hint !== undefined)?.hint;
   return new ValidationError(problems, {
@@ -130,7 +141,18 @@ export class LoadError extends DraconError {
 
 /** The cluster could not be reached or refused a request. */
 export class ClusterError extends DraconError {
-  override readonly exitCode = ExitCode.cluster;
+  override readonly exitCode: ExitCode = ExitCode.cluster;
+}
+
+/**
+ * Standard output was closed by its reader (`draconctl … | head -1`): normal
+ * use, so the run ends quietly with {@link ExitCode.outputClosed}.
+ */
+export class OutputClosedError extends DraconError {
+  override readonly exitCode = ExitCode.outputClosed;
+  constructor(options: ErrorOptions = {}) {
+    super("standard output was closed", options);
+  }
 }
 
 /** The `helm` binary is missing or failed. */
@@ -148,4 +170,60 @@ export function exitCodeFor(error: unknown): ExitCode {
 export function hintOf(error: unknown): string | undefined {
   if (error instanceof DraconError || error instanceof ManifestSyntaxError) return error.hint;
   return undefined;
+}
+
+/** Quoted input longer than this is shortened in messages ({@link shortenMessage}). */
+export const MAX_QUOTED_CHARS = 120;
+/** A message line longer than this (after shortening quotes) is cut. */
+export const MAX_LINE_CHARS = 1000;
+
+/**
+ * The one truncation rule for input quoted in messages: a value of more than
+ * {@link MAX_QUOTED_CHARS} characters keeps its first 80 and last 30, joined
+ * by `…`, and says how long it was. Counts code points, so no character is
+ * split.
+ *
+ * @example
+ * ```ts
+ * excerpt("a".repeat(500)); // 80 "a", then "…", 30 "a", then " (500 characters)"
+ * ```
+ */
+export function excerpt(text: string): string {
+  const chars = [...text];
+  if (chars.length <= MAX_QUOTED_CHARS) return text;
+  return `${chars.slice(0, 80).join("")}…${chars.slice(-30).join("")} (${chars.length} characters)`;
+}
+
+/**
+ * A message as it may be printed: control characters (a newline, an escape
+ * sequence from a binary file) written as `\n`, `\u001b`, so every message
+ * stays one line and cannot drive the terminal; every `"…"`-quoted value
+ * shortened by {@link excerpt}; and the line cut at {@link MAX_LINE_CHARS}.
+ */
+export function shortenMessage(message: string): string {
+  const escaped = message.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) =>
+      c === "\n"
+        ? "\\n"
+        : c === "\r"
+        ? "\\r"
+        : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  const quoted = escaped.replace(
+    /"((?:[^"\\]|\\.)*)"/g,
+    (whole, inner: string) => {
+      const short = excerpt(inner);
+      if (short === inner) return whole;
+      return `"${short.replace(/ \(\d+ characters\)$/, "")}"${
+        short.slice(short.lastIndexOf(" ("))
+      }`;
+    },
+  );
+  const chars = [...quoted];
+  if (chars.length <= MAX_LINE_CHARS) return quoted;
+  return `${chars.slice(0, MAX_LINE_CHARS).join("")}… (${
+    chars.length - MAX_LINE_CHARS
+  } more characters)`;
 }

@@ -5,16 +5,22 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
+import { shortenMessage } from "../errors.ts";
 import type { ChangeSetEntry } from "../k8s/applier.ts";
+import { writeOutputFile } from "./output_file.ts";
 
-/** Writes `text` to `file` when given, else to standard output. */
+/**
+ * Writes `text` to `file` when given (`-`: standard output), never over one
+ * of `inputs` and never half ({@link writeOutputFile}), else to standard output.
+ */
 export async function writeOutput(
-  deps: Pick<Deps, "fs" | "stdout">,
+  deps: Pick<Deps, "fs" | "stdout" | "logger">,
   text: string,
   file?: string,
+  inputs: Iterable<string> = [],
 ): Promise<void> {
   if (file === undefined || file === "-") await deps.stdout.write(text);
-  else await deps.fs.writeTextFile(file, text);
+  else await writeOutputFile(deps, file, text, inputs);
 }
 
 const GROUPS: Record<string, string> = { Task: "tekton.dev", Pipeline: "tekton.dev" };
@@ -24,5 +30,5 @@ export function formatChange(entry: ChangeSetEntry): string {
   const group = GROUPS[entry.kind];
   const resource = group ? `${entry.kind.toLowerCase()}.${group}` : entry.kind.toLowerCase();
   const line = `${resource}/${entry.name} ${entry.action}`;
-  return entry.error === undefined ? line : `${line}: ${entry.error}`;
+  return entry.error === undefined ? line : `${line}: ${shortenMessage(entry.error)}`;
 }

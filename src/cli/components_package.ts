@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
+import { UsageError } from "../errors.ts";
 import type { PackageResult } from "../charts/package.ts";
 import type { AnyCommand } from "./program.ts";
 import { writeOutput } from "./_output.ts";
@@ -47,6 +48,11 @@ export function registerComponentsPackage(parent: AnyCommand, deps: Deps): void 
     )
     .addHelpText("after", HELP)
     .action(async (dir, options) => {
+      if (options.plainHttp && options.push === undefined) {
+        throw new UsageError("--plain-http only works with --push", {
+          hint: "add --push oci://<registry>/<repository>, or drop --plain-http",
+        });
+      }
       // Loaded here, not at start-up: the chart writer brings the `yaml` package.
       const { packageComponents } = await import("../charts/package.ts");
       const result = await packageComponents(dir, deps, {

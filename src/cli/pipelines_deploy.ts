@@ -13,13 +13,18 @@ import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
 import {
+  MAX_CONCURRENCY,
   parseByteSize,
+  parseConcurrency,
   parseDuration,
+  parseFieldManager,
   parseHostList,
   parseLoadRestrictorOption,
-  parsePositiveInt,
 } from "./_parse.ts";
 import { formatChange, writeOutput } from "./_output.ts";
+import { checkOutputFile } from "./output_file.ts";
+import { RecordingFileSystem } from "../io/recording_fs.ts";
+import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./program.ts";
 
 const HELP = `
@@ -98,8 +103,18 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       new Option("--pipeline-api-version <version>", "API version of the Pipeline draconctl emits")
         .choices(PIPELINE_API_VERSIONS).default("tekton.dev/v1" as const),
     )
-    .option("--concurrency <n>", "components loaded or applied at once", parsePositiveInt, 16)
-    .option("--field-manager <name>", "server-side apply field manager", "draconctl")
+    .option(
+      "--concurrency <n>",
+      `components loaded or applied at once (1-${MAX_CONCURRENCY})`,
+      parseConcurrency,
+      16,
+    )
+    .option(
+      "--field-manager <name>",
+      "server-side apply field manager (at most 128 bytes)",
+      parseFieldManager,
+      "draconctl",
+    )
     .option("--force-conflicts", "take over fields owned by other field managers")
     .addOption(
       new Option("--request-timeout <duration>", "timeout of one API request")
@@ -150,14 +165,23 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         fieldManager: options.fieldManager,
         requestTimeoutMs: options.requestTimeout,
       };
-      if (options.helmChart.length > 0 && options.dryRun !== "client") {
-        throw new UsageError("--helm-chart only works with --dry-run (client)", {
-          hint: "install the chart and deploy against the cluster, or add --dry-run",
-        });
-      }
+      checkFlagCombination(options);
+      await checkFlagFiles(deps.fs, options);
+      // Every file the run reads is an input the output must not overwrite.
+      const inputs = new RecordingFileSystem(deps.fs);
+      const knownInputs = [
+        ...kustomizationCandidates(kustomization),
+        ...options.values,
+        ...options.helmChart.map((c) => c.chart),
+        ...(global.kubeconfig === undefined ? [] : [global.kubeconfig]),
+      ];
+      const output = options.outputFile === "-" ? undefined : options.outputFile;
+      const allInputs = () => [...knownInputs, ...inputs.read];
+      if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
+      const run = { ...deps, fs: inputs };
       if (options.dryRun === "client") {
         const { dryRunPipeline } = await loadAction();
-        const result = await dryRunPipeline(kustomization, deps, {
+        const result = await dryRunPipeline(kustomization, run, {
           ...plan,
           ...(renderAsked ? { render } : {}),
           ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
@@ -168,11 +192,11 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         const text = options.output === "json"
           ? JSON.stringify(result.objects, null, 2) + "\n"
           : result.yaml;
-        return await writeOutput(deps, text, options.outputFile);
+        return await writeOutput(deps, text, output, allInputs());
       }
       const format = options.output ?? "text";
       const { deployPipeline, DeployError } = await loadAction();
-      const result = await deployPipeline(kustomization, deps, {
+      const result = await deployPipeline(kustomization, run, {
         ...plan,
         mode: options.onlyValidate
           ? "validate"
@@ -182,6 +206,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         forceConflicts: options.forceConflicts ?? false,
         render,
         cluster: clusterOptions,
+        // Refused before anything is applied, not after.
+        ...(output === undefined
+          ? {}
+          : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) }),
       }).catch(async (error) => {
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
@@ -190,7 +218,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         throw error;
       });
       for (const warning of result.warnings) deps.logger.warn(warning);
-      await writeOutput(deps, await formatDeploy(result, format), options.outputFile);
+      await writeOutput(deps, await formatDeploy(result, format), output, allInputs());
     });
 }
 
@@ -205,6 +233,66 @@ async function loadAction() {
     import("../tekton/manifest.ts"),
   ]);
   return { deployPipeline, dryRunPipeline, DeployError, toYaml };
+}
+
+/** Flags that contradict each other, or one that does nothing in the mode chosen (exit 2). */
+function checkFlagCombination(options: {
+  dryRun?: "client" | "server";
+  onlyValidate?: true;
+  helmChart: readonly OfflineRelease[];
+  output?: "text" | "json" | "yaml";
+}): void {
+  if (options.onlyValidate && options.dryRun !== undefined) {
+    throw new UsageError(`--dry-run=${options.dryRun} and --only-validate cannot be combined`, {
+      hint: "--only-validate already sends everything with dryRun=All; pass one of them",
+    });
+  }
+  if (options.helmChart.length > 0 && options.dryRun !== "client") {
+    throw new UsageError("--helm-chart only works with --dry-run (client)", {
+      hint: "install the chart and deploy against the cluster, or add --dry-run",
+    });
+  }
+  if (options.dryRun === "client" && options.output === "text") {
+    throw new UsageError("--dry-run (client) prints objects: -o text does not apply", {
+      hint: "drop -o (YAML), or pass -o json",
+    });
+  }
+}
+
+/**
+ * The files flags name must be there before any work starts, even when no
+ * Task turns out to need them: `-f/--values` a regular file, the chart of
+ * `--helm-chart` a file or directory (exit 2).
+ */
+async function checkFlagFiles(
+  fs: Deps["fs"],
+  options: { values: readonly string[]; helmChart: readonly OfflineRelease[] },
+): Promise<void> {
+  const checks = [
+    ...options.values.map((path) => ({ flag: "-f/--values", path, directory: false })),
+    ...options.helmChart.map((c) => ({ flag: "--helm-chart", path: c.chart, directory: true })),
+  ];
+  for (const { flag, path, directory } of checks) {
+    const info = await fs.stat(path);
+    const problem = info === undefined
+      ? "no such file"
+      : info.isDirectory
+      ? directory ? undefined : "is a directory"
+      : info.isFile
+      ? undefined
+      : "is not a regular file";
+    if (problem !== undefined) {
+      throw new UsageError(`${flag} "${path}": ${problem}`, {
+        hint: `check the path given to ${flag}`,
+      });
+    }
+  }
+}
+
+/** The files a kustomization argument may name (a file, or a directory holding one). */
+function kustomizationCandidates(path: string): string[] {
+  const dir = path.replace(/\/+$/, "");
+  return [path, ...KUSTOMIZATION_FILE_NAMES.map((name) => `${dir}/${name}`)];
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import type { ConnectionFlags } from "../k8s/kubeconfig.ts";
 import { DraconError, ExitCode, UsageError } from "../errors.ts";
 import { versionLine } from "../version.ts";
+import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
@@ -106,7 +107,11 @@ export function createProgram(deps: Deps): Command {
       new Option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"),
     )
     .addOption(new Option("--context <name>", "kubeconfig context to use"))
-    .addOption(new Option("-n, --namespace <namespace>", "namespace to deploy into"))
+    .addOption(
+      new Option("-n, --namespace <namespace>", "namespace to deploy into").argParser(
+        parseNamespace,
+      ),
+    )
     .addOption(new Option("-v, --verbose", "print progress details to stderr"))
     .addOption(new Option("--cluster <name>", "kubeconfig cluster to use instead of the context's"))
     .addOption(new Option("--user <name>", "kubeconfig user to use instead of the context's"))

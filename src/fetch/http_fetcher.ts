@@ -7,6 +7,7 @@
  */
 import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "./fetcher.ts";
+import { failureCauseOf, type FailureKind } from "./failure_cause.ts";
 import { redactUrl } from "./redact.ts";
 
 /** Redirects followed before giving up. */
@@ -51,8 +52,13 @@ export class HttpFetcher implements Fetcher {
       if (signal.aborted) {
         throw new LoadError(source, `timed out after ${options.timeoutMs} ms`, { cause: error });
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new LoadError(source, `request failed: ${scrub(reason, url)}`, { cause: error });
+      const cause = failureCauseOf(error);
+      if (cause === undefined) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new LoadError(source, `request failed: ${scrub(reason, url)}`, { cause: error });
+      }
+      const hint = URL_HINTS[cause.kind](url);
+      throw new LoadError(source, cause.reason, { cause: error, ...(hint ? { hint } : {}) });
     }
   }
 
@@ -169,3 +175,17 @@ function decodeUtf8(bytes: Uint8Array, source: string): string {
 function scrub(message: string, url: URL): string {
   return message.split(url.href).join(redactUrl(url));
 }
+
+/** The remedy for each class of network failure of a component URL. */
+const URL_HINTS: Record<FailureKind, (url: URL) => string | undefined> = {
+  refused: (url) => `is a server listening on ${url.host}? check the URL's host and port`,
+  dns: (url) => `check the host name "${url.hostname}" and your DNS`,
+  certificate: () =>
+    "for a server with a private CA, run with DENO_CERT=/path/to/ca.pem " +
+    "(or DENO_TLS_CA_STORE=system to trust the system's CAs)",
+  tls: () => "check that the URL's port serves HTTPS",
+  reset: () => "the server or a proxy closed the connection; try again",
+  timeout: () => 'raise "--fetch-timeout"',
+  blocked: () => "serve the Task on another port",
+  other: () => undefined,
+};

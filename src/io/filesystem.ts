@@ -89,6 +89,10 @@ export interface FileSystem extends FileReader {
   makeTempDir(prefix: string): Promise<string>;
   /** Removes a path recursively. */
   remove(path: string): Promise<void>;
+  /** Renames (moves) a file, replacing `to` if it exists; both in one filesystem. */
+  rename(from: string, to: string): Promise<void>;
+  /** Creates a directory and its missing parents. */
+  mkdir(path: string): Promise<void>;
 }
 
 /** The default of {@link ReadFileOptions.maxBytes}: 1 MiB. */
@@ -290,6 +294,14 @@ export class DenoFileSystem implements FileSystem {
 
   remove(path: string): Promise<void> {
     return Deno.remove(path, { recursive: true });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return Deno.rename(from, to);
+  }
+
+  mkdir(path: string): Promise<void> {
+    return Deno.mkdir(path, { recursive: true });
   }
 }
 

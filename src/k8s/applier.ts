@@ -35,6 +35,12 @@ export interface ApplyOptions {
 export interface Applier {
   /** Applies one object and says what changed. Throws on failure. */
   apply(object: KubeObject, options?: ApplyOptions): Promise<ChangeSetEntry>;
+  /**
+   * Checks, before any write, what applying these objects needs and the first
+   * round of requests reveals: every kind served at the object's API version
+   * (its CRD installed), the right to read it. Throws the first failure.
+   */
+  check(objects: readonly KubeObject[]): Promise<void>;
 }
 
 /** Finds Tasks that Helm releases installed. */

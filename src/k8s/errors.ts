@@ -19,6 +19,12 @@
  * @module
  */
 import { ClusterError, type DraconErrorOptions } from "../errors.ts";
+import {
+  errorChainOf,
+  type FailureCause,
+  failureCauseOf,
+  type FailureKind,
+} from "../fetch/failure_cause.ts";
 import { type KubeObject, subjectOf } from "../tekton/types.ts";
 
 /** One cause of a `metav1.Status` (`details.causes[]`). */
@@ -312,81 +318,34 @@ function describeNotFound(
   return { message: `not found: ${status.message ?? "the object does not exist"}` };
 }
 
-/** Error codes of a network failure, from the error and its `cause` chain. */
-function errorCodesOf(error: unknown): { codes: string[]; messages: string[] } {
-  const codes: string[] = [];
-  const messages: string[] = [];
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    if ("code" in e && typeof e.code === "string") codes.push(e.code);
-    messages.push(e.message);
-    e = e.cause;
-  }
-  return { codes, messages };
+/** The remedy for each class of network failure, on the API server's side. */
+const NETWORK_HINTS: Record<FailureKind, string> = {
+  refused: "is the cluster running? check the server of the kubeconfig context",
+  dns: "check the server of the kubeconfig context and your DNS",
+  certificate:
+    "set certificate-authority(-data) of the cluster in the kubeconfig to the CA that signed the server certificate",
+  tls: "check the server of the kubeconfig context (https:// on the API server's port)",
+  reset: "check the network path to the API server",
+  timeout: "check the network path to the API server, or raise --request-timeout",
+  blocked: "check the server of the kubeconfig context",
+  other: "check the server of the kubeconfig context",
+};
+
+/**
+ * Why a request never got an answer ({@link failureCauseOf}), and what to do,
+ * or `undefined` for other errors.
+ */
+export function networkReasonOf(error: unknown): { reason: string; hint: string } | undefined {
+  const cause = failureCauseOf(error) ?? abortedCause(error);
+  return cause && { reason: cause.reason, hint: NETWORK_HINTS[cause.kind] };
 }
 
-/** Why a request never got an answer, and what to do, or `undefined` for other errors. */
-export function networkReasonOf(error: unknown): { reason: string; hint: string } | undefined {
-  const { codes, messages } = errorCodesOf(error);
-  const text = messages.join(" | ");
-  const has = (...names: string[]) => names.some((n) => codes.includes(n) || text.includes(n));
-  if (has("ECONNREFUSED", "Connection refused")) {
-    return {
-      reason: "connection refused",
-      hint: "is the cluster running? check the server of the kubeconfig context",
-    };
-  }
-  if (has("ENOTFOUND", "EAI_AGAIN", "failed to lookup address", "Name or service not known")) {
-    return {
-      reason: "the host name does not resolve",
-      hint: "check the server of the kubeconfig context and your DNS",
-    };
-  }
-  if (
-    has(
-      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-      "SELF_SIGNED_CERT_IN_CHAIN",
-      "DEPTH_ZERO_SELF_SIGNED_CERT",
-      "CERT_HAS_EXPIRED",
-      "ERR_TLS_CERT_ALTNAME_INVALID",
-      "UnknownIssuer",
-      "invalid peer certificate",
-      "certificate",
-    )
-  ) {
-    return {
-      reason: "the server's TLS certificate is not trusted",
-      hint:
-        "set certificate-authority(-data) of the cluster in the kubeconfig to the CA that signed the server certificate",
-    };
-  }
-  if (
-    has(
-      "ECONNRESET",
-      "UND_ERR_SOCKET",
-      "socket hang up",
-      "other side closed",
-      // Deno's fetch (hyper)
-      "Connection reset",
-      "connection closed before message completed",
-      "connection error",
-      "Broken pipe",
-    )
-  ) {
-    return {
-      reason: "the connection was reset",
-      hint: "check the network path to the API server",
-    };
-  }
-  if (has("UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT", "TimeoutError", "timed out", "aborted")) {
-    return {
-      reason: "the request timed out",
-      hint: "check the network path to the API server, or raise --request-timeout",
-    };
-  }
-  if (has("fetch failed", "error sending request")) {
-    return { reason: "the request failed", hint: "check the server of the kubeconfig context" };
-  }
-  return undefined;
+/** A request aborted by its own timeout signal, in client-node's wording. */
+function abortedCause(error: unknown): FailureCause | undefined {
+  const { messages } = errorChainOf(error);
+  return messages.some((m) => /aborted/i.test(m))
+    ? { kind: "timeout", reason: "the request timed out" }
+    : undefined;
 }
 
 /** HTTP codes worth another try. */
@@ -398,7 +357,7 @@ export function isTransient(error: unknown): boolean {
   if (api !== undefined) {
     return TRANSIENT_CODES.has(api.code) && typedPatchFailure(api.status) === undefined;
   }
-  const { codes, messages } = errorCodesOf(error);
+  const { codes, messages } = errorChainOf(error);
   const text = messages.join(" | ");
   return ["ECONNRESET", "UND_ERR_SOCKET", "EPIPE"].some((c) => codes.includes(c)) ||
     /socket hang up|other side closed|connection reset|connection closed before message completed|broken pipe/i

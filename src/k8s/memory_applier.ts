@@ -49,6 +49,10 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
   readonly applyErrors = new Map<string, Error>();
   /** Error knob: `listHelmTasks` throws this. */
   listError: Error | undefined;
+  /** Error knob: `check` throws this (a kind not served, a forbidden LIST). */
+  checkError: Error | undefined;
+  /** Number of `check` calls. */
+  checkCalls = 0;
   /** Artificial latency of every call, in milliseconds. */
   delayMs: number;
 
@@ -85,6 +89,12 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
     } finally {
       this.#inFlight--;
     }
+  }
+
+  async check(_objects: readonly KubeObject[]): Promise<void> {
+    this.checkCalls++;
+    await this.#delay();
+    if (this.checkError !== undefined) throw this.checkError;
   }
 
   async listHelmTasks(): Promise<Map<string, Map<string, Task>>> {

@@ -95,6 +95,26 @@ export class SsaApplier implements Applier {
     await Promise.all(kinds.map((k) => this.#liveObjects(k.apiVersion, k.kind, this.#namespace)));
   }
 
+  /**
+   * Awaits the LIST of every kind, API version and namespace of `objects`
+   * (the ones {@link prefetch} started, or new ones): a kind the cluster does
+   * not serve (404) or may not be read (403) fails here, before any write,
+   * naming the object.
+   */
+  async check(objects: readonly KubeObject[]): Promise<void> {
+    const first = new Map<string, KubeObject>();
+    for (const object of objects) {
+      const target = this.#withNamespace(object);
+      const key = `${target.apiVersion}|${target.kind}|${target.metadata.namespace}`;
+      if (!first.has(key)) first.set(key, target);
+    }
+    await Promise.all(
+      [...first.values()].map((o) =>
+        this.#liveObjects(o.apiVersion, o.kind, o.metadata.namespace!, o)
+      ),
+    );
+  }
+
   async apply(object: KubeObject, options: ApplyOptions = {}): Promise<ChangeSetEntry> {
     const target = this.#withNamespace(object);
     const namespace = target.metadata.namespace!;

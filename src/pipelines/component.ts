@@ -11,6 +11,13 @@ import type { Task } from "../tekton/types.ts";
 /** The file a component directory holds its Task in. */
 export const TASK_FILE_NAME = "task.yaml";
 
+/** File names kustomize looks for in a directory, in its order (here: no dependencies). */
+export const KUSTOMIZATION_FILE_NAMES = [
+  "kustomization.yaml",
+  "kustomization.yml",
+  "Kustomization",
+];
+
 /** A component reference, parsed before any I/O. */
 export type ComponentRef =
   | {

@@ -152,6 +152,7 @@ function helmRef(raw: string, body: string): ComponentRef {
 
 function parseUrl(raw: string, options: ParseRefOptions): ComponentRef {
   const shown = redactUrl(raw);
+  checkAuthority(raw, shown);
   let url: URL;
   try {
     url = new URL(raw);
@@ -174,6 +175,25 @@ function parseUrl(raw: string, options: ParseRefOptions): ComponentRef {
     url.pathname = url.pathname.replace(/\/?$/, "/task.yaml");
   }
   return sha256 === undefined ? { kind: "url", raw, url } : { kind: "url", raw, url, sha256 };
+}
+
+/**
+ * Refuses a URL whose host is not written where it belongs, right after
+ * `https://`: the URL standard reads `https:///task.yaml`, `https:/task.yaml`
+ * and `https:task.yaml` as host "task.yaml", and a backslash as a slash.
+ */
+function checkAuthority(raw: string, shown: string): void {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw)?.[1];
+  const expected = { hint: "write the URL as https://<host>[:<port>]/<path>" };
+  if (authority === undefined) {
+    throw new ComponentRefError(shown, 'expected "//<host>" after the scheme', expected);
+  }
+  if (authority.includes("\\")) {
+    throw new ComponentRefError(shown, "the host part contains a backslash", expected);
+  }
+  if (authority.replace(/^.*@/, "").replace(/:\d*$/, "") === "") {
+    throw new ComponentRefError(shown, "the URL has no host", expected);
+  }
 }
 
 function digestOf(url: URL, raw: string, shown: string): string | undefined {

@@ -162,6 +162,11 @@ export interface DeployPipelineOptions extends PlanOptions {
   mode: "apply" | "server-dry-run" | "validate";
   /** Take over fields owned by other field managers. @default false */
   forceConflicts?: boolean;
+  /**
+   * Called when everything is checked, just before the first write; what it
+   * throws ends the deploy with nothing applied. @default none
+   */
+  beforeApply?: () => Promise<void>;
 }
 
 /** What a deploy did (or, in a dry run, would do). */
@@ -182,7 +187,7 @@ export interface DeployResult {
  */
 export async function deployPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm">,
+  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
   const source = await openPlanSource(kustomizationPath, deps, options);
@@ -224,10 +229,21 @@ export async function deployPipeline(
       }),
   });
   const prepared = await orchestrator.prepare(plan);
-  const changes = await orchestrator.deploy(cluster.applier, {
-    dryRun: options.mode !== "apply",
-    force: options.forceConflicts ?? false,
-  });
+  await options.beforeApply?.();
+  // From here on a SIGINT/SIGTERM stops cleanly: applies in flight finish,
+  // no new one starts, the Pipeline is not applied, and the change set says so.
+  const stop = new AbortController();
+  const unlisten = deps.signals.onStop((signal) => stop.abort(signal));
+  let changes: ChangeSetEntry[];
+  try {
+    changes = await orchestrator.deploy(cluster.applier, {
+      dryRun: options.mode !== "apply",
+      force: options.forceConflicts ?? false,
+      stop: stop.signal,
+    });
+  } finally {
+    unlisten();
+  }
   return {
     namespace: cluster.namespace,
     pipeline: prepared.pipeline.metadata.name,

@@ -9,6 +9,7 @@ import type { FileReader } from "../io/filesystem.ts";
 import { checkText, readInputFile, statInput } from "../io/read_input.ts";
 import { isMapping, lineOfPath, parseYamlDocuments } from "../tekton/manifest.ts";
 import { DNS_LABEL } from "./component_ref.ts";
+import { KUSTOMIZATION_FILE_NAMES } from "./component.ts";
 import { posix } from "node:path";
 
 /** A parsed kustomization. */
@@ -32,12 +33,7 @@ export interface LoadedKustomization {
   dir: string;
 }
 
-/** File names kustomize looks for in a directory, in its order. */
-export const KUSTOMIZATION_FILE_NAMES = [
-  "kustomization.yaml",
-  "kustomization.yml",
-  "Kustomization",
-];
+export { KUSTOMIZATION_FILE_NAMES };
 
 const API_VERSIONS = ["kustomize.config.k8s.io/v1beta1", "kustomize.config.k8s.io/v1alpha1"];
 const KINDS = ["Kustomization", "Component"];

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { ClusterError, combineErrors, ValidationError } from "../errors.ts";
+import { ClusterError, combineErrors, ExitCode, ValidationError } from "../errors.ts";
+import type { StopSignal } from "../io/signals.ts";
 import type { Applier, ChangeSetEntry, HelmTaskLookup } from "../k8s/applier.ts";
 import { canonicalJson } from "../k8s/ssa_applier.ts";
 import { COMPONENT_LABEL, isComponentType } from "./component_type.ts";
@@ -35,6 +36,12 @@ export interface PreparedDeploy {
 
 /** Options of {@link Orchestrator.deploy}. */
 export interface DeployOptions {
+  /**
+   * Aborted (with the {@link StopSignal} as reason) when the user asks to
+   * stop: no further apply starts, the Pipeline is never applied, and
+   * {@link DeployInterruptedError} says what was. @default never
+   */
+  stop?: AbortSignal;
   /** Server-side dry run: nothing is persisted. @default false */
   dryRun?: boolean;
   /** Take over fields owned by other field managers. @default false */
@@ -56,15 +63,39 @@ export interface OrchestratorOptions {
 /** A deploy that stopped after a failure; `changes` says what was done. */
 export class DeployError extends ClusterError {
   constructor(readonly changes: ChangeSetEntry[], readonly failures: unknown[]) {
-    const failed = changes.filter((c) => c.action === "failed").map((c) => c.subject);
+    const failed = changes.filter((c) => c.action === "failed");
+    const pipelineFailed = failed.some((c) => c.kind === "Pipeline");
     const first = failures[0];
+    const applied = changes.filter((c) => c.action === "created" || c.action === "configured");
     super(
-      `Deploy failed: ${failed.join(", ")} could not be applied, so the Pipeline was not applied` +
+      `Deploy failed: ${listed(failed.map((c) => c.subject))} could not be applied` +
+        (pipelineFailed
+          ? ` after ${applied.length} Task(s) were applied or changed`
+          : ", so the Pipeline was not applied") +
         (first instanceof Error ? `: ${first.message}` : ""),
       first instanceof ClusterError && first.hint !== undefined
         ? { hint: first.hint, cause: first }
         : { cause: first },
     );
+  }
+}
+
+/** Up to three subjects, then how many more: a message stays short however many failed. */
+function listed(subjects: readonly string[]): string {
+  if (subjects.length <= 3) return subjects.join(", ");
+  return `${subjects.slice(0, 3).join(", ")} and ${subjects.length - 3} more`;
+}
+
+/** A deploy stopped by SIGINT/SIGTERM between applies; `changes` says what was done. */
+export class DeployInterruptedError extends DeployError {
+  override readonly exitCode: ExitCode;
+  constructor(changes: ChangeSetEntry[], readonly signal: StopSignal) {
+    super(changes, []);
+    this.exitCode = signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
+    const applied = changes.filter((c) => c.action !== "skipped" && c.action !== "failed");
+    this.message = `interrupted (${signal}): ${applied.length} of ${
+      changes.length - 1
+    } Task(s) applied, the rest and the Pipeline skipped`;
   }
 }
 
@@ -148,11 +179,17 @@ export class TektonOrchestrator implements Orchestrator {
     if (prepared === undefined) {
       throw new Error("TektonOrchestrator.deploy() called before prepare()");
     }
+    // What the first round of LISTs knows (a kind not served, no right to
+    // read it) is refused here, before the first write.
+    await applier.check([...prepared.tasks, prepared.pipeline]);
     const failures: unknown[] = [];
+    const stop = options.stop;
     const changes = await mapConcurrent(
       prepared.tasks,
       this.options.concurrency ?? 16,
       async (task) => {
+        // Once stopped, no new apply starts; those in flight finish and are reported.
+        if (stop?.aborted) return { ...entryOf(task), action: "skipped" as const };
         try {
           return await applier.apply(task, options);
         } catch (error) {
@@ -161,11 +198,17 @@ export class TektonOrchestrator implements Orchestrator {
         }
       },
     );
-    if (failures.length > 0) {
-      changes.push({ ...entryOf(prepared.pipeline), action: "skipped" });
-      throw new DeployError(changes, failures);
+    const skipped = { ...entryOf(prepared.pipeline), action: "skipped" as const };
+    if (stop?.aborted) {
+      throw new DeployInterruptedError([...changes, skipped], stop.reason as StopSignal);
     }
-    changes.push(await applier.apply(prepared.pipeline, options));
+    if (failures.length > 0) throw new DeployError([...changes, skipped], failures);
+    try {
+      changes.push(await applier.apply(prepared.pipeline, options));
+    } catch (error) {
+      // The Tasks are on the cluster: say so, then fail.
+      throw new DeployError([...changes, failedEntry(prepared.pipeline, error)], [error]);
+    }
     return changes;
   }
 }
@@ -261,7 +304,7 @@ function entryOf(object: Task | Pipeline): Omit<ChangeSetEntry, "action"> {
   };
 }
 
-function failedEntry(object: Task, error: unknown): ChangeSetEntry {
+function failedEntry(object: Task | Pipeline, error: unknown): ChangeSetEntry {
   return {
     ...entryOf(object),
     action: "failed",

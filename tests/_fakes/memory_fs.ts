@@ -168,6 +168,19 @@ export class MemoryFileSystem implements FileSystem {
     return Promise.resolve();
   }
 
+  rename(from: string, to: string): Promise<void> {
+    const content = this.files.get(norm(from));
+    if (content === undefined) return Promise.reject(new Deno.errors.NotFound(`rename '${from}'`));
+    this.files.delete(norm(from));
+    this.files.set(norm(to), content);
+    return Promise.resolve();
+  }
+
+  mkdir(path: string): Promise<void> {
+    for (let p = norm(path); p !== "/"; p = posix.dirname(p)) this.dirs.add(p);
+    return Promise.resolve();
+  }
+
   #isDir(p: string): boolean {
     if (this.dirs.has(p)) return true;
     const prefix = p === "/" ? "/" : `${p}/`;

@@ -88,6 +88,16 @@ const GOLANG = [
   "--dry-run",
 ];
 
+/** The real disk, except that `url-100kb/kustomization.yaml` reads with a 100 KB URL in it. */
+class LongUrlFileSystem extends DenoFileSystem {
+  override async readTextFile(path: string): Promise<string> {
+    const text = await super.readTextFile(path);
+    return path.endsWith("url-100kb/kustomization.yaml")
+      ? text.replace("LONG", "a".repeat(100_000))
+      : text;
+  }
+}
+
 /** One bad input and what the CLI must answer. */
 export interface BadInputCase {
   name: string;
@@ -106,6 +116,8 @@ export interface BadInputCase {
   withinMs?: number;
   /** Whether the case needs the default fake fetcher (no network): in-process only. */
   fakeNetwork?: boolean;
+  /** The whole error output is at most this long (input is quoted only as an excerpt). */
+  maxStderrChars?: number;
 }
 
 /** The cases. Fixtures reference corpus Tasks in ../shared, outside their directory. */
@@ -481,4 +493,159 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["--allowed-hosts", '"https://x"'],
     args: ["pipelines", "deploy", "x", "--allowed-hosts", "https://x"],
   },
+  {
+    name: "url-without-host",
+    exit: 3,
+    message: ['"https:///task.yaml"', "no host", "hint: write the URL as https://<host>"],
+  },
+  {
+    name: "url-100kb",
+    exit: 3,
+    message: ['"https://tasks.example.com/aaaa', "(100050 characters)", "unsupported fragment"],
+    fs: new LongUrlFileSystem(),
+    maxStderrChars: 500,
+  },
+  {
+    // Under --load-restrictor none any file may be named; its content is quoted as an excerpt.
+    name: "file-quoted-whole",
+    exit: 3,
+    message: ["/etc/passwd: expected a Task mapping", '"root:', "characters)"],
+    maxStderrChars: 400,
+  },
+  // Flags checked up front (exit 2), before anything is read.
+  ...flagCases([
+    ["field-manager-empty", ["--field-manager", "non-empty"], ["--field-manager", ""]],
+    ["field-manager-129-bytes", ["--field-manager", "at most 128 bytes, got 129"], [
+      "--field-manager",
+      "m".repeat(129),
+    ]],
+    ["field-manager-multibyte", ["--field-manager", "at most 128 bytes, got 130"], [
+      "--field-manager",
+      "é".repeat(65),
+    ]],
+    ["field-manager-control", ["--field-manager", "printable"], ["--field-manager", "a\nb"]],
+    ["concurrency-too-high", ["--concurrency", "at most 256", '"100000"'], [
+      "--concurrency",
+      "100000",
+    ]],
+    ["duration-too-long", ["--request-timeout", "at most 24h", '"1000h"'], [
+      "--request-timeout",
+      "1000h",
+    ]],
+    ["duration-days", ["--fetch-timeout", '"1m30s"', '"2d"'], ["--fetch-timeout", "2d"]],
+    ["duration-below-1ms", ["--fetch-timeout", "at least 1ms"], ["--fetch-timeout", "500us"]],
+    ["duration-unit-only", ["--request-timeout", '"ms"'], ["--request-timeout", "ms"]],
+    ["dry-run-with-only-validate", ["--dry-run=client and --only-validate cannot be combined"], [
+      "--dry-run",
+      "--only-validate",
+    ]],
+    ["dry-run-server-with-only-validate", ["--dry-run=server and --only-validate"], [
+      "--dry-run=server",
+      "--only-validate",
+    ]],
+    ["dry-run-output-text", ["-o text does not apply"], ["--dry-run", "-o", "text"]],
+    ["values-file-missing", ["-f/--values", "/nonexistent/values.yaml", "no such file"], [
+      "-f",
+      "/nonexistent/values.yaml",
+    ]],
+    ["values-file-directory", ["-f/--values", "is a directory"], ["--values", "/tmp"]],
+    ["values-file-device", ["-f/--values", '"/dev/null"', "not a regular file"], [
+      "-f",
+      "/dev/null",
+    ]],
+    ["helm-chart-missing", ["--helm-chart", "/nonexistent/chart.tgz", "no such file"], [
+      "--dry-run",
+      "--helm-chart",
+      "r=/nonexistent/chart.tgz",
+    ]],
+  ]),
+  ...[["Dracon", "uppercase"], ["my_ns", "underscore"], ["n".repeat(64), "64-characters"], [
+    "-dracon",
+    "leading-dash",
+  ]].map(([namespace, what]) => ({
+    name: `namespace-flag-${what}`,
+    exit: 2,
+    message: ["--namespace", "DNS-1123 label", `"${namespace}"`],
+    args: ["-n", namespace!, "pipelines", "deploy", "x"],
+  })),
+  // --output-file checked before any work, and against every file the run read (exit 2).
+  ...outputFileCases([
+    ["output-file-empty", "", ['--output-file ""', "the path is empty"]],
+    ["output-file-directory", fixture("bad"), ["--output-file", "is a directory"]],
+    ["output-file-under-file", `${fixture("bad/output-is-input/kustomization.yaml")}/out.yaml`, [
+      "cannot be created",
+      'kustomization.yaml" is not a directory',
+    ]],
+    ["output-file-is-kustomization", fixture("bad/output-is-input/kustomization.yaml"), [
+      "is an input of this run",
+      "not overwriting it",
+    ]],
+    [
+      "output-file-is-kustomization-dir-spelling",
+      `${fixture("bad/output-is-input")}/./kustomization.yaml`,
+      [
+        "is an input of this run",
+      ],
+    ],
+    // Known to be an input only once the kustomization is read: refused before anything is written.
+    ["output-file-is-component", fixture("bad/output-is-input/base/task.yaml"), [
+      "is an input of this run",
+    ]],
+    ["output-file-symlink-to-component", fixture("bad/output-is-input/link-to-task.yaml"), [
+      "is an input of this run",
+      'the same file as "',
+      'base/task.yaml"',
+    ]],
+  ]),
+  {
+    name: "output-file-is-values-file",
+    exit: 2,
+    message: ["is an input of this run"],
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/output-is-input"),
+      "--dry-run",
+      "-f",
+      fixture("bad/output-is-input/base/task.yaml"),
+      "--output-file",
+      fixture("bad/output-is-input/base/task.yaml"),
+    ],
+  },
+  {
+    name: "plain-http-without-push",
+    exit: 2,
+    message: ["--plain-http only works with --push", "hint: add --push"],
+    args: ["components", "package", "x", "--name", "c", "--plain-http"],
+  },
 ];
+
+/**
+ * Usage errors of `pipelines deploy` flags, on the golden pipeline (no Task
+ * there would need helm, so `-f` is checked for its own sake).
+ */
+function flagCases(cases: [string, string[], string[]][]): BadInputCase[] {
+  return cases.map(([name, message, flags]) => ({
+    name,
+    exit: 2,
+    message,
+    args: ["pipelines", "deploy", fixture("pipelines/no-enrichers"), ...flags],
+  }));
+}
+
+/** `--output-file <path>` on the dry run of a fixture whose files must never be overwritten. */
+function outputFileCases(cases: [string, string, string[]][]): BadInputCase[] {
+  return cases.map(([name, path, message]) => ({
+    name,
+    exit: 2,
+    message,
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/output-is-input"),
+      "--dry-run",
+      "--output-file",
+      path,
+    ],
+  }));
+}

@@ -9,6 +9,7 @@ import type { Deps } from "../../src/deps.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../../src/io/logger.ts";
+import { NO_SIGNALS } from "../../src/io/signals.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 
@@ -33,6 +34,7 @@ export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<
     stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
     cluster: () => Promise.reject(new ClusterError("no cluster in this test")),
     helm: new FakeHelm(),
+    signals: NO_SIGNALS,
     ...deps,
   }, (text) => stderr += text);
   return { code, stdout, stderr, warnings: logger.warnings };

@@ -35,6 +35,9 @@ Deno.test("pipelines deploy --dry-run refuses bad input with a clear error and i
         !result.stderr.includes("    at "),
         `no stack trace for bad input:\n${result.stderr}`,
       );
+      if (c.maxStderrChars !== undefined) {
+        assert.ok(result.stderr.length <= c.maxStderrChars, `${result.stderr.length} characters`);
+      }
       assert.equal(connected, 0, "bad input is refused before any cluster is contacted");
       assert.ok(ms < (c.withinMs ?? 5000), `took ${Math.round(ms)} ms`);
     });

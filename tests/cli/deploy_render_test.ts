@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
 
@@ -50,4 +51,24 @@ Deno.test("pipelines deploy --set refuses a value without key=", async () => {
   const result = await runCli([...ARGS, "--set", "novalue"]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--set.*key=value/);
+});
+
+Deno.test("pipelines deploy without helm says so once, however many Tasks need it", async () => {
+  const helm = Object.assign(new FakeHelm(), { installed: false });
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  const args = ["-n", "dracon", ...ARGS.filter((a) => a !== "--dry-run")];
+  const result = await runCli(args, {
+    helm,
+    cluster: () =>
+      Promise.resolve({
+        namespace: "dracon",
+        server: "memory",
+        applier: memory,
+        helmTasks: memory,
+      }),
+  });
+  assert.equal(result.code, 6, result.stderr);
+  assert.ok(helm.calls.length > 1, "several Tasks needed helm");
+  assert.equal(result.stderr.match(/helm is not installed/g)?.length, 1, result.stderr);
+  assert.deepEqual(memory.applied, [], "nothing applied");
 });

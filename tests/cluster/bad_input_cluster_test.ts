@@ -39,6 +39,8 @@ interface ClusterCase {
   withinMs?: number;
   /** Applies may have happened (the failure came from the server); the Pipeline never. */
   tasksMayBeWritten?: boolean;
+  /** Lines the change set on stdout must hold (what was applied before the failure). */
+  stdout?: RegExp[];
 }
 
 /** The environment's kubeconfig with `edit` applied to its parsed YAML. */
@@ -272,6 +274,18 @@ const CASES: ClusterCase[] = [
     tasksMayBeWritten: true,
   },
   {
+    // The server refuses the Pipeline itself after the Tasks went in: the change set says so.
+    name: "cluster-pipeline-invalid",
+    exit: 5,
+    message: [
+      "Pipeline/",
+      "/dracon-x could not be applied after 1 Task(s) were applied",
+      "displayName",
+    ],
+    tasksMayBeWritten: true,
+    stdout: [/^task\.tekton\.dev\/base created$/m, /^pipeline\.tekton\.dev\/dracon-x failed: /m],
+  },
+  {
     name: "cluster-conflict",
     exit: 5,
     message: ["Task/", "/base", "field manager conflict", '"other-manager"', "--force-conflicts"],
@@ -374,6 +388,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
       }
       assert.ok(!result.stderr.includes("    at "), `no stack trace:\n${result.stderr}`);
       assert.ok(result.ms < (c.withinMs ?? 10_000), `took ${Math.round(result.ms)} ms`);
+      for (const line of c.stdout ?? []) assert.match(result.stdout, line);
       const after = await snapshot(env.kubectl, namespace);
       if (c.tasksMayBeWritten) {
         assert.ok(!after.some((o) => o.startsWith("pipelines/")), "the Pipeline was not applied");

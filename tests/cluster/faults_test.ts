@@ -14,77 +14,16 @@ import type { KubeObject } from "../../src/tekton/types.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
-import {
-  adminHttpClient,
-  editedKubeConfig,
-  type Kubectl,
-  readKubeConfig,
-  realCluster,
-} from "./_kube.ts";
+import { editedKubeConfig, type Kubectl, readKubeConfig, realCluster } from "./_kube.ts";
 import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, uniqueNamespace } from "./_testenv.ts";
 
-const TESTENV = new URL("../../scripts/testenv", import.meta.url).pathname;
-
-/**
- * Lists Tasks and Pipelines with Deno's own fetch and the admin identity of
- * `kubeconfig`: the kill test polls every 20 ms, too often for a kubectl
- * process per call, and must ride out a fresh server's 429s.
- */
-async function nativeLister(kubeconfig: string) {
-  const { server, client } = await adminHttpClient(kubeconfig);
-  const names = async (namespace: string, plural: string) => {
-    const url = `${server}/apis/tekton.dev/v1beta1/namespaces/${namespace}/${plural}`;
-    let response = await fetch(url, { client });
-    // A fresh API server answers 429 "storage is (re)initializing" for a while.
-    for (let wait = 0; response.status === 429 && wait < 50; wait++) {
-      await response.body?.cancel();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      response = await fetch(url, { client });
-    }
-    if (!response.ok) {
-      throw new Error(`LIST ${plural}: HTTP ${response.status} ${await response.text()}`);
-    }
-    const list = await response.json() as { items: { metadata: { name: string } }[] };
-    return list.items.map((i) => i.metadata.name).sort();
-  };
-  const createNamespace = async (name: string) => {
-    const response = await fetch(`${server}/api/v1/namespaces`, {
-      method: "POST",
-      client,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ metadata: { name } }),
-    });
-    if (!response.ok) {
-      throw new Error(`create namespace: HTTP ${response.status} ${await response.text()}`);
-    }
-    await response.body?.cancel();
-  };
-  return {
-    live: async (namespace: string) => ({
-      tasks: await names(namespace, "tasks"),
-      pipelines: await names(namespace, "pipelines"),
-    }),
-    createNamespace,
-    close: () => client.close(),
-  };
-}
+import { nativeLister, testenv } from "./_dedicated.ts";
 
 /** Names of the Tasks and Pipelines in `namespace`, read with kubectl. */
 async function live(kubectl: Kubectl, namespace: string) {
   const { tasks, pipelines } = await kubectl.tekton(namespace);
   const names = (items: KubeObject[]) => items.map((i) => i.metadata.name).sort();
   return { tasks: names(tasks), pipelines: names(pipelines) };
-}
-
-async function testenv(state: string, ...args: string[]): Promise<string> {
-  const output = await new Deno.Command("bash", {
-    args: [TESTENV, ...args],
-    env: { DRACONCTL_TESTENV_STATE: state },
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
-  if (!output.success) throw new Error(`scripts/testenv ${args.join(" ")} failed:\n${text}`);
-  return new TextDecoder().decode(output.stdout);
 }
 
 function figure(text: string): void {

@@ -185,7 +185,12 @@ clusterTest("FetchObjectClient reports an unreachable or untrusted server", asyn
     );
     client.close();
     assert.ok(error instanceof ClusterUnreachableError, String(error));
-    assert.ok(error.message.endsWith("the server's TLS certificate is not trusted"), error.message);
+    assert.ok(
+      error.message.endsWith(
+        "the server's TLS certificate is not trusted (signed by an unknown authority)",
+      ),
+      error.message,
+    );
   });
   await t.step("a request that takes longer than the timeout", async () => {
     // A TCP listener that accepts and never answers.

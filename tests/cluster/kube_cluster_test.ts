@@ -225,7 +225,9 @@ clusterTest(
       assert.ok(error instanceof ClusterUnreachableError, String(error));
       assert.ok(error.message.includes(cluster.server), error.message);
       assert.ok(
-        error.message.endsWith("the server's TLS certificate is not trusted"),
+        error.message.endsWith(
+          "the server's TLS certificate is not trusted (signed by an unknown authority)",
+        ),
         error.message,
       );
     });
@@ -242,7 +244,7 @@ clusterTest(
       assert.ok(error instanceof ClusterUnreachableError, String(error));
       assert.equal(
         error.message,
-        'Cannot reach the API server "https://draconctl-test.invalid:6443": the host name does not resolve',
+        'Cannot reach the API server "https://draconctl-test.invalid:6443": the host name does not resolve (DNS lookup failed)',
       );
     });
   },

@@ -19,20 +19,28 @@ export interface ProductResult {
 /** The binary under test, if any. */
 export const BINARY: string | undefined = Deno.env.get("DRACONCTL_E2E_BINARY") || undefined;
 
+/**
+ * The command that runs `draconctl <args>` in the repository root; `options`
+ * as for `Deno.Command` (`stdin` defaults to `null`).
+ */
+export function productCommand(args: string[], options: Deno.CommandOptions = {}): Deno.Command {
+  const [command, ...prefix] = BINARY === undefined
+    ? ["deno", "run", "--quiet", ...PERMISSION_FLAGS, "main.ts"]
+    : [BINARY];
+  return new Deno.Command(command!, {
+    cwd: ROOT,
+    stdin: "null",
+    ...options,
+    args: [...prefix, ...args],
+  });
+}
+
 /** Runs `draconctl <args>` in the repository root; `env` adds variables. */
 export async function runProduct(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<ProductResult> {
-  const [command, ...prefix] = BINARY === undefined
-    ? ["deno", "run", "--quiet", ...PERMISSION_FLAGS, "main.ts"]
-    : [BINARY];
-  const output = await new Deno.Command(command!, {
-    args: [...prefix, ...args],
-    cwd: ROOT,
-    env,
-    stdin: "null",
-  }).output();
+  const output = await productCommand(args, { env }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }

@@ -3,7 +3,12 @@
  * and retries, with no network. The real server is in tests/cluster/.
  */
 import assert from "node:assert/strict";
-import { ApiStatusError, ApplyError, KubeApiError } from "../../src/k8s/errors.ts";
+import {
+  ApiStatusError,
+  ApplyError,
+  KindNotServedError,
+  KubeApiError,
+} from "../../src/k8s/errors.ts";
 import {
   canonicalJson,
   type ObjectClient,
@@ -213,4 +218,29 @@ Deno.test("SsaApplier lists again after a failed prefetch, so the error names th
   assert.equal(await prefetch, "failed");
   assert.equal(client.calls.filter((c) => c.startsWith("LIST")).length, 2);
   assert.equal((await applier.apply(task("a"))).action, "created");
+});
+
+Deno.test("SsaApplier.check() lists each kind and version once and fails on one not served", async () => {
+  const client = new FakeObjectClient();
+  const applier = new SsaApplier(client, { namespace: "dracon", retry: noSleep });
+  const pipeline: KubeObject = {
+    apiVersion: "tekton.dev/v1",
+    kind: "Pipeline",
+    metadata: { name: "p" },
+    spec: {},
+  };
+  await applier.check([task("a"), task("b"), pipeline]);
+  assert.deepEqual(client.calls.sort(), [
+    "LIST tekton.dev/v1 Pipeline dracon",
+    "LIST tekton.dev/v1beta1 Task dracon",
+  ]);
+  const fresh = new FakeObjectClient();
+  const checked = new SsaApplier(fresh, { namespace: "dracon", retry: noSleep });
+  // kube-apiserver's answer for a resource no CRD serves: 404 with no Status details.
+  fresh.listErrors = [new FakeApiException(404, "404 page not found")];
+  await assert.rejects(
+    checked.check([pipeline]),
+    (e: unknown) => e instanceof KindNotServedError && /Pipeline kind/.test(e.message),
+  );
+  assert.ok(!fresh.calls.some((c) => c.startsWith("PATCH")), "nothing applied");
 });

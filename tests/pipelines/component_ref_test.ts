@@ -137,6 +137,16 @@ Deno.test("parseComponentRef() refuses unsafe or malformed URLs", async (t) => {
   await t.step("a sha512 digest", () => refuses(`https://e.com/t#sha512=${HEX}`, "fragment"));
   await t.step("an empty fragment", () => refuses("https://e.com/t.yaml#", "empty fragment"));
   await t.step("an invalid URL", () => refuses("https://exa mple.com/t.yaml", "not a valid URL"));
+  await t.step("a URL without a host, which the URL standard would read as host task.yaml", () => {
+    refuses("https:///task.yaml", "no host");
+    refuses("https:////task.yaml", "no host");
+    refuses("https://:8443/task.yaml", "no host");
+    refuses("http:///task.yaml", "no host");
+    refuses("https:/task.yaml", '"//<host>"');
+    refuses("https:task.yaml", '"//<host>"');
+    refuses("https:\\\\example.com\\task.yaml", '"//<host>"');
+    refuses("https://example.com\\task.yaml", "backslash");
+  });
   for (const scheme of ["ftp", "file", "oci"]) {
     await t.step(`scheme ${scheme}:`, () => {
       refError(`${scheme}://example.com/t.yaml`, `scheme "${scheme}:" is not supported`);

@@ -4,7 +4,11 @@ import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
 import type { ComponentType } from "../../src/pipelines/component_type.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
-import { DeployError, TektonOrchestrator } from "../../src/pipelines/orchestrator.ts";
+import {
+  DeployError,
+  DeployInterruptedError,
+  TektonOrchestrator,
+} from "../../src/pipelines/orchestrator.ts";
 import type { HelmRef, PipelinePlan } from "../../src/pipelines/plan.ts";
 import { processTask } from "../../src/tekton/task.ts";
 import type { Task } from "../../src/tekton/types.ts";
@@ -198,4 +202,88 @@ Deno.test("TektonOrchestrator refuses Tasks that still hold Helm expressions", a
   ).catch((e) => e);
   assert.ok(error instanceof ValidationError);
   assert.match(error.message, /Helm template expressions/);
+});
+
+Deno.test("TektonOrchestrator.deploy() checks every kind before the first write", async () => {
+  const cluster = new MemoryApplier({ namespace: "dracon" });
+  cluster.checkError = new ClusterError("The Pipeline kind (tekton.dev) is not installed");
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
+  const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
+  assert.equal(error, cluster.checkError);
+  assert.equal(cluster.checkCalls, 1);
+  assert.deepEqual(cluster.calls, [], "no apply was attempted");
+});
+
+Deno.test("TektonOrchestrator reports the applied Tasks when the Pipeline itself fails", async () => {
+  const cluster = new MemoryApplier({ namespace: "dracon" });
+  cluster.applyErrors.set("dracon-demo", new ClusterError("Pipeline/dracon/dracon-demo: invalid"));
+  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
+  const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
+  assert.ok(error instanceof DeployError);
+  assert.match(
+    error.message,
+    /^Deploy failed: Pipeline\/dracon\/dracon-demo could not be applied after 2 Task\(s\) were applied or changed: /,
+  );
+  assert.deepEqual(error.changes.map((c) => `${c.name} ${c.action}`), [
+    "base created",
+    "producer-x created",
+    "dracon-demo failed",
+  ]);
+});
+
+Deno.test("TektonOrchestrator.deploy() stopped by a signal starts no apply and skips the Pipeline", async (t) => {
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    await t.step(signal, async () => {
+      const cluster = new MemoryApplier({ namespace: "dracon" });
+      const stop = new AbortController();
+      // The signal arrives while the second Task is being applied.
+      cluster.applyError = (object) => {
+        if (object.metadata.name === "producer-a") stop.abort(signal);
+        return undefined;
+      };
+      const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon", concurrency: 1 });
+      await orchestrator.prepare(plan([
+        local("base", "base"),
+        local("producer-a", "producer"),
+        local("producer-b", "producer"),
+        local("producer-c", "producer"),
+      ]));
+      const error = await orchestrator.deploy(cluster, { stop: stop.signal }).then(
+        () => undefined,
+        (e) => e,
+      );
+      assert.ok(error instanceof DeployInterruptedError, String(error));
+      assert.equal(error.exitCode, code);
+      assert.match(
+        error.message,
+        new RegExp(`^interrupted \\(${signal}\\): 2 of 4 Task\\(s\\) applied`),
+      );
+      assert.deepEqual(error.changes.map((c) => `${c.name} ${c.action}`), [
+        "base created",
+        "producer-a created",
+        "producer-b skipped",
+        "producer-c skipped",
+        "dracon-demo skipped",
+      ]);
+      assert.deepEqual(cluster.applied.map((o) => o.metadata.name), ["base", "producer-a"]);
+    });
+  }
+});
+
+Deno.test("DeployError names at most three failed objects, then how many more", () => {
+  const entry = (name: string) => ({
+    subject: `Task/dracon/${name}`,
+    kind: "Task",
+    namespace: "dracon",
+    name,
+    action: "failed" as const,
+  });
+  const error = new DeployError(["a", "b", "c", "d", "e"].map(entry), [new Error("boom")]);
+  assert.equal(
+    error.message,
+    "Deploy failed: Task/dracon/a, Task/dracon/b, Task/dracon/c and 2 more could not be applied, " +
+      "so the Pipeline was not applied: boom",
+  );
 });

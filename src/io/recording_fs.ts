@@ -1,0 +1,50 @@
+/**
+ * A {@link FileSystem} that remembers every file read through it, so a run
+ * can tell which paths were its inputs (and refuse to overwrite one).
+ *
+ * @example
+ * ```ts
+ * const fs = new RecordingFileSystem(new DenoFileSystem());
+ * await fs.readTextFile("kustomization.yaml");
+ * fs.read; // Set { "kustomization.yaml" }
+ * ```
+ * @module
+ */
+import type { DirEntry, FileSystem, PathInfo } from "./filesystem.ts";
+
+/** Delegates to another {@link FileSystem}, recording the paths read. */
+export class RecordingFileSystem implements FileSystem {
+  /** Every path given to {@link readTextFile}, as given. */
+  readonly read = new Set<string>();
+
+  constructor(private readonly inner: FileSystem) {}
+
+  readTextFile(path: string): Promise<string> {
+    this.read.add(path);
+    return this.inner.readTextFile(path);
+  }
+  stat(path: string): Promise<PathInfo | undefined> {
+    return this.inner.stat(path);
+  }
+  readDir(path: string): Promise<DirEntry[]> {
+    return this.inner.readDir(path);
+  }
+  realPath(path: string): Promise<string> {
+    return this.inner.realPath(path);
+  }
+  writeTextFile(path: string, content: string): Promise<void> {
+    return this.inner.writeTextFile(path, content);
+  }
+  makeTempDir(prefix: string): Promise<string> {
+    return this.inner.makeTempDir(prefix);
+  }
+  remove(path: string): Promise<void> {
+    return this.inner.remove(path);
+  }
+  rename(from: string, to: string): Promise<void> {
+    return this.inner.rename(from, to);
+  }
+  mkdir(path: string): Promise<void> {
+    return this.inner.mkdir(path);
+  }
+}
