@@ -422,4 +422,49 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["--allowed-hosts", '"https://x"'],
     args: ["pipelines", "deploy", "x", "--allowed-hosts", "https://x"],
   },
+
+  // ---- issue 14, item 2: YAML beyond the core schema (src/tekton/_yaml_schema.ts)
+  {
+    name: "yaml-binary-tag",
+    exit: 3,
+    message: ["yaml-binary-tag/task.yaml:9:", 'tag "!!binary"', "core schema"],
+  },
+  { name: "yaml-set-tag", exit: 3, message: ["yaml-set-tag/task.yaml:5:", 'tag "!!set"'] },
+  { name: "yaml-custom-tag", exit: 3, message: ["yaml-custom-tag/task.yaml:9:", 'tag "!Ref"'] },
+  {
+    name: "yaml-timestamp-tag",
+    exit: 3,
+    message: ["yaml-timestamp-tag/task.yaml:7:", 'tag "!!timestamp"'],
+  },
+  {
+    name: "yaml-lenient-tag",
+    exit: 3,
+    message: ["yaml-lenient-tag/task.yaml:13:", 'tag "!!binary"'],
+  },
+  {
+    name: "yaml-lenient-merge",
+    exit: 3,
+    message: ["yaml-lenient-merge/task.yaml:9:", 'merge key "<<"'],
+  },
+  {
+    name: "yaml-merge-conflict",
+    exit: 3,
+    message: ["yaml-merge-conflict/task.yaml:12:", '"image"', 'put "<<" first'],
+  },
+  { name: "yaml-merge-scalar", exit: 3, message: ["yaml-merge-scalar/task.yaml:9:", '"<<"'] },
+  {
+    name: "kustomization-custom-tag",
+    exit: 3,
+    message: ["kustomization-custom-tag/kustomization.yaml:1:", 'tag "!suffix"'],
+  },
+  {
+    name: "kustomization-merge-conflict",
+    exit: 3,
+    message: ["kustomization-merge-conflict/kustomization.yaml:3:", '"nameSuffix"'],
+  },
+  {
+    name: "base-pipeline-binary-tag",
+    exit: 3,
+    message: ["base-pipeline-binary-tag/pipeline.yaml:5:", 'tag "!!binary"'],
+  },
 ];
