@@ -518,7 +518,7 @@ Deno.test("parseYamlDocuments() resolves merge keys as kubectl (go-yaml v2) does
       assert.equal((await refusal(text)).message, error.message);
     });
   }
-  await t.step("refused: a merge of a scalar", async () => {
+  await t.step("refused: a merge of a scalar", () => {
     assert.match(strictRefusal("<<: 1\n").message, /"<<" needs a mapping/);
     assert.match(strictRefusal("<<: [1]\n").message, /"<<" needs a mapping/);
   });
