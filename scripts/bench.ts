@@ -209,7 +209,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const draconctl = ["deno", "run", ...PERMISSION_FLAGS, `${REPO}/main.ts`];
+const draconctl = ["deno", "run", "--quiet", ...PERMISSION_FLAGS, `${REPO}/main.ts`];
 
 let nsCounter = 0;
 async function createNamespace(env: Env, prefix: string): Promise<string> {

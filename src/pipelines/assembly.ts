@@ -20,6 +20,7 @@
  * @module
  */
 import { ValidationError } from "../errors.ts";
+import { pipelineRuleProblems } from "../tekton/pipeline_rules.ts";
 import { ANCHORS_PARAM, invalidNameReason, SCAN_PARAMS } from "../tekton/task.ts";
 import type {
   Param,
@@ -81,7 +82,8 @@ interface LiftedParam {
  * stage that is present and publishes anchors.
  *
  * @throws {ValidationError} listing every problem: no or several base
- * components, duplicate component names, clashing params, an invalid name
+ * components, duplicate component names, clashing params, an invalid name,
+ * and every Tekton rule the assembled Pipeline breaks (`pipeline_rules.ts`)
  */
 export function assemblePipeline(
   base: Pipeline,
@@ -121,7 +123,7 @@ export function assemblePipeline(
   metadata.name = name;
   if (options.namespace !== undefined) metadata.namespace = options.namespace;
   const liftedParams = [...params.values()].map((p) => p.spec);
-  return {
+  const pipeline: Pipeline = {
     ...structuredClone(base),
     apiVersion: options.apiVersion ?? "tekton.dev/v1",
     metadata,
@@ -132,6 +134,10 @@ export function assemblePipeline(
       tasks,
     },
   };
+  // What Tekton's webhook would refuse (e.g. a base Pipeline that already has a task "base").
+  const refused = pipelineRuleProblems(pipeline).map((p) => `Pipeline "${name}": ${p}`);
+  if (refused.length > 0) throw new ValidationError(refused);
+  return pipeline;
 }
 
 /** Missing or extra base components and duplicate names. */

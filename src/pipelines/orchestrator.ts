@@ -12,7 +12,7 @@ import { canonicalJson } from "../k8s/ssa_applier.ts";
 import { COMPONENT_LABEL, isComponentType } from "./component_type.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { type Pipeline, subjectOf, type Task } from "../tekton/types.ts";
-import { helmExpressionsIn } from "../tekton/task.ts";
+import { helmExpressionsIn, tektonTaskProblems } from "../tekton/task.ts";
 import { mapConcurrent } from "./_concurrency.ts";
 import { assemblePlan, type HelmRef, type PipelinePlan } from "./plan.ts";
 
@@ -166,7 +166,11 @@ export class TektonOrchestrator implements Orchestrator {
         return component;
       }
       try {
-        return { ...component, task: await render(component) };
+        const task = await render(component);
+        // Rendered values (an image from the values file) meet Tekton's rules only now.
+        const problems = tektonTaskProblems(task, component.origin);
+        if (problems.length > 0) throw new ValidationError(problems);
+        return { ...component, task };
       } catch (error) {
         errors.push(error);
         return component;

@@ -9,7 +9,13 @@
 import type { Deps } from "../deps.ts";
 import { combineErrors, ValidationError } from "../errors.ts";
 import type { FetchOptions } from "../fetch/fetcher.ts";
-import { componentTypeOf, processTask, toTask, validateTask } from "../tekton/task.ts";
+import {
+  componentTypeOf,
+  processTask,
+  tektonTaskProblems,
+  toTask,
+  validateTask,
+} from "../tekton/task.ts";
 import type { Pipeline } from "../tekton/types.ts";
 import { assemblePipeline, type PipelineApiVersion } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
@@ -256,6 +262,8 @@ async function resolveLocal(
   const problems = validateTask(task, doc.origin);
   if (problems.length > 0) throw new ValidationError(problems);
   const processed = processTask(task);
+  const tekton = tektonTaskProblems(processed, doc.origin);
+  if (tekton.length > 0) throw new ValidationError(tekton);
   return {
     ref,
     name: task.metadata.name,

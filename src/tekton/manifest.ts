@@ -13,6 +13,14 @@
  * duplicate keys; whichever parser read the text, aliases that would expand
  * a document beyond {@link MAX_EXPANDED_NODES} nodes, or loop, are refused.
  *
+ * Only the core schema's tags are read (`!!str`, `!!int`, `!!float`,
+ * `!!bool`, `!!null`, `!!map`, `!!seq`, and the non-specific `!`): any other
+ * (`!!binary`, `!!set`, `!!omap`, `!!pairs`, `!!timestamp`, `!custom`, a
+ * `%TAG` prefix) is refused by both parsers, naming the file, line and tag.
+ * Merge keys (`<<: *anchor`, `<<: [*a, *b]`) are resolved as kubectl
+ * resolves them, and refused where kubectl and the YAML spec disagree (see
+ * `_yaml_schema.ts`); text only the lenient parser reads may not hold them.
+ *
  * Writing uses `yaml` (YAML 1.1-compatible output that Go tools read
  * identically), loaded on first use: a deploy that prints no YAML never pays
  * for its CommonJS build.
@@ -21,13 +29,16 @@
  */
 import {
   constructFromEvents,
+  CORE_SCHEMA,
   type Event,
   EVENT_ID,
   getScalarValue,
+  mergeTag,
   parseEvents,
   YAMLException,
 } from "js-yaml";
 import { ManifestSyntaxError } from "../errors.ts";
+import { checkMergeKeys, isCoreTag, TAG_HINT, tagReason } from "./_yaml_schema.ts";
 
 /** A parsed YAML document with its 1-based start line. */
 export interface ParsedDocument {
@@ -52,7 +63,7 @@ export async function parseYamlDocuments(text: string, file: string): Promise<Pa
   try {
     documents = strictDocuments(text, file);
   } catch (error) {
-    if (!(error instanceof ManifestSyntaxError)) throw error;
+    if (!(error instanceof LenientFallback)) throw error;
     documents = await lenientDocuments(text, file);
   }
   return checkAliases(documents, file);
@@ -74,17 +85,23 @@ function strictDocuments(text: string, file: string): ParsedDocument[] {
   let values: unknown[];
   try {
     events = parseEvents(text, { filename: file });
-    values = constructFromEvents(events, { source: text, maxAliases: MAX_ALIASES });
   } catch (error) {
-    if (!(error instanceof YAMLException)) throw error;
-    const mark = error.mark;
-    throw new ManifestSyntaxError(
-      file,
-      (mark?.line ?? 0) + 1,
-      (mark?.column ?? 0) + 1,
-      error.reason,
-      { cause: error },
-    );
+    throw syntaxErrorOf(error, file, LenientFallback);
+  }
+  // Only when the text holds a "<<": the check walks the events once more.
+  const conflict = text.includes("<<") ? checkMergeKeys(events, text) : undefined;
+  if (conflict !== undefined) {
+    const { line, column } = positionOf(text, conflict.offset);
+    throw new ManifestSyntaxError(file, line, column, conflict.reason);
+  }
+  try {
+    values = constructFromEvents(events, {
+      source: text,
+      schema: STRICT_SCHEMA,
+      maxAliases: MAX_ALIASES,
+    });
+  } catch (error) {
+    throw syntaxErrorOf(error, file, ManifestSyntaxError);
   }
   const roots = documentRoots(events);
   const result: ParsedDocument[] = [];
@@ -96,6 +113,40 @@ function strictDocuments(text: string, file: string): ParsedDocument[] {
   return result;
 }
 
+/** The core schema with merge keys, which kubectl resolves (see `_yaml_schema.ts`). */
+const STRICT_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+
+/** A syntax error of the strict parser: the lenient parser may still read the text. */
+class LenientFallback extends ManifestSyntaxError {}
+
+/**
+ * A js-yaml error as a {@link ManifestSyntaxError}; an unknown tag is always
+ * final (the lenient parser would read it), other errors are of class `as`.
+ */
+function syntaxErrorOf(
+  error: unknown,
+  file: string,
+  as: typeof ManifestSyntaxError,
+): ManifestSyntaxError {
+  if (!(error instanceof YAMLException)) throw error;
+  const line = (error.mark?.line ?? 0) + 1;
+  const column = (error.mark?.column ?? 0) + 1;
+  const tag = /^unknown (?:scalar |sequence |mapping )?tag !<(.*)>$/.exec(error.reason)?.[1];
+  if (tag !== undefined) return new TagError(file, line, column, tag, { cause: error });
+  const reason = error.reason.startsWith("cannot merge mappings")
+    ? 'a merge key "<<" needs a mapping, an alias of one or a list of them'
+    : error.reason;
+  return new as(file, line, column, reason, { cause: error });
+}
+
+/** A tag outside the core schema; carries {@link TAG_HINT}. */
+class TagError extends ManifestSyntaxError {
+  override readonly hint = TAG_HINT;
+  constructor(file: string, line: number, column: number, tag: string, options?: ErrorOptions) {
+    super(file, line, column, tagReason(tag), options);
+  }
+}
+
 /**
  * Limits that keep hostile YAML cheap to refuse. `logLevel: "error"`: the
  * parser's warnings (e.g. a mapping used as a key) would go to stderr through
@@ -104,6 +155,8 @@ function strictDocuments(text: string, file: string): ParsedDocument[] {
 const LENIENT_OPTIONS = {
   maxAliasCount: MAX_ALIASES,
   uniqueKeys: true,
+  // `!!binary`, `!!set`, … stay unresolved, so the check below sees them as tags.
+  resolveKnownTags: false,
   prettyErrors: false,
   logLevel: "error",
 } as const;
@@ -122,6 +175,18 @@ async function lenientDocuments(text: string, file: string): Promise<ParsedDocum
     }
     const range = doc.contents?.range;
     if (!range || range[0] === range[1]) continue; // an empty document
+    const refused = await refusedNode(doc);
+    if (refused !== undefined) {
+      const pos = lineCounter.linePos(refused.offset);
+      const Refusal = refused.tag === undefined ? ManifestSyntaxError : TagError;
+      throw new Refusal(file, pos.line, pos.col, refused.tag ?? refused.reason);
+    }
+    // A core tag on a value it does not fit (`!!int x`): the strict parser refuses it too.
+    const unfit = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+    if (unfit) {
+      const pos = lineCounter.linePos(unfit.pos[0]);
+      throw new ManifestSyntaxError(file, pos.line, pos.col, firstLine(unfit.message));
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: LENIENT_OPTIONS.maxAliasCount });
@@ -134,6 +199,37 @@ async function lenientDocuments(text: string, file: string): Promise<ParsedDocum
     result.push({ value, line });
   }
   return result;
+}
+
+/**
+ * The first node of a lenient document with a tag outside the core schema,
+ * or the first merge key (which this path does not resolve).
+ */
+async function refusedNode(
+  doc: import("yaml").Document.Parsed,
+): Promise<{ offset: number; tag?: string; reason: string } | undefined> {
+  const { isScalar, visit } = await import("yaml");
+  let found: { offset: number; tag?: string; reason: string } | undefined;
+  visit(doc, {
+    Node(_, node) {
+      if (node.tag !== undefined && !isCoreTag(node.tag)) {
+        found = { offset: node.range?.[0] ?? 0, tag: node.tag, reason: "" };
+        return visit.BREAK;
+      }
+    },
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && key.value === "<<" && key.type === "PLAIN") {
+        found = {
+          offset: key.range?.[0] ?? 0,
+          reason: 'merge key "<<" in YAML that only the lenient parser reads: ' +
+            "write the merged keys out, or fix the indentation the strict parser refuses",
+        };
+        return visit.BREAK;
+      }
+    },
+  });
+  return found;
 }
 
 function firstLine(message: string): string {

@@ -28,7 +28,9 @@ import {
   takesAnchors,
 } from "../pipelines/component_type.ts";
 import { hasHelmExpression } from "./helm_expressions.ts";
+import { taskRuleProblems } from "./task_rules.ts";
 import { isMapping } from "./types.ts";
+import { describe, DNS1123_LABEL } from "./_rules.ts";
 import {
   type EnvVar,
   type ParamSpec,
@@ -59,8 +61,7 @@ const SCAN_ENV: readonly EnvVar[] = [
 /** Params draconctl adds itself, exempt from the Task-name prefix rule. */
 const TOOL_PARAMS: ReadonlySet<string> = new Set([ANCHORS_PARAM, ...SCAN_PARAMS]);
 
-/** DNS-1123 label: what Tekton accepts as a Task or Pipeline name (it becomes a label value). */
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Tekton accepts a DNS-1123 label as a Task or Pipeline name (it becomes a label value). */
 const MAX_NAME_LENGTH = 63;
 
 /**
@@ -154,6 +155,16 @@ export function validateTask(task: Task, origin: string): string[] {
     ...listProblems(task),
   ];
   return problems.map((problem) => `${subject}: ${problem}`);
+}
+
+/**
+ * Every Tekton rule a Task breaks (see `task_rules.ts`), each on one line
+ * prefixed `${origin}: Task "${name}": `: what Tekton's webhook would refuse.
+ * Check the Task that will be applied (processed, rendered).
+ */
+export function tektonTaskProblems(task: Task, origin: string): string[] {
+  const subject = `${origin}: Task "${task.metadata.name}"`;
+  return taskRuleProblems(task).map((problem) => `${subject}: ${problem}`);
 }
 
 /**
@@ -361,14 +372,4 @@ function addAnchor(task: Task): void {
 function joinPath(path: string, key: string): string {
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === "" ? key : `${path}.${key}`;
   return `${path}[${JSON.stringify(key)}]`;
-}
-
-/** A short description of a found value for messages: a quoted string or a kind of thing. */
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (typeof value === "string") return `"${value}"`;
-  if (Array.isArray(value)) return "a list";
-  if (isMapping(value)) return "a mapping";
-  return `${typeof value} ${String(value)}`;
 }

@@ -118,6 +118,8 @@ export interface BadInputCase {
   fakeNetwork?: boolean;
   /** The whole error output is at most this long (input is quoted only as an excerpt). */
   maxStderrChars?: number;
+  /** How many `error:` lines (one per problem, all reported at once). @default 1 */
+  errorLines?: number;
 }
 
 /** The cases. Fixtures reference corpus Tasks in ../shared, outside their directory. */
@@ -617,6 +619,130 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     exit: 2,
     message: ["--plain-http only works with --push", "hint: add --push"],
     args: ["components", "package", "x", "--name", "c", "--plain-http"],
+
+  // ---- issue 14, item 2: YAML beyond the core schema (src/tekton/_yaml_schema.ts)
+  {
+    name: "yaml-binary-tag",
+    exit: 3,
+    message: ["yaml-binary-tag/task.yaml:9:", 'tag "!!binary"', "core schema"],
+  },
+  { name: "yaml-set-tag", exit: 3, message: ["yaml-set-tag/task.yaml:5:", 'tag "!!set"'] },
+  { name: "yaml-custom-tag", exit: 3, message: ["yaml-custom-tag/task.yaml:9:", 'tag "!Ref"'] },
+  {
+    name: "yaml-timestamp-tag",
+    exit: 3,
+    message: ["yaml-timestamp-tag/task.yaml:7:", 'tag "!!timestamp"'],
+  },
+  {
+    name: "yaml-lenient-tag",
+    exit: 3,
+    message: ["yaml-lenient-tag/task.yaml:13:", 'tag "!!binary"'],
+  },
+  {
+    name: "yaml-lenient-merge",
+    exit: 3,
+    message: ["yaml-lenient-merge/task.yaml:9:", 'merge key "<<"'],
+  },
+  {
+    name: "yaml-merge-conflict",
+    exit: 3,
+    message: ["yaml-merge-conflict/task.yaml:12:", '"image"', 'put "<<" first'],
+  },
+  { name: "yaml-merge-scalar", exit: 3, message: ["yaml-merge-scalar/task.yaml:9:", '"<<"'] },
+  {
+    name: "kustomization-custom-tag",
+    exit: 3,
+    message: ["kustomization-custom-tag/kustomization.yaml:1:", 'tag "!suffix"'],
+  },
+  {
+    name: "kustomization-merge-conflict",
+    exit: 3,
+    message: ["kustomization-merge-conflict/kustomization.yaml:3:", '"nameSuffix"'],
+  },
+  {
+    name: "base-pipeline-binary-tag",
+    exit: 3,
+    message: ["base-pipeline-binary-tag/pipeline.yaml:5:", 'tag "!!binary"'],
+  },
+
+  // ---- issue 14, item 3: what Tekton's webhook refuses (src/tekton/task_rules.ts, pipeline_rules.ts)
+  {
+    name: "tekton-image-number",
+    exit: 3,
+    message: ["tekton-image-number/task.yaml", "spec.steps[0].image", "number 123"],
+  },
+  {
+    name: "tekton-duplicate-steps",
+    exit: 3,
+    message: ["tekton-duplicate-steps/task.yaml", 'step name "run" is used more than once'],
+  },
+  {
+    name: "tekton-step-bad-name",
+    exit: 3,
+    message: ["tekton-step-bad-name/task.yaml", '"Run_It" is not a DNS-1123 label'],
+  },
+  { name: "tekton-no-image", exit: 3, message: ["tekton-no-image/task.yaml", "needs an image"] },
+  {
+    name: "tekton-script-and-command",
+    exit: 3,
+    message: ["tekton-script-and-command/task.yaml", '"script" cannot be used with "command"'],
+  },
+  {
+    name: "tekton-undeclared-param",
+    exit: 3,
+    message: ["tekton-undeclared-param/task.yaml", '"$(params.producer-undeclared-flags)"'],
+  },
+  {
+    name: "tekton-undeclared-result",
+    exit: 3,
+    message: ["tekton-undeclared-result/task.yaml", '"$(results.report.path)"'],
+  },
+  {
+    name: "tekton-duplicate-workspaces",
+    exit: 3,
+    message: ["tekton-duplicate-workspaces/task.yaml", 'workspace name "output" must be unique'],
+    errorLines: 2, // the name and its mount path
+  },
+  {
+    name: "tekton-array-param-in-script",
+    exit: 3,
+    message: ["tekton-array-param-in-script/task.yaml", 'array param "producer-arr-flags"'],
+  },
+  {
+    name: "tekton-bad-on-error",
+    exit: 3,
+    message: ["tekton-bad-on-error/task.yaml", '"ignore" is not "continue" or "stopAndFail"'],
+  },
+  {
+    name: "tekton-all-problems",
+    exit: 3,
+    message: [
+      "tekton-all-problems/task.yaml",
+      "number 123",
+      "used more than once",
+      "$(params.nope)",
+    ],
+    errorLines: 6,
+  },
+  {
+    name: "base-pipeline-task-base",
+    exit: 3,
+    message: ['Pipeline "dracon-x"', 'pipeline task name "base" is used more than once'],
+  },
+  {
+    name: "base-pipeline-run-after-unknown",
+    exit: 3,
+    message: ['Pipeline "dracon-x"', '"notify" depends on "report"'],
+  },
+  {
+    name: "base-pipeline-undeclared-param",
+    exit: 3,
+    message: ['Pipeline "dracon-x"', '"$(params.channel)"'],
+  },
+  {
+    name: "base-pipeline-undeclared-workspace",
+    exit: 3,
+    message: ['Pipeline "dracon-x"', 'declares no workspace "shared"'],
   },
 ];
 

@@ -26,7 +26,12 @@ Deno.test("pipelines deploy --dry-run refuses bad input with a clear error and i
       assert.equal(result.stdout, "", "nothing is printed on stdout when the input is bad");
       assert.ok(result.stderr.startsWith("error: "), result.stderr);
       const lines = result.stderr.trimEnd().split("\n");
-      assert.ok(lines.length <= 2 && (lines[1] ?? "hint: ").startsWith("hint: "), "one error line");
+      const errors = c.errorLines ?? 1;
+      assert.ok(lines.slice(0, errors).every((line) => line.startsWith("error: ")), "error lines");
+      assert.ok(
+        lines.length <= errors + 1 && (lines[errors] ?? "hint: ").startsWith("hint: "),
+        `${errors} error line(s), then at most a hint:\n${result.stderr}`,
+      );
       for (const part of c.message) {
         assert.ok(result.stderr.includes(part), `expected "${part}" in:\n${result.stderr}`);
       }

@@ -26,12 +26,14 @@ const LAX_CORPUS_FILES = [
 
 /**
  * What the `yaml` package makes of a stream with its default (YAML 1.2 core)
- * options: each non-empty document's value and the 1-based line of its root,
- * as the lenient path of `parseYamlDocuments()` computes it.
+ * options and merge keys resolved (as kubectl resolves them, where no key is
+ * set before a `<<` that sets it again): each non-empty document's value and
+ * the 1-based line of its root, as the lenient path of `parseYamlDocuments()`
+ * computes it.
  */
 function viaYaml(text: string): ParsedDocument[] {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter });
+  const parsed = parseAllDocuments(text, { lineCounter, merge: true });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) assert.deepEqual(doc.errors, [], `yaml refused ${JSON.stringify(text)}`);
   return docs.flatMap((doc) => {
@@ -200,11 +202,14 @@ Deno.test("parseStrictYamlDocuments() and parseYamlDocuments() name file, line a
     assert.equal(error.column, 3);
     assert.equal(error.message, `${FILE}:4:3: invalid YAML: duplicated mapping key`);
     assert.ok(error.cause instanceof Error);
-    const lenient = await refusal("a: 1\nb:\n  c: 2\n  c: 3\n");
+    // An error while building the value is final: the lenient parser is not asked.
+    const viaBoth = await refusal("a: 1\nb:\n  c: 2\n  c: 3\n");
+    assert.equal(viaBoth.message, error.message);
+    const lenient = await refusal("a:\n  args: [\n    x,\n  ]\nb:\n  c: 2\n  c: 3\n");
     assert.equal(lenient.file, FILE);
-    assert.equal(lenient.line, 4);
+    assert.equal(lenient.line, 7);
     assert.equal(lenient.column, 3);
-    assert.match(lenient.message, /^\/p\/task\.yaml:4:3: invalid YAML: Map keys must be unique$/);
+    assert.match(lenient.message, /^\/p\/task\.yaml:7:3: invalid YAML: Map keys must be unique$/);
   });
   await t.step("an unclosed flow sequence", async () => {
     const error = strictRefusal("a: [1, 2\nb: 3\n");
@@ -278,7 +283,7 @@ Deno.test("parseStrictYamlDocuments() and parseYamlDocuments() refuse alias bomb
         name: "task",
         copy: base,
         list: [base, "task"],
-        "<<": base,
+        ...base, // merged by "<<: *b"
         task: "key from alias",
       },
       line: 1,
@@ -411,5 +416,115 @@ Deno.test("lineOfPath() finds the line of a node or of its key", async (t) => {
     assert.equal(lineOfPath("a:\n  b: 1\n c: 2\n", ["a"]), undefined);
     assert.equal(lineOfPath("", []), undefined);
     assert.equal(lineOfPath("# only a comment\n", ["a"]), undefined);
+  });
+});
+
+/** A flow sequence closed at its key's indentation: only the lenient parser reads it. */
+const LAX_PREFIX = "lax:\n  args: [\n    x,\n  ]\n";
+
+Deno.test("parseYamlDocuments() refuses every tag outside the core schema, on both paths", async (t) => {
+  const tagged: [string, string][] = [
+    ["image: !!binary aGVsbG8=\n", "!!binary"],
+    ["a: !!set {x, y}\n", "!!set"],
+    ["a: !!omap [b: 1]\n", "!!omap"],
+    ["a: !!pairs [b: 1]\n", "!!pairs"],
+    ["a: !!timestamp 2001-12-14\n", "!!timestamp"],
+    ["a: !custom x\n", "!custom"],
+    ["a: !<tag:yaml.org,2002:binary> aGVsbG8=\n", "!!binary"],
+    ["a: !<tag:example.com,2000:x> y\n", "!<tag:example.com,2000:x>"],
+  ];
+  for (const [body, tag] of tagged) {
+    await t.step(`${tag} (strict)`, async () => {
+      const text = `k: 1\n${body}`;
+      const error = strictRefusal(text);
+      assert.deepEqual([error.file, error.line], [FILE, 2]);
+      assert.ok(
+        error.message.includes(`tag "${tag}" is outside the YAML core schema`),
+        error.message,
+      );
+      assert.ok(error.hint?.includes("remove the tag"));
+      assert.equal(
+        (await refusal(text)).message,
+        error.message,
+        "no fallback to the lenient parser",
+      );
+    });
+    await t.step(`${tag} (lenient)`, async () => {
+      const error = await refusal(LAX_PREFIX + body);
+      assert.deepEqual([error.file, error.line], [FILE, 5]);
+      assert.ok(
+        error.message.includes(`tag "${tag}" is outside the YAML core schema`),
+        error.message,
+      );
+    });
+  }
+  await t.step("a core tag on a value it does not fit", async () => {
+    assert.match(strictRefusal("a: 1\nb: !!int x\n").message, /:2:4: .*tag:yaml\.org,2002:int/);
+    assert.match((await refusal(`${LAX_PREFIX}b: !!int x\n`)).message, /:5:\d+: .*Unresolved tag/);
+  });
+  await t.step("a %TAG directive's prefix", async () => {
+    const error = await refusal("%TAG !e! tag:example.com,2000:\n---\na: !e!x y\n");
+    assert.equal(error.line, 3);
+    assert.match(error.message, /tag "!<tag:example\.com,2000:x>"/);
+  });
+  await t.step("core tags and the non-specific tag are read", async () => {
+    const text = "a: !!str 1\nb: !!int '2'\nc: !!float 3.5\nd: !!bool 'true'\ne: !!null ''\n" +
+      "f: !!map {x: 1}\ng: !!seq [1]\nh: ! 7\ni: !<tag:yaml.org,2002:str> 8\n";
+    const value = { a: "1", b: 2, c: 3.5, d: true, e: null, f: { x: 1 }, g: [1], h: "7", i: "8" };
+    assert.deepEqual(await parseYamlDocuments(text, FILE), [{ value, line: 1 }]);
+    const [lax] = await parseYamlDocuments(LAX_PREFIX + text, FILE);
+    assert.deepEqual(lax?.value, { lax: { args: ["x"] }, ...value });
+  });
+});
+
+Deno.test("parseYamlDocuments() resolves merge keys as kubectl (go-yaml v2) does", async (t) => {
+  const resolved: [string, string, unknown][] = [
+    ["an alias", "b: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\n", {
+      b: { x: 1, y: 2 },
+      c: { x: 3, y: 2 },
+    }],
+    [
+      "a list: earlier mappings win",
+      "a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n",
+      { a: { x: 1 }, b: { x: 2, y: 2 }, c: { x: 1, y: 2 } },
+    ],
+    ["an inline mapping", "<<: {x: 1}\ny: 2\n", { x: 1, y: 2 }],
+    ["a key before a merge that does not set it", "y: 2\n<<: {x: 1}\n", { y: 2, x: 1 }],
+    ["two merges setting different keys", "<<: {x: 1}\n<<: {y: 2}\n", { x: 1, y: 2 }],
+    ["a nested merge", "a: &a {<<: {q: 1}, r: 2}\nb:\n  <<: *a\n", {
+      a: { q: 1, r: 2 },
+      b: { q: 1, r: 2 },
+    }],
+    ["a quoted << is a plain key", "'<<': {x: 1}\n", { "<<": { x: 1 } }],
+    ["!!merge", "!!merge <<: {x: 1}\n", { x: 1 }],
+  ];
+  for (const [name, text, value] of resolved) {
+    await t.step(name, async () => {
+      assert.deepEqual(parseStrictYamlDocuments(text, FILE), [{ value, line: 1 }]);
+      assert.deepEqual(await parseYamlDocuments(text, FILE), [{ value, line: 1 }]);
+    });
+  }
+  // go-yaml v2 stores entries in order (a later "<<" overwrites), the YAML spec keeps the key.
+  const ambiguous: [string, string, number][] = [
+    ["a key set before a merge that sets it", "x: 1\n<<: {x: 2}\n", 2],
+    ["a merge after a merge of the same key", "<<: {x: 1}\n<<: {x: 2}\n", 2],
+    ["through an alias of a nested merge", "a: &a {<<: {q: 1}}\nb:\n  q: 1\n  <<: *a\n", 4],
+  ];
+  for (const [name, text, line] of ambiguous) {
+    await t.step(`refused: ${name}`, async () => {
+      const error = strictRefusal(text);
+      assert.equal(error.line, line);
+      assert.match(error.message, /is set before the merge key "<<" that sets it again/);
+      assert.equal((await refusal(text)).message, error.message);
+    });
+  }
+  await t.step("refused: a merge of a scalar", () => {
+    assert.match(strictRefusal("<<: 1\n").message, /"<<" needs a mapping/);
+    assert.match(strictRefusal("<<: [1]\n").message, /"<<" needs a mapping/);
+  });
+  await t.step("refused: a merge key in text only the lenient parser reads", async () => {
+    const error = await refusal(`${LAX_PREFIX}b:\n  <<: {x: 1}\n`);
+    assert.equal(error.line, 6);
+    assert.match(error.message, /merge key "<<"/);
   });
 });
