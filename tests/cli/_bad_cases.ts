@@ -619,6 +619,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     exit: 2,
     message: ["--plain-http only works with --push", "hint: add --push"],
     args: ["components", "package", "x", "--name", "c", "--plain-http"],
+  },
 
   // ---- issue 14, item 2: YAML beyond the core schema (src/tekton/_yaml_schema.ts)
   {
