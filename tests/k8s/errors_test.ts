@@ -237,7 +237,6 @@ Deno.test("toKubeError() reports a kind the cluster does not serve", async (t) =
     assert.ok(error.hint?.includes("install Tekton Pipelines"));
   });
 });
-});
 
 Deno.test("toKubeError() for a LIST names the kind and namespace", () => {
   const error = toKubeError(
