@@ -10,18 +10,39 @@
  * ```
  * @module
  */
-import type { DirEntry, FileSystem, PathInfo } from "./filesystem.ts";
+import type {
+  ConfinedReader,
+  DirEntry,
+  FileSystem,
+  PathInfo,
+  ReadFileOptions,
+  ReadScope,
+} from "./filesystem.ts";
 
 /** Delegates to another {@link FileSystem}, recording the paths read. */
 export class RecordingFileSystem implements FileSystem {
-  /** Every path given to {@link readTextFile}, as given. */
+  /** Every path given to {@link readTextFile} (here or on a confined reader), as given. */
   readonly read = new Set<string>();
 
   constructor(private readonly inner: FileSystem) {}
 
-  readTextFile(path: string): Promise<string> {
+  readTextFile(path: string, options?: ReadFileOptions): Promise<string> {
     this.read.add(path);
-    return this.inner.readTextFile(path);
+    return this.inner.readTextFile(path, options);
+  }
+  confine(scope: ReadScope): ConfinedReader {
+    const reader = this.inner.confine(scope);
+    const read = this.read;
+    return {
+      readTextFile(path, options) {
+        read.add(path);
+        return reader.readTextFile(path, options);
+      },
+      stat: (path) => reader.stat(path),
+      readDir: (path) => reader.readDir(path),
+      realPath: (path) => reader.realPath(path),
+      close: () => reader.close(),
+    };
   }
   stat(path: string): Promise<PathInfo | undefined> {
     return this.inner.stat(path);

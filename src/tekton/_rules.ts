@@ -21,9 +21,8 @@ const OBJECT_NAME = /^[_a-zA-Z][_a-zA-Z0-9-]*$/;
 export function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (typeof value === "string") {
-    return `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`;
-  }
+  // Long values are shortened where messages are printed (shortenMessage, the one rule).
+  if (typeof value === "string") return `"${value}"`;
   if (Array.isArray(value)) return "a list";
   if (isMapping(value)) return "a mapping";
   return `${typeof value} ${String(value)}`;

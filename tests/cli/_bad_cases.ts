@@ -6,9 +6,14 @@
  *
  * @module
  */
+import {
+  type ConfinedReader,
+  DenoFileSystem,
+  type FileSystem,
+  type ReadScope,
+} from "../../src/io/filesystem.ts";
 import { HttpFetcher } from "../../src/fetch/http_fetcher.ts";
 import type { Fetcher } from "../../src/fetch/fetcher.ts";
-import type { FileSystem } from "../../src/io/filesystem.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { DRACON_ROOT, fixture } from "./_cli.ts";
 
@@ -90,11 +95,20 @@ const GOLANG = [
 
 /** The real disk, except that `url-100kb/kustomization.yaml` reads with a 100 KB URL in it. */
 class LongUrlFileSystem extends DenoFileSystem {
-  override async readTextFile(path: string): Promise<string> {
-    const text = await super.readTextFile(path);
-    return path.endsWith("url-100kb/kustomization.yaml")
-      ? text.replace("LONG", "a".repeat(100_000))
-      : text;
+  override confine(scope: ReadScope): ConfinedReader {
+    const reader = super.confine(scope);
+    return {
+      async readTextFile(path, options) {
+        const text = await reader.readTextFile(path, options);
+        return path.endsWith("url-100kb/kustomization.yaml")
+          ? text.replace("LONG", "a".repeat(100_000))
+          : text;
+      },
+      stat: (path) => reader.stat(path),
+      readDir: (path) => reader.readDir(path),
+      realPath: (path) => reader.realPath(path),
+      close: () => reader.close(),
+    };
   }
 }
 
@@ -297,20 +311,20 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: "symlink-loop", exit: 4, message: ["symlink-loop/task.yaml", "symbolic links"] },
   {
     name: "values-dev-zero",
-    exit: 4,
-    message: ['"/dev/zero"', "not a regular file (a character device)"],
+    exit: 2,
+    message: ['-f/--values "/dev/zero"', "is not a regular file"],
     args: [...GOLANG, "-f", "/dev/zero"],
   },
   {
     name: "values-symlink-device",
-    exit: 4,
-    message: ["io/dev-zero.yaml", "not a regular file (a character device)"],
+    exit: 2,
+    message: ["io/dev-zero.yaml", "is not a regular file"],
     args: [...GOLANG, "-f", fixture("io/dev-zero.yaml")],
   },
   {
     name: "values-directory",
-    exit: 4,
-    message: ["fixtures/io", "not a regular file (a directory)"],
+    exit: 2,
+    message: ["fixtures/io", "is a directory"],
     args: [...GOLANG, "-f", fixture("io")],
   },
   {

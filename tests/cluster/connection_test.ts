@@ -19,6 +19,7 @@ import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../../src/io/logger.ts";
+import { NO_SIGNALS } from "../../src/io/signals.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
@@ -486,6 +487,7 @@ clusterTest(
       clock: { now: () => new Date() },
       helm: new HelmCli(),
       stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
+      signals: NO_SIGNALS,
       cluster: (options) =>
         connectCluster(options, {
           fs,

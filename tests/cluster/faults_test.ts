@@ -14,7 +14,13 @@ import type { KubeObject } from "../../src/tekton/types.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
-import { editedKubeConfig, type Kubectl, readKubeConfig, realCluster } from "./_kube.ts";
+import {
+  adminHttpClient,
+  editedKubeConfig,
+  type Kubectl,
+  readKubeConfig,
+  realCluster,
+} from "./_kube.ts";
 import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, uniqueNamespace } from "./_testenv.ts";
 
 import { nativeLister, testenv } from "./_dedicated.ts";

@@ -13,7 +13,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ExitCode } from "../../src/errors.ts";
-import { loadKubeConfig, resolveConnection } from "../../src/k8s/kubeconfig.ts";
+import { DenoFileSystem } from "../../src/io/filesystem.ts";
+import { MemoryLogger } from "../../src/io/logger.ts";
+import { resolveConnection, resolveTarget } from "../../src/k8s/kubeconfig.ts";
 import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { toYaml } from "../../src/tekton/manifest.ts";
@@ -315,9 +317,18 @@ Deno.test("fuzz: the kubeconfig loader on generated and mutated kubeconfigs", as
         await Deno.writeTextFile(file, mutate(await yamlOf(config)));
         const started = performance.now();
         try {
-          resolveConnection(
-            loadKubeConfig({ kubeconfig: file, kubeconfigEnv: undefined, home: dir }),
-          );
+          const env = {
+            fs: new DenoFileSystem(),
+            env: (name: string) => (name === "HOME" ? dir : undefined),
+            logger: new MemoryLogger(),
+            clock: { now: () => new Date() },
+            runner: { run: () => Promise.reject(new Error("no plugin runs in the fuzz test")) },
+            permissions: {
+              mayRun: () => Promise.resolve(false),
+              keepPlugins: () => Promise.resolve(),
+            },
+          };
+          await resolveConnection(await resolveTarget({ kubeconfig: file }, env), env);
         } catch (error) {
           if (!(error instanceof ClusterError)) throw error;
           assert.ok(!error.message.includes("\n"), error.message);

@@ -237,7 +237,7 @@ Deno.test("SsaApplier.check() lists each kind and version once and fails on one 
   const fresh = new FakeObjectClient();
   const checked = new SsaApplier(fresh, { namespace: "dracon", retry: noSleep });
   // kube-apiserver's answer for a resource no CRD serves: 404 with no Status details.
-  fresh.listErrors = [new FakeApiException(404, "404 page not found")];
+  fresh.listErrors = [new ApiStatusError(404, "404 page not found")];
   await assert.rejects(
     checked.check([pipeline]),
     (e: unknown) => e instanceof KindNotServedError && /Pipeline kind/.test(e.message),
