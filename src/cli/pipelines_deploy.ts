@@ -280,7 +280,7 @@ async function checkFlagFiles(
       ? directory ? undefined : "is a directory"
       : info.isFile
       ? undefined
-      : "is not a regular file";
+      : `is not a regular file (a ${info.type})`;
     if (problem !== undefined) {
       throw new UsageError(`${flag} "${path}": ${problem}`, {
         hint: `check the path given to ${flag}`,

@@ -120,7 +120,14 @@ export class FetchObjectClient implements ObjectClient {
     // GET that confirms its path: one round trip less before the applies.
     // Discovery still decides: a kind not served fails as it would have.
     const early = settle(this.#listAt(apiVersion, kind, guess, namespace, options));
-    const resource = await discovered;
+    let resource: Resource;
+    try {
+      resource = await discovered;
+    } catch (error) {
+      // No request is left running when this one fails.
+      await early;
+      throw error;
+    }
     if (resource.name !== guess.name || resource.namespaced !== guess.namespaced) {
       return await this.#listAt(apiVersion, kind, resource, namespace, options);
     }

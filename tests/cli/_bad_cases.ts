@@ -312,13 +312,13 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   {
     name: "values-dev-zero",
     exit: 2,
-    message: ['-f/--values "/dev/zero"', "is not a regular file"],
+    message: ['-f/--values "/dev/zero"', "is not a regular file (a character device)"],
     args: [...GOLANG, "-f", "/dev/zero"],
   },
   {
     name: "values-symlink-device",
     exit: 2,
-    message: ["io/dev-zero.yaml", "is not a regular file"],
+    message: ["io/dev-zero.yaml", "is not a regular file (a character device)"],
     args: [...GOLANG, "-f", fixture("io/dev-zero.yaml")],
   },
   {

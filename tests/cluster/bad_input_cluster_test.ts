@@ -248,8 +248,8 @@ const CASES: ClusterCase[] = [
   },
   {
     name: "cluster-fifo-values",
-    exit: 4,
-    message: ["values.yaml", "not a regular file (a FIFO)"],
+    exit: 2,
+    message: ["-f/--values", "values.yaml", "is not a regular file (a FIFO)"],
     withinMs: 5000,
     flags: ["-f", "VALUES"],
     dir: (tmp) => withSpecialFile(tmp, "fifo-values", "values.yaml", "./ok"),
