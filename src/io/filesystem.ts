@@ -95,6 +95,22 @@ export interface FileSystem extends FileReader {
   mkdir(path: string): Promise<void>;
 }
 
+/**
+ * Why a read failed, for the end of a message that names the file: the
+ * refusal's own reason, "the file does not exist", "permission denied", …
+ */
+export function readFailureReason(error: unknown): string {
+  return error instanceof FileRefusedError
+    ? error.reason
+    : error instanceof Deno.errors.NotFound
+    ? "the file does not exist"
+    : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable
+    ? "permission denied"
+    : error instanceof Deno.errors.IsADirectory
+    ? "it is a directory"
+    : "it cannot be read";
+}
+
 /** The default of {@link ReadFileOptions.maxBytes}: 1 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 

@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../deps.ts";
 import { ClusterError } from "../errors.ts";
-import { FileRefusedError, type FileSystem } from "../io/filesystem.ts";
+import { type FileSystem, readFailureReason } from "../io/filesystem.ts";
 
 /** What one request authenticates with. */
 export interface Credentials {
@@ -103,14 +103,9 @@ export class TokenFileCredentials implements CredentialSource {
       if (this.#current) return this.#current.credentials;
       // client-go: the last token read wins over `token`, which serves until a read succeeds.
       if (this.#base.authorization) return this.#base;
-      const reason = error instanceof FileRefusedError
-        ? error.reason
-        : error instanceof Deno.errors.NotFound
-        ? "the file does not exist"
-        : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable
-        ? "permission denied"
-        : "it cannot be read";
-      throw new ClusterError(`Cannot read ${this.#what} "${this.#file}": ${reason}`);
+      throw new ClusterError(
+        `Cannot read ${this.#what} "${this.#file}": ${readFailureReason(error)}`,
+      );
     }
     if (token === "") {
       if (this.#current) return this.#current.credentials;

@@ -29,7 +29,7 @@ import type { Clock } from "../deps.ts";
 import { ClusterError, ManifestSyntaxError } from "../errors.ts";
 import { redactUrl } from "../fetch/redact.ts";
 import type { CommandRunner } from "../io/command.ts";
-import { FileRefusedError, type FileSystem } from "../io/filesystem.ts";
+import { type FileSystem, readFailureReason } from "../io/filesystem.ts";
 import type { Logger } from "../io/logger.ts";
 import type { RunPermissions } from "../io/run_permissions.ts";
 import { parseStrictYamlDocuments } from "../tekton/manifest.ts";
@@ -473,17 +473,8 @@ async function readTextOrThrow(
   try {
     return await fs.readTextFile(file, { maxBytes: KUBECONFIG_MAX_BYTES });
   } catch (error) {
-    const reason = error instanceof FileRefusedError
-      ? error.reason
-      : error instanceof Deno.errors.NotFound
-      ? "the file does not exist"
-      : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable
-      ? "permission denied"
-      : error instanceof Deno.errors.IsADirectory
-      ? "it is a directory"
-      : "it cannot be read";
     throw new ClusterError(
-      `Cannot read ${what} "${file}": ${reason}`,
+      `Cannot read ${what} "${file}": ${readFailureReason(error)}`,
       hint === undefined ? {} : { hint },
     );
   }
