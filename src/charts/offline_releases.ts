@@ -16,6 +16,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { ValidationError } from "../errors.ts";
+import type { HelmTaskLookup } from "../k8s/applier.ts";
 import { groupByRelease } from "../k8s/helm_tasks.ts";
 import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
 import { toTask } from "../tekton/task.ts";
@@ -70,4 +71,20 @@ async function releaseTasks(
     });
   }
   return found;
+}
+
+/**
+ * The {@link HelmTaskLookup} of charts rendered offline: the releases
+ * `--helm-chart <release>=<chart>` stands in for, contacting no cluster.
+ */
+export class ChartHelmTaskLookup implements HelmTaskLookup {
+  constructor(
+    private readonly charts: readonly OfflineRelease[],
+    private readonly deps: Pick<Deps, "helm" | "fs">,
+    private readonly options: RenderOptions,
+  ) {}
+
+  listHelmTasks(): Promise<Map<string, Map<string, Task>>> {
+    return releasesFromCharts(this.charts, this.deps, this.options);
+  }
 }

@@ -8,7 +8,7 @@ import type { Deps } from "../deps.ts";
 import type { OfflineRelease } from "../charts/offline_releases.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
-import type { DeployResult } from "../pipelines/deploy.ts";
+import type { DeployResult, DeployStrategy } from "../pipelines/deploy.ts";
 import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
@@ -158,8 +158,6 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         set: options.set,
         ...(options.appVersion === undefined ? {} : { appVersion: options.appVersion }),
       };
-      const renderAsked = options.set.length > 0 || options.values.length > 0 ||
-        options.appVersion !== undefined;
       const clusterOptions: ClusterOptions = {
         ...connectionFlagsOf(global),
         fieldManager: options.fieldManager,
@@ -179,33 +177,22 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const allInputs = () => [...knownInputs, ...inputs.read];
       if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
       const run = { ...deps, fs: inputs };
-      if (options.dryRun === "client") {
-        const { dryRunPipeline } = await loadAction();
-        const result = await dryRunPipeline(kustomization, run, {
-          ...plan,
-          ...(renderAsked ? { render } : {}),
-          ...(global.namespace === undefined ? {} : { namespace: global.namespace }),
-          cluster: clusterOptions,
-          helmCharts: options.helmChart,
-        });
-        for (const warning of result.warnings) deps.logger.warn(warning);
-        const text = options.output === "json"
-          ? JSON.stringify(result.objects, null, 2) + "\n"
-          : result.yaml;
-        return await writeOutput(deps, text, output, allInputs());
-      }
-      const format = options.output ?? "text";
+      const strategy: DeployStrategy = options.dryRun === "client"
+        ? "client"
+        : options.onlyValidate
+        ? "validate"
+        : options.dryRun === "server"
+        ? "server"
+        : "apply";
+      const format = options.output ?? (strategy === "client" ? "yaml" : "text");
       const { deployPipeline, DeployError } = await loadAction();
       const result = await deployPipeline(kustomization, run, {
         ...plan,
-        mode: options.onlyValidate
-          ? "validate"
-          : options.dryRun === "server"
-          ? "server-dry-run"
-          : "apply",
+        strategy,
         forceConflicts: options.forceConflicts ?? false,
         render,
         cluster: clusterOptions,
+        helmCharts: options.helmChart,
         // Refused before anything is applied, not after.
         ...(output === undefined
           ? {}
@@ -217,6 +204,13 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         }
         throw error;
       });
+      if (strategy === "client") {
+        for (const warning of result.warnings) deps.logger.warn(warning);
+        const text = format === "json"
+          ? JSON.stringify(result.objects, null, 2) + "\n"
+          : await (await loadAction()).yamlOf(result.objects);
+        return await writeOutput(deps, text, output, allInputs());
+      }
       for (const warning of result.warnings) deps.logger.warn(warning);
       await writeOutput(deps, await formatDeploy(result, format), output, allInputs());
     });
@@ -227,12 +221,12 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
  * `--help`, `--version` and the other commands never need it (nor its YAML parser).
  */
 async function loadAction() {
-  const [{ deployPipeline, dryRunPipeline }, { DeployError }, { toYaml }] = await Promise.all([
+  const [{ deployPipeline, yamlOf }, { DeployError }, { toYaml }] = await Promise.all([
     import("../pipelines/deploy.ts"),
     import("../pipelines/orchestrator.ts"),
     import("../tekton/manifest.ts"),
   ]);
-  return { deployPipeline, dryRunPipeline, DeployError, toYaml };
+  return { deployPipeline, yamlOf, DeployError, toYaml };
 }
 
 /** Flags that contradict each other, or one that does nothing in the mode chosen (exit 2). */
@@ -306,15 +300,32 @@ function collectSet(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** How `-o json|yaml` names each strategy (`mode`). */
+const MODE_NAMES: Record<DeployStrategy, string> = {
+  client: "client-dry-run",
+  server: "server-dry-run",
+  validate: "validate",
+  apply: "apply",
+};
+
 async function formatDeploy(
   result: DeployResult,
   format: "text" | "json" | "yaml",
 ): Promise<string> {
-  if (format === "json") return JSON.stringify(result, null, 2) + "\n";
-  if (format === "yaml") return await (await loadAction()).toYaml(result);
-  const suffix = result.mode === "apply" ? "" : " (server dry run)";
+  // The summary as before the strategies were one action: `mode`, not the objects.
+  const summary = {
+    namespace: result.namespace,
+    pipeline: result.pipeline,
+    mode: MODE_NAMES[result.strategy],
+    helm: result.helm,
+    changes: result.changes,
+    warnings: result.warnings,
+  };
+  if (format === "json") return JSON.stringify(summary, null, 2) + "\n";
+  if (format === "yaml") return await (await loadAction()).toYaml(summary);
+  const suffix = result.strategy === "apply" ? "" : " (server dry run)";
   const lines = result.changes.map((change) => formatChange(change) + suffix);
-  if (result.mode === "validate") {
+  if (result.strategy === "validate") {
     const tasks = result.changes.length - 1;
     lines.push(
       `pipeline.tekton.dev/${result.pipeline} is valid: ${tasks} Task(s) would be applied, ` +

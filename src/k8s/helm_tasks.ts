@@ -36,6 +36,25 @@ export interface ClusterHelmTaskLookupOptions {
   retry?: RetryOptions;
 }
 
+/** Why Helm-managed Tasks cannot be read in this run (a client dry run without a readable cluster). */
+export class HelmTasksUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`Helm-managed Tasks cannot be read: ${reason}`);
+    this.name = "HelmTasksUnavailableError";
+  }
+}
+
+/**
+ * The {@link HelmTaskLookup} of a run that has no releases to read: every
+ * call fails with {@link HelmTasksUnavailableError} saying why.
+ */
+export class UnavailableHelmTaskLookup implements HelmTaskLookup {
+  constructor(readonly reason: string) {}
+  listHelmTasks(): Promise<Map<string, Map<string, Task>>> {
+    return Promise.reject(new HelmTasksUnavailableError(this.reason));
+  }
+}
+
 /** A {@link HelmTaskLookup} that asks the API server. */
 export class ClusterHelmTaskLookup implements HelmTaskLookup {
   readonly #client: ObjectClient;

@@ -1,3 +1,6 @@
+/** How many components are loaded, rendered or applied at once, unless `--concurrency` says. */
+export const DEFAULT_CONCURRENCY = 16;
+
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight; results keep
  * the input order. `fn` should not throw (wrap it) or the first error wins.

@@ -1,165 +1,58 @@
 /**
- * The `pipelines deploy` action.
+ * The `pipelines deploy` action: one flow for every strategy, as helm's
+ * `Install` has one action and a `DryRunStrategy`.
+ *
+ * | strategy   | connects                          | Helm Tasks from                 | writes |
+ * | ---------- | --------------------------------- | ------------------------------- | ------ |
+ * | `client`   | only to read `helm://` Tasks      | `--helm-chart`, else cluster, else unavailable | no |
+ * | `server`   | yes                               | the cluster (one LIST)          | no (`dryRun=All`) |
+ * | `validate` | yes                               | the cluster                     | no (`dryRun=All`), summary |
+ * | `apply`    | yes                               | the cluster                     | yes    |
+ *
+ * Every strategy takes the same steps in the same order: read and check the
+ * inputs ({@link planPipeline}), one namespace rule ({@link deployNamespace}),
+ * one Helm-Task lookup ({@link HelmTaskLookup}: cluster LIST, charts rendered
+ * offline, or unavailable), one rendering step (Tasks holding Helm
+ * expressions through helm, with the same values: a client dry run prints
+ * what apply sends), then the seed's {@link Orchestrator}: `prepare`, and —
+ * except `client` — `deploy` through the cluster's {@link Applier}.
  *
  * @module
  */
-import { type OfflineRelease, releasesFromCharts } from "../charts/offline_releases.ts";
+import { ChartHelmTaskLookup, type OfflineRelease } from "../charts/offline_releases.ts";
 import type { RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
-import { ClusterError, combineErrors, UsageError } from "../errors.ts";
-import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
+import { ClusterError, UsageError } from "../errors.ts";
+import type { ChangeSetEntry, Cluster, ClusterOptions, HelmTaskLookup } from "../k8s/applier.ts";
+import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../k8s/helm_tasks.ts";
 import { toYamlStream } from "../tekton/manifest.ts";
-import { helmExpressionsIn } from "../tekton/task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
-import { resolveHelmRef, TektonOrchestrator } from "./orchestrator.ts";
 import type { ResolvedComponent } from "./component.ts";
+import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
-  assemblePlan,
-  openPlanSource,
-  type PipelinePlan,
-  type PlanOptions,
-  planPipeline,
-} from "./plan.ts";
+  type HelmReleases,
+  type Orchestrator,
+  renderComponents,
+  tektonOrchestrator,
+} from "./orchestrator.ts";
+import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
 
-/** What a client-side dry run produces. */
-export interface DryRunResult {
-  /** The Tasks and (when every reference is resolved) the Pipeline, in apply order. */
-  objects: (Task | Pipeline)[];
-  /** {@link objects} as one multi-document YAML stream. */
-  yaml: string;
-  warnings: string[];
-}
-
-/** Options of {@link dryRunPipeline}. */
-export interface DryRunOptions extends PlanOptions {
-  /**
-   * Render Tasks holding Helm expressions with these values (through helm).
-   * @default none: such Tasks are printed verbatim with a warning, so a plain
-   * client dry run never needs helm and prints the same on every machine
-   */
-  render?: RenderValues;
-  /** What `{{ .Release.Namespace }}` renders to. @default the kustomization's, else "default" */
-  namespace?: string;
-  /**
-   * Where to read Helm-managed Tasks from (one LIST, nothing written) so that
-   * a plan with `helm://` references can still be assembled. Without it, or
-   * when the cluster cannot be read, those references stay unresolved and a
-   * warning names them.
-   */
-  cluster?: ClusterOptions;
-  /**
-   * Charts standing in for installed releases: `helm://<release>/…` is read
-   * from `helm template` of the chart (with {@link render}'s values) instead
-   * of the cluster, so no cluster is contacted at all.
-   */
-  helmCharts?: readonly OfflineRelease[];
-}
-
-/**
- * Plans a deploy and renders it without writing anywhere: every local and URL
- * Task, then the Pipeline. A plan without `helm://` references contacts no
- * cluster. Helm references are read from the cluster (one LIST, read-only)
- * when `options.cluster` is given; when the cluster cannot be read, the
- * Pipeline cannot be assembled and a warning names the references.
- */
-export async function dryRunPipeline(
-  kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "helm" | "cluster">,
-  options: DryRunOptions,
-): Promise<DryRunResult> {
-  const planned = await planPipeline(kustomizationPath, deps, options);
-  const warnings = [...planned.warnings];
-  const namespace = options.namespace ?? planned.kustomization.namespace ?? "default";
-  const plan = options.render === undefined
-    ? planned
-    : await renderPlan(planned, deps, { ...options.render, values: planned.values, namespace });
-  warnings.push(...plan.local.flatMap(unrenderedWarning));
-  const tasks = plan.local.map((component) => component.task);
-  let helm: ResolvedComponent[] = [];
-  if (plan.helm.length > 0) {
-    const read = await readHelmComponents(plan, deps, options);
-    if (typeof read === "string") {
-      warnings.push(
-        `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved (` +
-          `${
-            plan.helm.map((ref) => `"${ref.raw}"`).join(", ")
-          }): ${read}; the Pipeline is not printed`,
-      );
-      return { objects: tasks, yaml: await toYamlStream(tasks), warnings };
-    }
-    helm = read;
-  }
-  const objects = [...tasks, assemblePlan(plan, helm)];
-  return { objects, yaml: await toYamlStream(objects), warnings };
-}
-
-/**
- * The Helm components of a plan, read from the charts given for their
- * releases, else from the cluster (one LIST); or, when the cluster cannot be
- * read, why not. A reference the release does not hold is an error, as in a
- * deploy.
- */
-async function readHelmComponents(
-  plan: PipelinePlan,
-  deps: Pick<Deps, "cluster" | "helm" | "fs">,
-  options: DryRunOptions,
-): Promise<ResolvedComponent[] | string> {
-  let releases: Map<string, Map<string, Task>>;
-  let resolvedNamespace: string;
-  if (options.helmCharts !== undefined && options.helmCharts.length > 0) {
-    resolvedNamespace = options.namespace ?? plan.kustomization.namespace ?? "default";
-    releases = await releasesFromCharts(options.helmCharts, deps, {
-      ...options.render,
-      values: plan.values,
-      namespace: resolvedNamespace,
-    });
-    return resolveAll(plan, releases, resolvedNamespace);
-  }
-  if (options.cluster === undefined) return "no cluster to read them from";
-  const namespace = options.cluster.namespace ?? plan.kustomization.namespace;
-  try {
-    const cluster = await deps.cluster({
-      ...options.cluster,
-      ...(namespace === undefined ? {} : { namespace }),
-    });
-    resolvedNamespace = cluster.namespace;
-    releases = await cluster.helmTasks.listHelmTasks();
-  } catch (error) {
-    if (error instanceof ClusterError) return `the cluster could not be read: ${error.message}`;
-    throw error;
-  }
-  return resolveAll(plan, releases, resolvedNamespace);
-}
-
-/** Every Helm reference of `plan` resolved in `releases`; all misses reported at once. */
-function resolveAll(
-  plan: PipelinePlan,
-  releases: Map<string, Map<string, Task>>,
-  resolvedNamespace: string,
-): ResolvedComponent[] {
-  const errors: unknown[] = [];
-  const components: ResolvedComponent[] = [];
-  for (const ref of plan.helm) {
-    try {
-      components.push(resolveHelmRef(ref, releases, resolvedNamespace));
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw combineErrors(errors);
-  return components;
-}
+/** How far a deploy goes. */
+export type DeployStrategy = "client" | "server" | "validate" | "apply";
 
 /** Options of {@link deployPipeline}. */
 export interface DeployPipelineOptions extends PlanOptions {
+  strategy: DeployStrategy;
+  /** The connection flags; `namespace` is `-n`. */
   cluster: ClusterOptions;
   /** Values for Tasks holding Helm expressions. @default the chart's defaults */
   render?: RenderValues;
   /**
-   * `apply` writes; `server-dry-run` sends every object with `dryRun=All`;
-   * `validate` checks components and cluster state, then dry-runs. @default "apply"
+   * `client` only: charts standing in for installed releases, so
+   * `helm://<release>/…` is read from `helm template` of the chart and no
+   * cluster is contacted.
    */
-  mode: "apply" | "server-dry-run" | "validate";
+  helmCharts?: readonly OfflineRelease[];
   /** Take over fields owned by other field managers. @default false */
   forceConflicts?: boolean;
   /**
@@ -167,109 +60,199 @@ export interface DeployPipelineOptions extends PlanOptions {
    * throws ends the deploy with nothing applied. @default none
    */
   beforeApply?: () => Promise<void>;
+  /** The orchestrator (tests hand in another). @default tektonOrchestrator */
+  orchestrator?: Orchestrator;
 }
 
-/** What a deploy did (or, in a dry run, would do). */
+/** What a deploy did, or (dry runs) would do. */
 export interface DeployResult {
-  namespace: string;
-  pipeline: string;
-  mode: DeployPipelineOptions["mode"];
-  /** Helm references resolved on the cluster, as `reference → Task`. */
+  strategy: DeployStrategy;
+  /** The namespace the objects go to; `undefined` when a client dry run left it to the context. */
+  namespace: string | undefined;
+  /** The Pipeline's name, when it was assembled. */
+  pipeline: string | undefined;
+  /** What apply sends (or sent), in order: the local and URL Tasks, then the Pipeline. */
+  objects: (Task | Pipeline)[];
+  /** Helm references resolved in the releases, as `reference → Task`. */
   helm: { ref: string; task: string }[];
+  /** What each apply did; empty for `client`. */
   changes: ChangeSetEntry[];
   warnings: string[];
 }
 
 /**
- * Deploys a kustomization: reads it, connects (read-only LISTs start at once)
- * while the components load and validate, lets the {@link TektonOrchestrator}
- * resolve and check everything, then applies.
+ * The namespace rule of every strategy: `-n`, else the kustomization's; a
+ * mismatch of both is a usage error (as `kubectl apply -n` with an object
+ * in another namespace). `undefined` leaves it to the kubeconfig context.
+ */
+export function deployNamespace(
+  fromFlag: string | undefined,
+  fromFile: string | undefined,
+  file: string,
+): string | undefined {
+  if (fromFile !== undefined && fromFlag !== undefined && fromFile !== fromFlag) {
+    throw new UsageError(
+      `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${file}`,
+      { hint: "drop --namespace, or remove the namespace from the kustomization" },
+    );
+  }
+  return fromFlag ?? fromFile;
+}
+
+/**
+ * Deploys a kustomization with a strategy. Input errors come first, then
+ * (connecting strategies) the cluster state; nothing is written before
+ * everything is checked, and the Pipeline never after a failed Task.
  */
 export async function deployPipeline(
   kustomizationPath: string,
   deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
+  const { strategy } = options;
+  const orchestrator = options.orchestrator ?? tektonOrchestrator;
   const source = await openPlanSource(kustomizationPath, deps, options);
   let plan: PipelinePlan;
-  let connecting: ReturnType<Deps["cluster"]>;
+  let asked: string | undefined;
+  let connecting: Promise<Cluster> | undefined;
   try {
-    const fromFile = source.kustomization.namespace;
-    const fromFlag = options.cluster.namespace;
-    if (fromFile !== undefined && fromFlag !== undefined && fromFile !== fromFlag) {
-      throw new UsageError(
-        `namespace "${fromFlag}" from --namespace does not match "${fromFile}" in ${source.file}`,
-        {
-          hint: "drop --namespace, or remove the namespace from the kustomization",
-        },
-      );
-    }
-    const namespace = fromFlag ?? fromFile;
-    // Connect (and start the LISTs) while the components load: the round trips
-    // overlap the file and URL work. Both only read; nothing is written before
-    // the orchestrator has checked everything. Input errors are reported first.
-    connecting = deps.cluster({
+    asked = deployNamespace(options.cluster.namespace, source.kustomization.namespace, source.file);
+    const clusterOptions = {
       ...options.cluster,
-      ...(namespace === undefined ? {} : { namespace }),
-    });
-    connecting.catch(() => {}); // awaited below, after the plan
+      ...(asked === undefined ? {} : { namespace: asked }),
+    };
+    if (strategy !== "client") {
+      // Connect (and start the LISTs) while the components load: the round
+      // trips overlap the file and URL work. Both only read; nothing is
+      // written before everything is checked. Input errors are reported first.
+      connecting = deps.cluster(clusterOptions);
+      connecting.catch(() => {}); // awaited below, after the plan
+    }
     plan = await planPipeline(source, deps, options);
+    if (strategy === "client" && plan.helm.length > 0 && !options.helmCharts?.length) {
+      connecting = deps.cluster(clusterOptions); // read-only: one Task LIST
+    }
   } finally {
     source.reader.close(); // every local input is read: the reader's Worker ends here
   }
-  const cluster = await connecting;
-  const orchestrator = new TektonOrchestrator(cluster.helmTasks, {
-    namespace: cluster.namespace,
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    renderTask: async (component: ResolvedComponent) =>
-      (await loadRenderer()).renderTask(component.task, component.origin, deps, {
-        ...options.render,
-        values: plan.values,
-        namespace: cluster.namespace,
-      }),
-  });
-  const prepared = await orchestrator.prepare(plan);
+  const { cluster, lookup } = await helmTaskSource(connecting, plan, deps, options, asked);
+  const namespace = cluster?.namespace ?? asked;
+  const warnings = [...plan.warnings];
+  const rendered: PipelinePlan = {
+    ...plan,
+    local: await renderComponents(
+      plan.local,
+      async (component: ResolvedComponent) =>
+        (await loadRenderer()).renderTask(component.task, component.origin, deps, {
+          ...options.render,
+          values: plan.values,
+          namespace: namespace ?? "default",
+        }),
+      options.concurrency ?? DEFAULT_CONCURRENCY,
+    ),
+  };
+  let releases: HelmReleases;
+  try {
+    releases = await lookup.listHelmTasks();
+  } catch (error) {
+    if (!(error instanceof HelmTasksUnavailableError)) throw error;
+    // Only a client dry run gets here: print what can be printed, and say why not the rest.
+    const tasks = rendered.local.map((c) => withNamespace(c.task, namespace));
+    if (plan.helm.length > 0) {
+      warnings.push(
+        `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved (${
+          plan.helm.map((ref) => `"${ref.raw}"`).join(", ")
+        }): ${error.reason}; the Pipeline is not printed`,
+      );
+      return result(strategy, namespace, undefined, tasks, [], [], warnings);
+    }
+    releases = new Map();
+  }
+  const prepared = orchestrator.prepare(rendered, releases, { namespace });
+  warnings.push(...prepared.warnings);
+  const objects = [...prepared.tasks, prepared.pipeline];
+  const helm = prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name }));
+  const pipeline = prepared.pipeline.metadata.name;
+  if (cluster === undefined || strategy === "client") {
+    return result(strategy, namespace, pipeline, objects, helm, [], warnings);
+  }
   await options.beforeApply?.();
   // From here on a SIGINT/SIGTERM stops cleanly: applies in flight finish,
   // no new one starts, the Pipeline is not applied, and the change set says so.
   const stop = new AbortController();
   const unlisten = deps.signals.onStop((signal) => stop.abort(signal));
-  let changes: ChangeSetEntry[];
   try {
-    changes = await orchestrator.deploy(cluster.applier, {
-      dryRun: options.mode !== "apply",
+    const changes = await orchestrator.deploy(prepared, cluster.applier, {
+      dryRun: strategy !== "apply",
       force: options.forceConflicts ?? false,
       stop: stop.signal,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     });
+    return result(strategy, namespace, pipeline, objects, helm, changes, warnings);
   } finally {
     unlisten();
   }
-  return {
-    namespace: cluster.namespace,
-    pipeline: prepared.pipeline.metadata.name,
-    mode: options.mode,
-    helm: prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name })),
-    changes,
-    warnings: [...plan.warnings, ...orchestrator.warnings],
-  };
 }
 
-/** The plan with every Task holding Helm expressions rendered through helm. */
-async function renderPlan(
+/**
+ * The cluster (connecting strategies, or a client dry run that reads
+ * `helm://` Tasks) and where Helm-managed Tasks come from: the charts given
+ * with `--helm-chart`, the cluster's one LIST, or nowhere (a client dry run
+ * whose cluster cannot be read, or that has no `helm://` reference).
+ */
+async function helmTaskSource(
+  connecting: Promise<Cluster> | undefined,
   plan: PipelinePlan,
   deps: Pick<Deps, "fs" | "helm">,
-  options: RenderValues & { namespace: string },
-): Promise<PipelinePlan> {
-  const local: ResolvedComponent[] = [];
-  for (const component of plan.local) {
-    if (helmExpressionsIn(component.task).length === 0) local.push(component);
-    else {
-      const { renderTask } = await loadRenderer();
-      const task = await renderTask(component.task, component.origin, deps, options);
-      local.push({ ...component, task });
+  options: DeployPipelineOptions,
+  asked: string | undefined,
+): Promise<{ cluster: Cluster | undefined; lookup: HelmTaskLookup }> {
+  if (options.strategy === "client") {
+    if (options.helmCharts?.length) {
+      const lookup = new ChartHelmTaskLookup(options.helmCharts, deps, {
+        ...options.render,
+        values: plan.values,
+        namespace: asked ?? "default",
+      });
+      return { cluster: undefined, lookup };
+    }
+    if (connecting === undefined) {
+      return { cluster: undefined, lookup: new UnavailableHelmTaskLookup("no helm:// reference") };
+    }
+    try {
+      const cluster = await connecting;
+      return { cluster, lookup: cluster.helmTasks };
+    } catch (error) {
+      if (!(error instanceof ClusterError)) throw error;
+      const reason = `the cluster could not be read: ${error.message}`;
+      return { cluster: undefined, lookup: new UnavailableHelmTaskLookup(reason) };
     }
   }
-  return { ...plan, local };
+  const cluster = await connecting!;
+  return { cluster, lookup: cluster.helmTasks };
+}
+
+function result(
+  strategy: DeployStrategy,
+  namespace: string | undefined,
+  pipeline: string | undefined,
+  objects: (Task | Pipeline)[],
+  helm: DeployResult["helm"],
+  changes: ChangeSetEntry[],
+  warnings: string[],
+): DeployResult {
+  return { strategy, namespace, pipeline, objects, helm, changes, warnings };
+}
+
+function withNamespace<T extends Task | Pipeline>(object: T, namespace: string | undefined): T {
+  return namespace === undefined
+    ? object
+    : { ...object, metadata: { ...object.metadata, namespace } };
+}
+
+/** A client dry run's objects as one multi-document YAML stream, as `-o yaml` prints them. */
+export function yamlOf(objects: readonly (Task | Pipeline)[]): Promise<string> {
+  return toYamlStream(objects);
 }
 
 /**
@@ -278,14 +261,4 @@ async function renderPlan(
  */
 function loadRenderer(): Promise<typeof import("../charts/render.ts")> {
   return import("../charts/render.ts");
-}
-
-function unrenderedWarning(component: ResolvedComponent): string[] {
-  const paths = helmExpressionsIn(component.task);
-  if (paths.length === 0) return [];
-  return [
-    `${component.origin}: Task "${component.name}" holds Helm template expressions (${
-      paths.join(", ")
-    }): printed verbatim; add --app-version, --set or -f to render them (needs helm)`,
-  ];
 }

@@ -1,40 +1,56 @@
 /**
  * The seed's `Orchestrator`: `prepare` resolves and checks every component
- * against the cluster before anything is written; `deploy` applies the local
- * and URL Tasks, then the Pipeline — and never the Pipeline after a failure.
+ * against the namespace's Helm releases before anything is written;
+ * `deploy` applies the local and URL Tasks, then the Pipeline — and never
+ * the Pipeline after a failure. Values in, values out; no state.
  *
  * @module
  */
 import { ClusterError, combineErrors, ExitCode, ValidationError } from "../errors.ts";
 import type { StopSignal } from "../io/signals.ts";
-import type { Applier, ChangeSetEntry, HelmTaskLookup } from "../k8s/applier.ts";
+import type { Applier, ChangeSetEntry } from "../k8s/applier.ts";
 import { canonicalJson } from "../k8s/ssa_applier.ts";
 import { COMPONENT_LABEL, isComponentType } from "./component_type.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { type Pipeline, subjectOf, type Task } from "../tekton/types.ts";
 import { helmExpressionsIn, tektonTaskProblems } from "../tekton/task.ts";
-import { mapConcurrent } from "./_concurrency.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
 import { assemblePlan, type HelmRef, type PipelinePlan } from "./plan.ts";
 
-/** The seed's interface, over a plan from {@link planPipeline}. */
+/**
+ * The seed's `Orchestrator`, as values in and out: {@link prepare} turns a
+ * rendered plan and the namespace's Helm releases into a {@link Prepared}
+ * deploy (or every problem at once); {@link deploy} applies a `Prepared`
+ * through an {@link Applier} and returns the change set. There is no state
+ * between the two, so a deploy cannot run before its preparation.
+ */
 export interface Orchestrator {
-  /** Resolves Helm references, checks the cluster state and assembles the Pipeline. */
-  prepare(plan: PipelinePlan): Promise<PreparedDeploy>;
-  /** Applies what `prepare` produced. */
-  deploy(applier: Applier, options?: DeployOptions): Promise<ChangeSetEntry[]>;
+  prepare(plan: PipelinePlan, releases: HelmReleases, options: PrepareOptions): Prepared;
+  deploy(prepared: Prepared, applier: Applier, options?: DeployOptions): Promise<ChangeSetEntry[]>;
+}
+
+/** Helm-managed Tasks of a namespace by release, then by name (`HelmTaskLookup`). */
+export type HelmReleases = Map<string, Map<string, Task>>;
+
+/** Options of {@link prepare}. */
+export interface PrepareOptions {
+  /** The namespace every object goes to, or `undefined` to leave it to the cluster's context. */
+  namespace: string | undefined;
 }
 
 /** Everything a deploy will apply, in order. */
-export interface PreparedDeploy {
-  namespace: string;
-  /** Local and URL Tasks, namespaced. */
+export interface Prepared {
+  namespace: string | undefined;
+  /** Local and URL Tasks (namespaced when the namespace is known). */
   tasks: Task[];
-  /** Helm-managed components, as found on the cluster (never re-applied). */
+  /** Helm-managed components, as found in the releases (never re-applied). */
   helm: ResolvedComponent[];
   pipeline: Pipeline;
+  /** What was noticed that does not stop a deploy. */
+  warnings: string[];
 }
 
-/** Options of {@link Orchestrator.deploy}. */
+/** Options of {@link deploy}. */
 export interface DeployOptions {
   /**
    * Aborted (with the {@link StopSignal} as reason) when the user asks to
@@ -46,18 +62,8 @@ export interface DeployOptions {
   dryRun?: boolean;
   /** Take over fields owned by other field managers. @default false */
   force?: boolean;
-}
-
-/** Options of {@link TektonOrchestrator}. */
-export interface OrchestratorOptions {
-  namespace: string;
-  /** Tasks applied at once. @default 16 */
+  /** Tasks applied at once. @default DEFAULT_CONCURRENCY */
   concurrency?: number;
-  /**
-   * Renders a local or URL Task that holds Helm expressions (see
-   * `charts/render.ts`). Without it such a Task is refused. @default none
-   */
-  renderTask?: (component: ResolvedComponent) => Promise<Task>;
 }
 
 /** A deploy that stopped after a failure; `changes` says what was done. */
@@ -99,122 +105,130 @@ export class DeployInterruptedError extends DeployError {
   }
 }
 
-/** The {@link Orchestrator} for Tekton on a real or in-memory cluster. */
-export class TektonOrchestrator implements Orchestrator {
-  #prepared: PreparedDeploy | undefined;
-  readonly #warnings: string[] = [];
-
-  /** What {@link prepare} noticed that does not stop a deploy. */
-  get warnings(): readonly string[] {
-    return this.#warnings;
-  }
-
-  constructor(
-    private readonly helmTasks: HelmTaskLookup,
-    private readonly options: OrchestratorOptions,
-  ) {}
-
-  async prepare(plan: PipelinePlan): Promise<PreparedDeploy> {
-    const releases = await this.helmTasks.listHelmTasks();
-    const errors: unknown[] = [];
-    const helm: ResolvedComponent[] = [];
-    for (const ref of plan.helm) {
-      try {
-        helm.push(resolveHelmRef(ref, releases, this.options.namespace));
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    const local: ResolvedComponent[] = [];
-    for (const component of await this.#render(plan.local, errors)) {
-      const owned = helmOwnerOf(component.name, releases);
-      if (owned === undefined) local.push(component);
-      else if (sameSpec(component.task, owned.task)) {
-        // The release already provides exactly this Task: use it, never take it over.
-        helm.push({ ...component, task: owned.task });
-        this.#warnings.push(providedByHelm(component, owned.release));
-      } else errors.push(ownedByHelm(component, owned.release));
-    }
-    let pipeline: Pipeline | undefined;
+/**
+ * Resolves the plan's Helm references in `releases`, refuses local Tasks that
+ * a release owns (unless identical: the release provides them), and
+ * assembles the Pipeline. The plan's Tasks are already rendered.
+ *
+ * @throws {ValidationError} listing every problem at once
+ */
+export function prepare(
+  plan: PipelinePlan,
+  releases: HelmReleases,
+  options: PrepareOptions,
+): Prepared {
+  const errors: unknown[] = [];
+  const warnings: string[] = [];
+  const helm: ResolvedComponent[] = [];
+  const namespace = options.namespace;
+  for (const ref of plan.helm) {
     try {
-      pipeline = assemblePlan({ ...plan, local }, helm);
+      helm.push(resolveHelmRef(ref, releases, namespace ?? "default"));
     } catch (error) {
       errors.push(error);
     }
-    if (errors.length > 0 || pipeline === undefined) throw combineErrors(errors);
-    const namespace = this.options.namespace;
-    this.#prepared = {
-      namespace,
-      tasks: local.map((c) => withNamespace(c.task, namespace)),
-      helm,
-      pipeline: withNamespace(pipeline, namespace),
-    };
-    return this.#prepared;
   }
+  const local: ResolvedComponent[] = [];
+  for (const component of plan.local) {
+    const owned = helmOwnerOf(component.name, releases);
+    if (owned === undefined) local.push(component);
+    else if (sameSpec(component.task, owned.task)) {
+      // The release already provides exactly this Task: use it, never take it over.
+      helm.push({ ...component, task: owned.task });
+      warnings.push(providedByHelm(component, owned.release));
+    } else errors.push(ownedByHelm(component, owned.release));
+  }
+  let pipeline: Pipeline | undefined;
+  try {
+    pipeline = assemblePlan({ ...plan, local }, helm);
+  } catch (error) {
+    errors.push(error);
+  }
+  if (errors.length > 0 || pipeline === undefined) throw combineErrors(errors);
+  return {
+    namespace,
+    tasks: local.map((c) => withNamespace(c.task, namespace)),
+    helm,
+    pipeline: withNamespace(pipeline, namespace),
+    warnings,
+  };
+}
 
-  /** `components` with every Task holding Helm expressions rendered (or refused). */
-  async #render(
-    components: readonly ResolvedComponent[],
-    errors: unknown[],
-  ): Promise<ResolvedComponent[]> {
-    const render = this.options.renderTask;
-    return await mapConcurrent(components, this.options.concurrency ?? 16, async (component) => {
-      const paths = helmExpressionsIn(component.task);
-      if (paths.length === 0) return component;
-      if (render === undefined) {
-        errors.push(unrendered(component, paths));
-        return component;
-      }
+/**
+ * Applies a prepared deploy: every local and URL Task, then — only when all
+ * of them were applied — the Pipeline. What the first round of LISTs knows
+ * (a kind not served, no right to read it) is refused before the first write.
+ *
+ * @throws {DeployError} after a failure, with what was done
+ * @throws {DeployInterruptedError} after a stop signal, with what was done
+ */
+export async function deploy(
+  prepared: Prepared,
+  applier: Applier,
+  options: DeployOptions = {},
+): Promise<ChangeSetEntry[]> {
+  await applier.check([...prepared.tasks, prepared.pipeline]);
+  const failures: unknown[] = [];
+  const stop = options.stop;
+  const changes = await mapConcurrent(
+    prepared.tasks,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async (task) => {
+      // Once stopped, no new apply starts; those in flight finish and are reported.
+      if (stop?.aborted) return { ...entryOf(task), action: "skipped" as const };
       try {
-        const task = await render(component);
-        // Rendered values (an image from the values file) meet Tekton's rules only now.
-        const problems = tektonTaskProblems(task, component.origin);
-        if (problems.length > 0) throw new ValidationError(problems);
-        return { ...component, task };
+        return await applier.apply(task, options);
       } catch (error) {
-        errors.push(error);
-        return component;
+        failures.push(error);
+        return failedEntry(task, error);
       }
-    });
+    },
+  );
+  const skipped = { ...entryOf(prepared.pipeline), action: "skipped" as const };
+  if (stop?.aborted) {
+    throw new DeployInterruptedError([...changes, skipped], stop.reason as StopSignal);
   }
+  if (failures.length > 0) throw new DeployError([...changes, skipped], failures);
+  try {
+    changes.push(await applier.apply(prepared.pipeline, options));
+  } catch (error) {
+    // The Tasks are on the cluster: say so, then fail.
+    throw new DeployError([...changes, failedEntry(prepared.pipeline, error)], [error]);
+  }
+  return changes;
+}
 
-  async deploy(applier: Applier, options: DeployOptions = {}): Promise<ChangeSetEntry[]> {
-    const prepared = this.#prepared;
-    if (prepared === undefined) {
-      throw new Error("TektonOrchestrator.deploy() called before prepare()");
-    }
-    // What the first round of LISTs knows (a kind not served, no right to
-    // read it) is refused here, before the first write.
-    await applier.check([...prepared.tasks, prepared.pipeline]);
-    const failures: unknown[] = [];
-    const stop = options.stop;
-    const changes = await mapConcurrent(
-      prepared.tasks,
-      this.options.concurrency ?? 16,
-      async (task) => {
-        // Once stopped, no new apply starts; those in flight finish and are reported.
-        if (stop?.aborted) return { ...entryOf(task), action: "skipped" as const };
-        try {
-          return await applier.apply(task, options);
-        } catch (error) {
-          failures.push(error);
-          return failedEntry(task, error);
-        }
-      },
-    );
-    const skipped = { ...entryOf(prepared.pipeline), action: "skipped" as const };
-    if (stop?.aborted) {
-      throw new DeployInterruptedError([...changes, skipped], stop.reason as StopSignal);
-    }
-    if (failures.length > 0) throw new DeployError([...changes, skipped], failures);
+/** The seed's {@link Orchestrator}, for Tekton on a real or in-memory cluster. */
+export const tektonOrchestrator: Orchestrator = { prepare, deploy };
+
+/**
+ * Renders every component holding Helm expressions with `render` (the same
+ * step for every strategy: what a dry run prints is what apply sends), and
+ * checks the rendered Task against Tekton's rules again (a value from a
+ * values file meets them only now).
+ *
+ * @throws {ValidationError} or the renderer's error, every problem at once
+ */
+export async function renderComponents(
+  components: readonly ResolvedComponent[],
+  render: (component: ResolvedComponent) => Promise<Task>,
+  concurrency = DEFAULT_CONCURRENCY,
+): Promise<ResolvedComponent[]> {
+  const errors: unknown[] = [];
+  const rendered = await mapConcurrent(components, concurrency, async (component) => {
+    if (helmExpressionsIn(component.task).length === 0) return component;
     try {
-      changes.push(await applier.apply(prepared.pipeline, options));
+      const task = await render(component);
+      const problems = tektonTaskProblems(task, component.origin);
+      if (problems.length > 0) throw new ValidationError(problems);
+      return { ...component, task };
     } catch (error) {
-      // The Tasks are on the cluster: say so, then fail.
-      throw new DeployError([...changes, failedEntry(prepared.pipeline, error)], [error]);
+      errors.push(error);
+      return component;
     }
-    return changes;
-  }
+  });
+  if (errors.length > 0) throw combineErrors(errors);
+  return rendered;
 }
 
 /**
@@ -283,19 +297,10 @@ function ownedByHelm(component: ResolvedComponent, release: string): ValidationE
   ], { hint: `reference it as "helm://${release}/${component.name}" instead` });
 }
 
-function unrendered(component: ResolvedComponent, paths: string[]): ValidationError {
-  return new ValidationError([
-    `${component.origin}: Task "${component.name}" still holds Helm template expressions (${
-      paths.join(", ")
-    })`,
-  ], {
-    hint:
-      `package the Tasks with "draconctl components package", install the chart, and reference them as helm://<release>/${component.name}`,
-  });
-}
-
-function withNamespace<T extends Task | Pipeline>(object: T, namespace: string): T {
-  return { ...object, metadata: { ...object.metadata, namespace } };
+function withNamespace<T extends Task | Pipeline>(object: T, namespace: string | undefined): T {
+  return namespace === undefined
+    ? object
+    : { ...object, metadata: { ...object.metadata, namespace } };
 }
 
 function entryOf(object: Task | Pipeline): Omit<ChangeSetEntry, "action"> {

@@ -38,7 +38,7 @@ import {
 import type { ConfinedReader, FileReader, ReadScope } from "../io/filesystem.ts";
 import { checkText, readInputFile } from "../io/read_input.ts";
 import type { ValuesFile } from "../charts/render.ts";
-import { mapConcurrent } from "./_concurrency.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
 
 /** Options of {@link planPipeline}. */
 export interface PlanOptions {
@@ -50,7 +50,7 @@ export interface PlanOptions {
   allowInsecureHttp?: boolean;
   /** Limits for URL fetches. */
   fetch: FetchOptions;
-  /** How many components load at once. @default 8 */
+  /** How many components load at once. @default DEFAULT_CONCURRENCY */
   concurrency?: number;
   /** `rootOnly`: local files only inside the base directory; `none`: anywhere. @default "rootOnly" */
   loadRestrictor?: LoadRestrictor;
@@ -176,7 +176,7 @@ async function planLoaded(
   const local = refs.filter((ref) => ref.kind !== "helm");
   const loaded = await mapConcurrent(
     local,
-    options.concurrency ?? 8,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
     (ref) => settle(resolveLocal(ref, load, options.fetch, policy)),
   );
   const components: ResolvedComponent[] = [];

@@ -32,12 +32,20 @@ Deno.test("pipelines deploy --dry-run --set/--app-version renders Tasks holding 
   );
 });
 
-Deno.test("pipelines deploy --dry-run without values needs no helm and warns", async () => {
+Deno.test("pipelines deploy --dry-run renders as apply does: without helm it is exit 6, nothing printed", async () => {
+  // A dry run prints what apply would send; apply renders Helm expressions, so the dry run must.
   const helm = Object.assign(new FakeHelm(), { installed: false });
   const result = await runCli(ARGS, { helm });
+  assert.equal(result.code, 6, result.stderr);
+  assert.match(result.stderr, /helm is not installed or not on PATH\nhint: install helm/);
+  assert.equal(result.stdout, "");
+});
+
+Deno.test("pipelines deploy --dry-run renders Helm expressions with the chart defaults, as apply", async () => {
+  const result = await runCli(ARGS);
   assert.equal(result.code, 0, result.stderr);
-  assert.deepEqual(helm.calls, []);
-  assert.ok(result.warnings.some((w) => w.includes("--app-version, --set or -f")));
+  assert.ok(!result.stdout.includes("{{"), "no Helm expression is printed");
+  assert.ok(helmCallsRendered(result.stdout), result.stdout.slice(0, 400));
 });
 
 Deno.test("pipelines deploy --dry-run --set without helm is exit 6 with a hint", async () => {
@@ -46,6 +54,11 @@ Deno.test("pipelines deploy --dry-run --set without helm is exit 6 with a hint",
   assert.equal(result.code, 6, result.stderr);
   assert.match(result.stderr, /helm is not installed or not on PATH\nhint: install helm/);
 });
+
+/** Whether the images of the dry run's Tasks were rendered with the defaults (registry, `latest`). */
+function helmCallsRendered(stdout: string): boolean {
+  return /image: ghcr\.io\/ocurity\/dracon\/components\/\S+:latest/.test(stdout);
+}
 
 Deno.test("pipelines deploy --set refuses a value without key=", async () => {
   const result = await runCli([...ARGS, "--set", "novalue"]);

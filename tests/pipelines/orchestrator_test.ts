@@ -4,10 +4,14 @@ import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
 import type { ComponentType } from "../../src/pipelines/component_type.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
+import type { Applier } from "../../src/k8s/applier.ts";
 import {
   DeployError,
   DeployInterruptedError,
-  TektonOrchestrator,
+  type DeployOptions,
+  type Prepared,
+  renderComponents,
+  tektonOrchestrator,
 } from "../../src/pipelines/orchestrator.ts";
 import type { HelmRef, PipelinePlan } from "../../src/pipelines/plan.ts";
 import { processTask } from "../../src/tekton/task.ts";
@@ -36,6 +40,31 @@ function helmRef(release: string, name: string): HelmRef {
   return { kind: "helm", raw: `helm://${release}/${name}`, release, task: name };
 }
 
+/**
+ * The seed's flow on the in-memory cluster, as `deployPipeline` runs it:
+ * the releases from its one LIST, `prepare`, then `deploy` of that value.
+ */
+function orchestrate(cluster: MemoryApplier, options: { namespace: string; concurrency?: number }) {
+  let prepared: Prepared | undefined;
+  return {
+    get warnings(): string[] {
+      return prepared?.warnings ?? [];
+    },
+    async prepare(p: PipelinePlan): Promise<Prepared> {
+      const releases = await cluster.listHelmTasks();
+      prepared = tektonOrchestrator.prepare(p, releases, { namespace: options.namespace });
+      return prepared;
+    },
+    deploy(applier: Applier, deployOptions: DeployOptions = {}) {
+      if (prepared === undefined) throw new Error("prepare() first");
+      return tektonOrchestrator.deploy(prepared, applier, {
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...deployOptions,
+      });
+    },
+  };
+}
+
 function plan(components: ResolvedComponent[], helm: HelmRef[] = []): PipelinePlan {
   return {
     file: "/x/kustomization.yaml",
@@ -49,9 +78,9 @@ function plan(components: ResolvedComponent[], helm: HelmRef[] = []): PipelinePl
   };
 }
 
-Deno.test("TektonOrchestrator applies the Tasks, then the Pipeline", async () => {
+Deno.test("The orchestrator applies the Tasks, then the Pipeline", async () => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   const prepared = await orchestrator.prepare(
     plan([local("base", "base"), local("producer-x", "producer")]),
   );
@@ -67,13 +96,13 @@ Deno.test("TektonOrchestrator applies the Tasks, then the Pipeline", async () =>
   assert.ok(again.every((c) => c.action === "unchanged"), JSON.stringify(again));
 });
 
-Deno.test("TektonOrchestrator never applies the Pipeline after a Task failed", async () => {
+Deno.test("The orchestrator never applies the Pipeline after a Task failed", async () => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
   cluster.applyErrors.set(
     "producer-x",
     new ClusterError("Task/dracon/producer-x: invalid: spec.steps[0].image: Required value"),
   );
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
   const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
   assert.ok(error instanceof DeployError);
@@ -89,11 +118,11 @@ Deno.test("TektonOrchestrator never applies the Pipeline after a Task failed", a
   assert.equal(cluster.get("Pipeline", "dracon-demo"), undefined);
 });
 
-Deno.test("TektonOrchestrator.prepare() resolves helm:// references with one LIST", async (t) => {
+Deno.test("The orchestrator.prepare() resolves helm:// references with one LIST", async (t) => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
   cluster.addHelmTask("ci", task("base", "base"));
   cluster.addHelmTask("ci", task("git-clone", "source"));
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  const orchestrator = orchestrate(cluster, { namespace: "dracon" });
 
   await t.step("found Tasks are used as they are and never re-applied", async () => {
     const prepared = await orchestrator.prepare(
@@ -146,7 +175,7 @@ Deno.test("TektonOrchestrator.prepare() resolves helm:// references with one LIS
   await t.step(
     "a local Task identical to the Helm release's is provided by it, not applied",
     async () => {
-      const fresh = new TektonOrchestrator(cluster, { namespace: "dracon" });
+      const fresh = orchestrate(cluster, { namespace: "dracon" });
       const prepared = await fresh.prepare(
         plan([local("git-clone", "source")], [helmRef("ci", "base")]),
       );
@@ -174,17 +203,17 @@ Deno.test("TektonOrchestrator.prepare() resolves helm:// references with one LIS
   });
 });
 
-Deno.test("TektonOrchestrator.prepare() fails when the Helm LIST fails, before any write", async () => {
+Deno.test("The orchestrator.prepare() fails when the Helm LIST fails, before any write", async () => {
   const cluster = new MemoryApplier();
   cluster.listError = new ClusterError("connection refused");
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "default" });
+  const orchestrator = orchestrate(cluster, { namespace: "default" });
   await assert.rejects(orchestrator.prepare(plan([local("base", "base")])), /connection refused/);
   assert.equal(cluster.calls.length, 0);
 });
 
-Deno.test("TektonOrchestrator.deploy() applies at most `concurrency` Tasks at once", async () => {
+Deno.test("The orchestrator.deploy() applies at most `concurrency` Tasks at once", async () => {
   const cluster = new MemoryApplier({ delayMs: 5 });
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "default", concurrency: 3 });
+  const orchestrator = orchestrate(cluster, { namespace: "default", concurrency: 3 });
   const components = [
     local("base", "base"),
     ...Array.from({ length: 10 }, (_, i) => local(`producer-${i}`, "producer")),
@@ -194,20 +223,33 @@ Deno.test("TektonOrchestrator.deploy() applies at most `concurrency` Tasks at on
   assert.equal(cluster.maxInFlight, 3);
 });
 
-Deno.test("TektonOrchestrator refuses Tasks that still hold Helm expressions", async () => {
-  const cluster = new MemoryApplier();
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "default" });
-  const error = await orchestrator.prepare(
-    plan([local("base", "base", "{{ .Values.image.registry }}/x")]),
-  ).catch((e) => e);
-  assert.ok(error instanceof ValidationError);
-  assert.match(error.message, /Helm template expressions/);
+Deno.test("renderComponents() renders only Tasks holding Helm expressions, and checks the result", async (t) => {
+  const templated = local("base", "base", "{{ .Values.image.registry }}/x");
+  const plain = local("producer-x", "producer");
+  await t.step("rendered once each, the rest untouched", async () => {
+    const rendered: string[] = [];
+    const out = await renderComponents([templated, plain], (component) => {
+      rendered.push(component.name);
+      return Promise.resolve(task(component.name, component.type, "registry.example/x"));
+    });
+    assert.deepEqual(rendered, ["base"]);
+    assert.equal(out[0]!.task.spec.steps![0]!.image, "registry.example/x");
+    assert.equal(out[1], plain);
+  });
+  await t.step("a rendered Task that breaks Tekton's rules is refused, all at once", async () => {
+    const error = await renderComponents(
+      [templated, local("producer-y", "producer", "{{ .Values.x }}")],
+      (component) => Promise.resolve(task(component.name, component.type, "")),
+    ).catch((e) => e);
+    assert.ok(error instanceof ValidationError, String(error));
+    assert.equal(error.problems.length, 2, error.message);
+  });
 });
 
-Deno.test("TektonOrchestrator.deploy() checks every kind before the first write", async () => {
+Deno.test("The orchestrator.deploy() checks every kind before the first write", async () => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
   cluster.checkError = new ClusterError("The Pipeline kind (tekton.dev) is not installed");
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
   const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
   assert.equal(error, cluster.checkError);
@@ -215,10 +257,10 @@ Deno.test("TektonOrchestrator.deploy() checks every kind before the first write"
   assert.deepEqual(cluster.calls, [], "no apply was attempted");
 });
 
-Deno.test("TektonOrchestrator reports the applied Tasks when the Pipeline itself fails", async () => {
+Deno.test("The orchestrator reports the applied Tasks when the Pipeline itself fails", async () => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
   cluster.applyErrors.set("dracon-demo", new ClusterError("Pipeline/dracon/dracon-demo: invalid"));
-  const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon" });
+  const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
   const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
   assert.ok(error instanceof DeployError);
@@ -233,7 +275,7 @@ Deno.test("TektonOrchestrator reports the applied Tasks when the Pipeline itself
   ]);
 });
 
-Deno.test("TektonOrchestrator.deploy() stopped by a signal starts no apply and skips the Pipeline", async (t) => {
+Deno.test("The orchestrator.deploy() stopped by a signal starts no apply and skips the Pipeline", async (t) => {
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     await t.step(signal, async () => {
       const cluster = new MemoryApplier({ namespace: "dracon" });
@@ -243,7 +285,7 @@ Deno.test("TektonOrchestrator.deploy() stopped by a signal starts no apply and s
         if (object.metadata.name === "producer-a") stop.abort(signal);
         return undefined;
       };
-      const orchestrator = new TektonOrchestrator(cluster, { namespace: "dracon", concurrency: 1 });
+      const orchestrator = orchestrate(cluster, { namespace: "dracon", concurrency: 1 });
       await orchestrator.prepare(plan([
         local("base", "base"),
         local("producer-a", "producer"),
