@@ -26,7 +26,7 @@ import { Document, visit } from "yaml";
 import { ValidationError } from "../errors.ts";
 import { processTask, validateTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";
-import { isMapping } from "../tekton/manifest.ts";
+import { isMapping } from "../yaml/yaml.ts";
 import { escapeHelmText, splitHelmText } from "../tekton/helm_expressions.ts";
 import { chartProblems } from "./chart_name.ts";
 import { planValues } from "./values_plan.ts";

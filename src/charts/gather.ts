@@ -21,7 +21,7 @@ import { posix } from "node:path";
 import { combineErrors, LoadError, ValidationError } from "../errors.ts";
 import { DEFAULT_MAX_FILE_BYTES, type FileReader } from "../io/filesystem.ts";
 import { checkText, readInputFile } from "../io/read_input.ts";
-import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import { toTask, validateTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";
 

@@ -18,7 +18,7 @@ import type { Deps } from "../deps.ts";
 import { ValidationError } from "../errors.ts";
 import type { HelmTaskLookup } from "../k8s/applier.ts";
 import { groupByRelease } from "../k8s/helm_tasks.ts";
-import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import { toTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";
 import { type RenderOptions, templateWithValues } from "./render.ts";

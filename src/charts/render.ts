@@ -11,7 +11,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { HelmError } from "../errors.ts";
-import { isMapping, parseYamlDocuments } from "../tekton/manifest.ts";
+import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import type { Task } from "../tekton/types.ts";
 import { planChart } from "./chart_plan.ts";
 import { writeChart } from "./package.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isMapping } from "../tekton/manifest.ts";
+import { isMapping } from "../yaml/yaml.ts";
 import type { Task } from "../tekton/types.ts";
 import { splitHelmText } from "../tekton/helm_expressions.ts";
 

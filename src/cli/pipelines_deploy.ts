@@ -224,7 +224,7 @@ async function loadAction() {
   const [{ deployPipeline, yamlOf }, { DeployError }, { toYaml }] = await Promise.all([
     import("../pipelines/deploy.ts"),
     import("../pipelines/orchestrator.ts"),
-    import("../tekton/manifest.ts"),
+    import("../yaml/yaml.ts"),
   ]);
   return { deployPipeline, yamlOf, DeployError, toYaml };
 }

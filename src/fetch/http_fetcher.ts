@@ -7,8 +7,8 @@
  */
 import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "./fetcher.ts";
-import { failureCauseOf, type FailureKind } from "./failure_cause.ts";
-import { redactUrl } from "./redact.ts";
+import { failureCauseOf, type FailureKind } from "../base/failure_cause.ts";
+import { redactUrl } from "../base/redact.ts";
 
 /** Redirects followed before giving up. */
 export const MAX_REDIRECTS = 5;

@@ -12,7 +12,7 @@
 import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "./fetcher.ts";
 import type { FetchReply, FetchRequest } from "./_fetch_worker.ts";
-import { redactUrl } from "./redact.ts";
+import { redactUrl } from "../base/redact.ts";
 
 /** Options of {@link IsolatedFetcher}. */
 export interface IsolatedFetcherOptions {

@@ -24,7 +24,7 @@ import {
   type FailureCause,
   failureCauseOf,
   type FailureKind,
-} from "../fetch/failure_cause.ts";
+} from "../base/failure_cause.ts";
 import { type KubeObject, subjectOf } from "../tekton/types.ts";
 
 /** One cause of a `metav1.Status` (`details.causes[]`). */

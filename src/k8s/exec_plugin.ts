@@ -21,7 +21,7 @@ import type { CommandRunner } from "../io/command.ts";
 import { commandName, type RunPermissions } from "../io/run_permissions.ts";
 import { CREDENTIAL_PLUGINS, RUN_COMMANDS } from "../permissions.ts";
 import type { Credentials, CredentialSource } from "./credentials.ts";
-import { printable } from "./printable.ts";
+import { printable } from "../base/printable.ts";
 
 /** The ExecCredential API versions client-go still speaks. */
 export const EXEC_API_VERSIONS: readonly string[] = [

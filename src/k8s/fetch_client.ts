@@ -25,7 +25,7 @@
  * @module
  */
 import { ClusterError } from "../errors.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 import type { KubeObject } from "../tekton/types.ts";
 import type { Credentials } from "./credentials.ts";
 import { ApiStatusError, KindNotServedError } from "./errors.ts";

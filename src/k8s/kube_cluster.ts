@@ -34,7 +34,7 @@ import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
 import { SharedListClient } from "./shared_list_client.ts";
 import { type KubeConfigEnv, resolveConnection, resolveTarget } from "./kubeconfig.ts";
 import { SsaApplier } from "./ssa_applier.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 
 /** What {@link connectCluster} needs: every side effect of reaching the cluster. */
 export type ConnectEnv =

@@ -27,12 +27,12 @@
  */
 import type { Clock } from "../deps.ts";
 import { ClusterError, ManifestSyntaxError } from "../errors.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 import type { CommandRunner } from "../io/command.ts";
 import { type FileSystem, readFailureReason } from "../io/filesystem.ts";
 import type { Logger } from "../io/logger.ts";
 import type { RunPermissions } from "../io/run_permissions.ts";
-import { parseStrictYamlDocuments } from "../tekton/manifest.ts";
+import { parseStrictYamlDocuments } from "../yaml/yaml.ts";
 import { isMapping } from "../tekton/types.ts";
 import {
   type Credentials,
@@ -41,7 +41,7 @@ import {
   TokenFileCredentials,
 } from "./credentials.ts";
 import { type ExecConfig, ExecCredentials, parseExecConfig } from "./exec_plugin.ts";
-import { printable } from "./printable.ts";
+import { printable } from "../base/printable.ts";
 import { type EnvReader, proxyFor, type UrlProxy } from "./proxy.ts";
 
 /** kubectl's connection flags (client-go's `ConfigOverrides`), all optional. */

@@ -22,7 +22,7 @@
  * @module
  */
 import { ClusterError } from "../errors.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 import { PROXY_ENV_VARS } from "../permissions.ts";
 
 /** A proxy reached by URL (Deno's `http`, `https` and `socks5` transports). */

@@ -37,7 +37,7 @@ import {
   componentTypeOrder,
   publishesAnchor,
   takesAnchors,
-} from "./component_type.ts";
+} from "../dracon/component_type.ts";
 
 /** Options of {@link assemblePipeline}. */
 export interface AssembleOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 import { ValidationError } from "../errors.ts";
-import { isMapping } from "../tekton/manifest.ts";
+import { isMapping } from "../yaml/yaml.ts";
 import { objectHeaderProblems } from "../tekton/task.ts";
 import type { Pipeline } from "../tekton/types.ts";
 

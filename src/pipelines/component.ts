@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ComponentType } from "./component_type.ts";
+import type { ComponentType } from "../dracon/component_type.ts";
 import type { Task } from "../tekton/types.ts";
 
 /** The file a component directory holds its Task in. */

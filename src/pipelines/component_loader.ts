@@ -7,10 +7,10 @@
 import { posix } from "node:path";
 import { LoadError, ValidationError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 import type { FileReader } from "../io/filesystem.ts";
 import { checkText, readInputFile, statInput } from "../io/read_input.ts";
-import { parseYamlDocuments } from "../tekton/manifest.ts";
+import { parseYamlDocuments } from "../yaml/yaml.ts";
 import { type ComponentRef, TASK_FILE_NAME } from "./component.ts";
 import { RESTRICTOR_HINT } from "./ref_policy.ts";
 

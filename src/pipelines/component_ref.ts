@@ -7,7 +7,7 @@
  */
 import { posix } from "node:path";
 import { ComponentRefError } from "../errors.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 import type { ComponentRef } from "./component.ts";
 
 /** Options of {@link parseComponentRef}. */

@@ -25,7 +25,7 @@ import type { Deps } from "../deps.ts";
 import { ClusterError, UsageError } from "../errors.ts";
 import type { ChangeSetEntry, Cluster, ClusterOptions, HelmTaskLookup } from "../k8s/applier.ts";
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../k8s/helm_tasks.ts";
-import { toYamlStream } from "../tekton/manifest.ts";
+import { toYamlStream } from "../yaml/yaml.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";

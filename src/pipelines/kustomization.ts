@@ -7,7 +7,7 @@
 import { KustomizationError, LoadError } from "../errors.ts";
 import type { FileReader } from "../io/filesystem.ts";
 import { checkText, readInputFile, statInput } from "../io/read_input.ts";
-import { isMapping, lineOfPath, parseYamlDocuments } from "../tekton/manifest.ts";
+import { isMapping, lineOfPath, parseYamlDocuments } from "../yaml/yaml.ts";
 import { DNS_LABEL } from "./component_ref.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "./component.ts";
 import { posix } from "node:path";

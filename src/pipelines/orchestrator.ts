@@ -10,7 +10,7 @@ import { ClusterError, combineErrors, ExitCode, ValidationError } from "../error
 import type { StopSignal } from "../io/signals.ts";
 import type { Applier, ChangeSetEntry } from "../k8s/applier.ts";
 import { canonicalJson } from "../k8s/ssa_applier.ts";
-import { COMPONENT_LABEL, isComponentType } from "./component_type.ts";
+import { COMPONENT_LABEL, isComponentType } from "../dracon/component_type.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { type Pipeline, subjectOf, type Task } from "../tekton/types.ts";
 import { helmExpressionsIn, tektonTaskProblems } from "../tekton/task.ts";

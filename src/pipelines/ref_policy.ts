@@ -8,7 +8,7 @@
  */
 import { posix } from "node:path";
 import { ComponentRefError } from "../errors.ts";
-import { redactUrl } from "../fetch/redact.ts";
+import { redactUrl } from "../base/redact.ts";
 import type { FileSystem } from "../io/filesystem.ts";
 import type { ComponentRef } from "./component.ts";
 import { TASK_FILE_NAME } from "./component.ts";

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseYamlDocuments } from "./manifest.ts";
+ * import { parseYamlDocuments } from "../yaml/yaml.ts";
  * import { processTask, toTask, validateTask } from "./task.ts";
  *
  * const origin = "components/producers/golang-gosec/task.yaml";
@@ -26,7 +26,7 @@ import {
   isComponentType,
   publishesAnchor,
   takesAnchors,
-} from "../pipelines/component_type.ts";
+} from "../dracon/component_type.ts";
 import { hasHelmExpression } from "./helm_expressions.ts";
 import { taskRuleProblems } from "./task_rules.ts";
 import { isMapping } from "./types.ts";

@@ -17,7 +17,7 @@ import {
   type HelmTemplateOptions,
 } from "../../src/helm/helm.ts";
 import type { FileSystem } from "../../src/io/filesystem.ts";
-import { isMapping, parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { isMapping, parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 
 /** One recorded call. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CHART_LABELS, NAME_LABEL, planChart } from "../../src/charts/chart_plan.ts";
 import { writeChart } from "../../src/charts/package.ts";
 import { ValidationError } from "../../src/errors.ts";
-import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { processTask } from "../../src/tekton/task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";

@@ -635,7 +635,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["components", "package", "x", "--name", "c", "--plain-http"],
   },
 
-  // ---- issue 14, item 2: YAML beyond the core schema (src/tekton/_yaml_schema.ts)
+  // ---- issue 14, item 2: YAML beyond the core schema (src/yaml/_schema.ts)
   {
     name: "yaml-binary-tag",
     exit: 3,

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
-import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { processTask, toTask } from "../../src/tekton/task.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
 

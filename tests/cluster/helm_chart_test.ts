@@ -15,7 +15,7 @@ import { HelmError } from "../../src/errors.ts";
 import { HelmNotInstalledError } from "../../src/helm/helm.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { helmExpressionsIn } from "../../src/tekton/task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { runCli } from "../cli/_cli.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { failureCauseOf } from "../../src/fetch/failure_cause.ts";
+import { failureCauseOf } from "../../src/base/failure_cause.ts";
 
 /** Deno 2.9's shape: `TypeError: fetch failed`, hyper's text in `cause`. */
 function denoFetchError(detail: string): TypeError {

@@ -18,7 +18,7 @@ import { MemoryLogger } from "../../src/io/logger.ts";
 import { resolveConnection, resolveTarget } from "../../src/k8s/kubeconfig.ts";
 import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import { ClusterError } from "../../src/errors.ts";
-import { toYaml } from "../../src/tekton/manifest.ts";
+import { toYaml } from "../../src/yaml/yaml.ts";
 import { MemoryFileSystem } from "../_fakes/memory_fs.ts";
 import { runCli } from "../cli/_cli.ts";
 

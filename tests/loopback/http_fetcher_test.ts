@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { LoadError } from "../../src/errors.ts";
 import { DEFAULT_FETCH_OPTIONS, type FetchOptions } from "../../src/fetch/fetcher.ts";
 import { HttpFetcher } from "../../src/fetch/http_fetcher.ts";
-import { redactUrl } from "../../src/fetch/redact.ts";
+import { redactUrl } from "../../src/base/redact.ts";
 
 const TASK = "apiVersion: tekton.dev/v1beta1\nkind: Task\n";
 const OPTIONS: FetchOptions = {

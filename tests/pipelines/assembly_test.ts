@@ -4,7 +4,7 @@ import { ValidationError } from "../../src/errors.ts";
 import { assemblePipeline } from "../../src/pipelines/assembly.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
-import type { ComponentType } from "../../src/pipelines/component_type.ts";
+import type { ComponentType } from "../../src/dracon/component_type.ts";
 import { processTask } from "../../src/tekton/task.ts";
 import type { Pipeline, PipelineTask, Task } from "../../src/tekton/types.ts";
 

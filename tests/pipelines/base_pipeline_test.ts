@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { problemsOf } from "../_problems.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "../../src/pipelines/base_pipeline.ts";
-import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 
 const CORPUS_BASE = new URL(
   "../../../shared/dracon/components/base/pipeline.yaml",

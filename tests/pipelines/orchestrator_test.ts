@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ClusterError, ValidationError } from "../../src/errors.ts";
 import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
-import type { ComponentType } from "../../src/pipelines/component_type.ts";
+import type { ComponentType } from "../../src/dracon/component_type.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
 import type { Applier } from "../../src/k8s/applier.ts";
 import {

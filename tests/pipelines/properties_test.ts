@@ -11,9 +11,9 @@ import { assemblePipeline } from "../../src/pipelines/assembly.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
 import { parseComponentRef } from "../../src/pipelines/component_ref.ts";
-import { COMPONENT_TYPES, type ComponentType } from "../../src/pipelines/component_type.ts";
+import { COMPONENT_TYPES, type ComponentType } from "../../src/dracon/component_type.ts";
 import { parseKustomization } from "../../src/pipelines/kustomization.ts";
-import { toYamlStream } from "../../src/tekton/manifest.ts";
+import { toYamlStream } from "../../src/yaml/yaml.ts";
 import { processTask } from "../../src/tekton/task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 

@@ -8,7 +8,7 @@ import {
   type ParsedDocument,
   parseStrictYamlDocuments,
   parseYamlDocuments,
-} from "../../src/tekton/manifest.ts";
+} from "../../src/yaml/yaml.ts";
 
 const DRACON = new URL("../../../shared/dracon/", import.meta.url);
 const FILE = "/p/task.yaml";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { taskRuleProblems } from "../../src/tekton/task_rules.ts";
 import { processTask, toTask, validateTask } from "../../src/tekton/task.ts";
-import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 const DRACON = new URL("../../../shared/dracon/", import.meta.url).pathname;

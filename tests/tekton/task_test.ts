@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { problemsOf } from "../_problems.ts";
-import { parseYamlDocuments } from "../../src/tekton/manifest.ts";
+import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import {
   componentTypeOf,
   helmExpressionsIn,

@@ -19,7 +19,7 @@
  * `%TAG` prefix) is refused by both parsers, naming the file, line and tag.
  * Merge keys (`<<: *anchor`, `<<: [*a, *b]`) are resolved as kubectl
  * resolves them, and refused where kubectl and the YAML spec disagree (see
- * `_yaml_schema.ts`); text only the lenient parser reads may not hold them.
+ * `_schema.ts`); text only the lenient parser reads may not hold them.
  *
  * Writing uses `yaml` (YAML 1.1-compatible output that Go tools read
  * identically), loaded on first use: a deploy that prints no YAML never pays
@@ -38,7 +38,7 @@ import {
   YAMLException,
 } from "js-yaml";
 import { ManifestSyntaxError } from "../errors.ts";
-import { checkMergeKeys, isCoreTag, TAG_HINT, tagReason } from "./_yaml_schema.ts";
+import { checkMergeKeys, isCoreTag, TAG_HINT, tagReason } from "./_schema.ts";
 
 /** A parsed YAML document with its 1-based start line. */
 export interface ParsedDocument {
@@ -113,7 +113,7 @@ function strictDocuments(text: string, file: string): ParsedDocument[] {
   return result;
 }
 
-/** The core schema with merge keys, which kubectl resolves (see `_yaml_schema.ts`). */
+/** The core schema with merge keys, which kubectl resolves (see `_schema.ts`). */
 const STRICT_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
 /** A syntax error of the strict parser: the lenient parser may still read the text. */
@@ -236,7 +236,7 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").trim();
 }
 
-export { isMapping } from "./types.ts";
+export { isMapping } from "../tekton/types.ts";
 
 /**
  * The 1-based line of the node at `path` in the first document of `text`
