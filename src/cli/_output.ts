@@ -23,12 +23,8 @@ export async function writeOutput(
   else await writeOutputFile(deps, file, text, inputs);
 }
 
-const GROUPS: Record<string, string> = { Task: "tekton.dev", Pipeline: "tekton.dev" };
-
 /** kubectl's style: `task.tekton.dev/git-clone created`. */
 export function formatChange(entry: ChangeSetEntry): string {
-  const group = GROUPS[entry.kind];
-  const resource = group ? `${entry.kind.toLowerCase()}.${group}` : entry.kind.toLowerCase();
-  const line = `${resource}/${entry.name} ${entry.action}`;
+  const line = `${entry.subject} ${entry.action}`;
   return entry.error === undefined ? line : `${line}: ${shortenMessage(entry.error)}`;
 }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { KubeObject, Task } from "../tekton/types.ts";
+import type { Task } from "../tekton/types.ts";
+import type { KubeObject } from "./objects.ts";
 import type { ConnectionFlags } from "./kubeconfig.ts";
 
 /** What applying one object did (flux's `ssa` actions). */
@@ -13,7 +14,7 @@ export type ChangeAction = "created" | "configured" | "unchanged" | "skipped" | 
 
 /** One entry of a change set. */
 export interface ChangeSetEntry {
-  /** `Kind/namespace/name`. */
+  /** kubectl's name of the object: `task.tekton.dev/git-clone` (`subjectOf` of `objects.ts`). */
   subject: string;
   kind: string;
   namespace: string;

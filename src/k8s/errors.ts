@@ -25,7 +25,7 @@ import {
   failureCauseOf,
   type FailureKind,
 } from "../base/failure_cause.ts";
-import { type KubeObject, subjectOf } from "../tekton/types.ts";
+import { collectionSubjectOf, type KubeObject, subjectOf } from "./objects.ts";
 
 /** One cause of a `metav1.Status` (`details.causes[]`). */
 export interface StatusCause {
@@ -66,7 +66,7 @@ export class KubeApiError extends ClusterError {
   readonly reason: string;
   /** The status causes, as the server sent them. */
   readonly causes: readonly StatusCause[];
-  /** What the request was about: `Kind/namespace/name`, or `Kind/namespace` for a list. */
+  /** What the request was about: `task.tekton.dev/git-clone`, or `tasks.tekton.dev in namespace "x"` for a list. */
   readonly subject: string;
   constructor(subject: string, message: string, options: KubeApiErrorOptions) {
     super(message, options);
@@ -197,7 +197,7 @@ function fromStatus(
 ): KubeApiError | KindNotServedError {
   const subject = context.object
     ? subjectOf(context.object)
-    : `${context.kind ?? "object"}/${context.namespace ?? ""}`;
+    : collectionSubjectOf(context.kind ?? "object", context.namespace, context.apiVersion);
   const { message, hint } = describeStatus(code, status, context);
   if (message === undefined) {
     const apiVersion = context.object?.apiVersion ?? context.apiVersion ?? "";

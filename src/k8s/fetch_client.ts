@@ -26,7 +26,7 @@
  */
 import { ClusterError } from "../errors.ts";
 import { redactUrl } from "../base/redact.ts";
-import type { KubeObject } from "../tekton/types.ts";
+import type { KubeObject } from "./objects.ts";
 import type { Credentials } from "./credentials.ts";
 import { ApiStatusError, KindNotServedError } from "./errors.ts";
 import type { Connection } from "./kubeconfig.ts";

@@ -17,7 +17,8 @@
 import type { HelmTaskLookup } from "./applier.ts";
 import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
 import type { ObjectClient } from "./ssa_applier.ts";
-import type { KubeObject, Task } from "../tekton/types.ts";
+import type { Task } from "../tekton/types.ts";
+import type { KubeObject } from "./objects.ts";
 
 /** Label Helm sets on everything it installs. */
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";

@@ -33,7 +33,7 @@ import { type FileSystem, readFailureReason } from "../io/filesystem.ts";
 import type { Logger } from "../io/logger.ts";
 import type { RunPermissions } from "../io/run_permissions.ts";
 import { parseStrictYamlDocuments } from "../yaml/yaml.ts";
-import { isMapping } from "../tekton/types.ts";
+import { isMapping } from "../yaml/mapping.ts";
 import {
   type Credentials,
   type CredentialSource,

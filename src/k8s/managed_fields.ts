@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import type { KubeObject } from "../tekton/types.ts";
+import type { KubeObject } from "./objects.ts";
 
 /** One entry of `metadata.managedFields`. */
 interface ManagedFieldsEntry {

@@ -22,7 +22,8 @@ import type {
 } from "./applier.ts";
 import { groupByRelease, INSTANCE_LABEL, MANAGED_BY_LABEL } from "./helm_tasks.ts";
 import { canonicalJson, entryOf } from "./ssa_applier.ts";
-import type { KubeObject, Task } from "../tekton/types.ts";
+import type { Task } from "../tekton/types.ts";
+import type { KubeObject } from "./objects.ts";
 
 /** Options of {@link MemoryApplier}. */
 export interface MemoryApplierOptions {

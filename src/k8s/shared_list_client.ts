@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { KubeObject } from "../tekton/types.ts";
+import type { KubeObject } from "./objects.ts";
 import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
 
 /**

@@ -20,7 +20,7 @@
 import type { Applier, ApplyOptions, ChangeAction, ChangeSetEntry } from "./applier.ts";
 import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
 import { appliesAsNoOp } from "./managed_fields.ts";
-import { type KubeObject, subjectOf } from "../tekton/types.ts";
+import { type KubeObject, subjectOf } from "./objects.ts";
 
 /** Options of one server-side apply request. */
 export interface ServerSideApplyOptions {

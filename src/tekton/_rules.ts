@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isMapping } from "./types.ts";
+import { isMapping } from "../yaml/mapping.ts";
 
 /** Problems collected so far, each `<field path>: <problem>`. */
 export type Problems = string[];

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { isMapping } from "./types.ts";
+import { isMapping } from "../yaml/mapping.ts";
 import { referencesIn } from "./_references.ts";
 import { checkParamSpecs, describe, DNS1123_LABEL, listAt, type Problems } from "./_rules.ts";
 

@@ -29,7 +29,7 @@ import {
 } from "../dracon/component_type.ts";
 import { hasHelmExpression } from "./helm_expressions.ts";
 import { taskRuleProblems } from "./task_rules.ts";
-import { isMapping } from "./types.ts";
+import { isMapping } from "../yaml/mapping.ts";
 import { describe, DNS1123_LABEL } from "./_rules.ts";
 import {
   type EnvVar,

@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { isMapping, type Task } from "./types.ts";
+import { type Task } from "./types.ts";
+import { isMapping } from "../yaml/mapping.ts";
 import { referencesIn } from "./_references.ts";
 import {
   checkParamSpecs,

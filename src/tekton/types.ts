@@ -5,23 +5,7 @@
  *
  * @module
  */
-
-/** A Kubernetes object in its most general form. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [key: string]: unknown;
-}
-
-/** The metadata fields draconctl uses. */
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  [key: string]: unknown;
-}
+import type { KubeObject } from "../k8s/objects.ts";
 
 /** The Task API versions draconctl accepts. */
 export const TASK_API_VERSIONS = ["tekton.dev/v1beta1", "tekton.dev/v1"] as const;
@@ -125,17 +109,4 @@ export interface PipelineSpec {
 export interface Pipeline extends KubeObject {
   kind: "Pipeline";
   spec: PipelineSpec;
-}
-
-/** `Kind/namespace/name` style subject used in messages and change sets. */
-export function subjectOf(object: Pick<KubeObject, "kind" | "metadata">): string {
-  const ns = object.metadata.namespace;
-  return ns
-    ? `${object.kind}/${ns}/${object.metadata.name}`
-    : `${object.kind}/${object.metadata.name}`;
-}
-
-/** Whether a parsed value is a YAML mapping (a plain object). */
-export function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -236,7 +236,7 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").trim();
 }
 
-export { isMapping } from "../tekton/types.ts";
+export { isMapping } from "./mapping.ts";
 
 /**
  * The 1-based line of the node at `path` in the first document of `text`

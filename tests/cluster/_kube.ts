@@ -24,7 +24,7 @@ import { connectCluster, type ConnectEnv, openClient } from "../../src/k8s/kube_
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../../src/io/logger.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { run, type RunResult } from "./_run.ts";
 
 /** Where the environment is: its binaries and its kubeconfig. */

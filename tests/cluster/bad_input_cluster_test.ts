@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
 import { type Kubectl, realCluster } from "./_kube.ts";
 import {
@@ -279,8 +279,7 @@ const CASES: ClusterCase[] = [
     name: "cluster-pipeline-invalid",
     exit: 5,
     message: [
-      "Pipeline/",
-      "/dracon-x could not be applied after 1 Task(s) were applied",
+      "pipeline.tekton.dev/dracon-x could not be applied after 1 Task(s) were applied",
       "displayName",
     ],
     tasksMayBeWritten: true,
@@ -289,7 +288,7 @@ const CASES: ClusterCase[] = [
   {
     name: "cluster-conflict",
     exit: 5,
-    message: ["Task/", "/base", "field manager conflict", '"other-manager"', "--force-conflicts"],
+    message: ["task.tekton.dev/base", "field manager conflict", '"other-manager"', "--force-conflicts"],
     tasksMayBeWritten: true,
   },
 ];

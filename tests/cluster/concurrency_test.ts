@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { canonicalJson } from "../../src/k8s/ssa_applier.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
 import type { Kubectl } from "./_kube.ts";

@@ -11,7 +11,8 @@ import { realCluster } from "./_kube.ts";
 import { gatherTasks } from "../../src/charts/gather.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import type { Task } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import {
   type ClusterEnv,

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { type LatencyProxy, startLatencyProxy } from "../../scripts/latency_proxy.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { fixture, runCli } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";

@@ -13,7 +13,8 @@ import {
 } from "../../src/k8s/errors.ts";
 import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
-import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import type { Task } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { connectEnv, editedKubeConfig } from "./_kube.ts";
 import { type ClusterEnv, clusterTest } from "./_testenv.ts";
 import { openClient } from "../../src/k8s/kube_cluster.ts";

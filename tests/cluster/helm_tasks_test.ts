@@ -131,5 +131,5 @@ clusterTest("ClusterHelmTaskLookup reports a LIST the identity may not make", as
     .finally(() => client.close());
   assert.ok(error instanceof KubeApiError, String(error));
   assert.ok([401, 403].includes(error.status), String(error.status));
-  assert.equal(error.subject, `Task/${env.namespace}`);
+  assert.equal(error.subject, `tasks.tekton.dev in namespace "${env.namespace}"`);
 });

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { ApplyError, KindNotServedError } from "../../src/k8s/errors.ts";
 import type { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
-import type { KubeObject, Task } from "../../src/tekton/types.ts";
+import type { Task } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { type Kubectl, productClient } from "./_kube.ts";
 import { clusterTest, type ClusterTestFn } from "./_testenv.ts";
 
@@ -80,7 +81,7 @@ ssaTest(
     await t.step("created", async () => {
       const entry = await applier.apply(task("git-clone"));
       assert.deepEqual(entry, {
-        subject: `Task/${namespace}/git-clone`,
+        subject: `task.tekton.dev/git-clone`,
         kind: "Task",
         namespace,
         name: "git-clone",
@@ -180,7 +181,7 @@ ssaTest(
       assert.ok(error instanceof ApplyError, String(error));
       assert.equal(error.status, 409);
       assert.equal(error.reason, "Conflict");
-      assert.equal(error.subject, `Task/${namespace}/shared`);
+      assert.equal(error.subject, `task.tekton.dev/shared`);
       assert.ok(error.message.includes('owned by "other-tool"'), error.message);
       assert.ok(error.message.includes(".spec.description"), error.message);
       assert.ok(error.hint?.includes("--force-conflicts"));
@@ -239,7 +240,7 @@ ssaTest(
       assert.equal(error.reason, "Invalid");
       assert.equal(
         error.message,
-        `Task/${namespace}/invalid: invalid: spec.steps[0].name: Required value`,
+        `task.tekton.dev/invalid: invalid: spec.steps[0].name: Required value`,
       );
       assert.deepEqual(error.causes.map((c) => c.field), ["spec.steps[0].name"]);
     });

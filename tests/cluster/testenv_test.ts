@@ -5,7 +5,7 @@
  */
 import { Kubectl, productClient, readKubeConfig } from "./_kube.ts";
 import { clusterTest, makeHelm } from "./_testenv.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 
 function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);

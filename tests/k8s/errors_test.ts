@@ -33,11 +33,11 @@ const TASK: Task = {
 function applyErrorFor(code: number, body: unknown): ApplyError {
   const error = toKubeError(statusError(code, body), { server: SERVER, object: TASK });
   assert.ok(error instanceof ApplyError, `expected ApplyError, got ${error}`);
-  assert.equal(error.subject, "Task/dracon/git-clone");
+  assert.equal(error.subject, "task.tekton.dev/git-clone");
   assert.equal(error.object, TASK);
   assert.equal(error.status, code);
   assert.equal(error.exitCode, 5);
-  assert.ok(error.message.startsWith("Task/dracon/git-clone: "), error.message);
+  assert.ok(error.message.startsWith("task.tekton.dev/git-clone: "), error.message);
   return error;
 }
 
@@ -124,7 +124,7 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
     });
     assert.equal(
       error.message,
-      'Task/dracon/git-clone: forbidden: user "restricted" cannot patch resource "tasks" in API group "tekton.dev" in namespace "dracon"',
+      'task.tekton.dev/git-clone: forbidden: user "restricted" cannot patch resource "tasks" in API group "tekton.dev" in namespace "dracon"',
     );
     assert.ok(error.hint?.includes("RBAC"));
     assert.ok(error.hint?.includes("kubectl auth can-i patch tasks.tekton.dev -n dracon"));
@@ -169,7 +169,7 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
     const error = applyErrorFor(500, body);
     assert.equal(
       error.message,
-      "Task/dracon/git-clone: invalid: .spec.description: expected string, got 5",
+      "task.tekton.dev/git-clone: invalid: .spec.description: expected string, got 5",
     );
     assert.ok(!isTransient(statusError(500, body)));
   });
@@ -179,7 +179,7 @@ Deno.test("toKubeError() maps API statuses to ApplyError messages", async (t) =>
     const error = applyErrorFor(422, body);
     assert.equal(
       error.message,
-      "Task/dracon/git-clone: invalid: spec.steps[0].name: Required value",
+      "task.tekton.dev/git-clone: invalid: spec.steps[0].name: Required value",
     );
     assert.equal(error.reason, "Invalid");
   });
@@ -249,7 +249,7 @@ Deno.test("toKubeError() for a LIST names the kind and namespace", () => {
     { server: SERVER, kind: "Task", namespace: "dracon", apiVersion: "tekton.dev/v1beta1" },
   );
   assert.ok(error instanceof KubeApiError && !(error instanceof ApplyError));
-  assert.equal(error.subject, "Task/dracon");
+  assert.equal(error.subject, 'tasks.tekton.dev in namespace "dracon"');
   assert.ok(error.message.includes('cannot list resource "tasks"'), error.message);
 });
 

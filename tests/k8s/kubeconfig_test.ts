@@ -816,6 +816,6 @@ Deno.test("toKubeError() maps the fetch client's ApiStatusError like an ApiExcep
   assert.equal(error.status, 403);
   assert.equal(
     error.message,
-    'Task/d: forbidden: user "restricted" cannot list resource "tasks" in API group "tekton.dev" in namespace "d"',
+    'tasks.tekton.dev in namespace "d": forbidden: user "restricted" cannot list resource "tasks" in API group "tekton.dev" in namespace "d"',
   );
 });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { appliesAsNoOp } from "../../src/k8s/managed_fields.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 
 const spec = {
   params: [{ name: "p", type: "string", default: "" }],

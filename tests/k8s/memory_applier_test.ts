@@ -26,7 +26,7 @@ Deno.test("MemoryApplier.apply() reports created, unchanged and configured", asy
   await t.step("created, in the applier's namespace", async () => {
     const entry = await cluster.apply(task("git-clone"));
     assert.deepEqual(entry, {
-      subject: "Task/dracon/git-clone",
+      subject: "task.tekton.dev/git-clone",
       kind: "Task",
       namespace: "dracon",
       name: "git-clone",

@@ -16,7 +16,7 @@ import {
   type ServerSideApplyOptions,
   SsaApplier,
 } from "../../src/k8s/ssa_applier.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 
 /** An ObjectClient over a map, with error knobs and a call log. */
 class FakeObjectClient implements ObjectClient {
@@ -77,7 +77,7 @@ Deno.test("SsaApplier.apply() compares a dry run with the live object", async (t
   await t.step("created: not in the LIST, so the real apply at once (no dry run)", async () => {
     const entry = await applier.apply(task("a"));
     assert.equal(entry.action, "created");
-    assert.equal(entry.subject, "Task/dracon/a");
+    assert.equal(entry.subject, "task.tekton.dev/a");
     assert.deepEqual(client.calls, ["LIST tekton.dev/v1beta1 Task dracon", "PATCH a"]);
   });
   await t.step("unchanged: only the dry run, from the cache (no second LIST)", async () => {
@@ -213,7 +213,7 @@ Deno.test("SsaApplier lists again after a failed prefetch, so the error names th
     .then(() => "listed", () => "failed");
   await assert.rejects(
     applier.apply(task("a")),
-    (e: unknown) => e instanceof ApplyError && e.message.startsWith("Task/ns/a:"),
+    (e: unknown) => e instanceof ApplyError && e.message.startsWith("task.tekton.dev/a:"),
   );
   assert.equal(await prefetch, "failed");
   assert.equal(client.calls.filter((c) => c.startsWith("LIST")).length, 2);

@@ -88,9 +88,9 @@ Deno.test("The orchestrator applies the Tasks, then the Pipeline", async () => {
   assert.equal(prepared.pipeline.metadata.namespace, "dracon");
   const changes = await orchestrator.deploy(cluster);
   assert.deepEqual(changes.map((c) => `${c.subject} ${c.action}`), [
-    "Task/dracon/base created",
-    "Task/dracon/producer-x created",
-    "Pipeline/dracon/dracon-demo created",
+    "task.tekton.dev/base created",
+    "task.tekton.dev/producer-x created",
+    "pipeline.tekton.dev/dracon-demo created",
   ]);
   const again = await orchestrator.deploy(cluster);
   assert.ok(again.every((c) => c.action === "unchanged"), JSON.stringify(again));
@@ -100,7 +100,7 @@ Deno.test("The orchestrator never applies the Pipeline after a Task failed", asy
   const cluster = new MemoryApplier({ namespace: "dracon" });
   cluster.applyErrors.set(
     "producer-x",
-    new ClusterError("Task/dracon/producer-x: invalid: spec.steps[0].image: Required value"),
+    new ClusterError("task.tekton.dev/producer-x: invalid: spec.steps[0].image: Required value"),
   );
   const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
@@ -108,7 +108,7 @@ Deno.test("The orchestrator never applies the Pipeline after a Task failed", asy
   assert.ok(error instanceof DeployError);
   assert.match(
     error.message,
-    /Task\/dracon\/producer-x could not be applied, so the Pipeline was not applied/,
+    /task\.tekton\.dev\/producer-x could not be applied, so the Pipeline was not applied/,
   );
   assert.deepEqual(error.changes.map((c) => `${c.name} ${c.action}`), [
     "base created",
@@ -259,14 +259,14 @@ Deno.test("The orchestrator.deploy() checks every kind before the first write", 
 
 Deno.test("The orchestrator reports the applied Tasks when the Pipeline itself fails", async () => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
-  cluster.applyErrors.set("dracon-demo", new ClusterError("Pipeline/dracon/dracon-demo: invalid"));
+  cluster.applyErrors.set("dracon-demo", new ClusterError("pipeline.tekton.dev/dracon-demo: invalid"));
   const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
   const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
   assert.ok(error instanceof DeployError);
   assert.match(
     error.message,
-    /^Deploy failed: Pipeline\/dracon\/dracon-demo could not be applied after 2 Task\(s\) were applied or changed: /,
+    /^Deploy failed: pipeline\.tekton\.dev\/dracon-demo could not be applied after 2 Task\(s\) were applied or changed: /,
   );
   assert.deepEqual(error.changes.map((c) => `${c.name} ${c.action}`), [
     "base created",
@@ -316,7 +316,7 @@ Deno.test("The orchestrator.deploy() stopped by a signal starts no apply and ski
 
 Deno.test("DeployError names at most three failed objects, then how many more", () => {
   const entry = (name: string) => ({
-    subject: `Task/dracon/${name}`,
+    subject: `task.tekton.dev/${name}`,
     kind: "Task",
     namespace: "dracon",
     name,
@@ -325,7 +325,7 @@ Deno.test("DeployError names at most three failed objects, then how many more", 
   const error = new DeployError(["a", "b", "c", "d", "e"].map(entry), [new Error("boom")]);
   assert.equal(
     error.message,
-    "Deploy failed: Task/dracon/a, Task/dracon/b, Task/dracon/c and 2 more could not be applied, " +
+    "Deploy failed: task.tekton.dev/a, task.tekton.dev/b, task.tekton.dev/c and 2 more could not be applied, " +
       "so the Pipeline was not applied: boom",
   );
 });
