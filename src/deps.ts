@@ -9,12 +9,8 @@ import type { Fetcher } from "./fetch/fetcher.ts";
 import type { Logger } from "./io/logger.ts";
 import type { ClusterFactory } from "./k8s/applier.ts";
 import type { Helm } from "./helm/helm.ts";
+import type { Clock } from "./io/clock.ts";
 import type { Signals } from "./io/signals.ts";
-
-/** The wall clock, injectable so output with times is reproducible. */
-export interface Clock {
-  now(): Date;
-}
 
 /** Where command output goes. */
 export interface Output {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Clock } from "../deps.ts";
+import type { Clock } from "../io/clock.ts";
 import { ClusterError } from "../errors.ts";
 import { type FileSystem, readFailureReason } from "../io/filesystem.ts";
 

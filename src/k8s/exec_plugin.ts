@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Clock } from "../deps.ts";
+import type { Clock } from "../io/clock.ts";
 import { ClusterError } from "../errors.ts";
 import type { CommandRunner } from "../io/command.ts";
 import { commandName, type RunPermissions } from "../io/run_permissions.ts";

@@ -31,7 +31,7 @@ import type { Credentials } from "./credentials.ts";
 import { ApiStatusError, KindNotServedError } from "./errors.ts";
 import type { Connection } from "./kubeconfig.ts";
 import { createHttpClient } from "./proxy.ts";
-import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
+import type { ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
 import { timeoutSignal } from "./_timeout.ts";
 
 /** Options of {@link FetchObjectClient}. */

@@ -16,7 +16,7 @@
  */
 import type { HelmTaskLookup } from "./applier.ts";
 import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
-import type { ObjectClient } from "./ssa_applier.ts";
+import type { ObjectClient } from "./object_client.ts";
 import type { Task } from "../tekton/types.ts";
 import type { KubeObject } from "./objects.ts";
 

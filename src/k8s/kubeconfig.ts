@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import type { Clock } from "../deps.ts";
+import type { Clock } from "../io/clock.ts";
 import { ClusterError, ManifestSyntaxError } from "../errors.ts";
 import { redactUrl } from "../base/redact.ts";
 import type { CommandRunner } from "../io/command.ts";

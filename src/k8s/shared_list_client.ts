@@ -12,7 +12,7 @@
  * @module
  */
 import type { KubeObject } from "./objects.ts";
-import type { ObjectClient, ServerSideApplyOptions } from "./ssa_applier.ts";
+import type { ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
 
 /**
  * An {@link ObjectClient} that answers LISTs from one unselected LIST per

@@ -20,33 +20,8 @@
 import type { Applier, ApplyOptions, ChangeAction, ChangeSetEntry } from "./applier.ts";
 import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
 import { appliesAsNoOp } from "./managed_fields.ts";
+import type { ObjectClient } from "./object_client.ts";
 import { type KubeObject, subjectOf } from "./objects.ts";
-
-/** Options of one server-side apply request. */
-export interface ServerSideApplyOptions {
-  fieldManager: string;
-  force: boolean;
-  dryRun: boolean;
-}
-
-/**
- * The few API calls the applier and the Helm lookup need. The real ones
- * (`fetch_client.ts`, `client_node_client.ts`) throw the client's
- * errors unchanged (mapping happens here, in {@link toKubeError}).
- */
-export interface ObjectClient {
-  /** The API server URL, for messages. */
-  readonly server: string;
-  /** `PATCH` with `application/apply-patch+yaml`; returns the object the server holds (or would). */
-  apply(object: KubeObject, options: ServerSideApplyOptions): Promise<KubeObject>;
-  /** One LIST of `kind` at `apiVersion` in `namespace`. */
-  list(
-    apiVersion: string,
-    kind: string,
-    namespace: string,
-    options?: { labelSelector?: string },
-  ): Promise<KubeObject[]>;
-}
 
 /** Options of {@link SsaApplier}. */
 export interface SsaApplierOptions {

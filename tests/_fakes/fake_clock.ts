@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Clock } from "../../src/deps.ts";
+import type { Clock } from "../../src/io/clock.ts";
 
 /** A {@link Clock} that moves only when told to. */
 export class FakeClock implements Clock {

@@ -288,7 +288,12 @@ const CASES: ClusterCase[] = [
   {
     name: "cluster-conflict",
     exit: 5,
-    message: ["task.tekton.dev/base", "field manager conflict", '"other-manager"', "--force-conflicts"],
+    message: [
+      "task.tekton.dev/base",
+      "field manager conflict",
+      '"other-manager"',
+      "--force-conflicts",
+    ],
     tasksMayBeWritten: true,
   },
 ];

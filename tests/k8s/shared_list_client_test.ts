@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SharedListClient } from "../../src/k8s/shared_list_client.ts";
-import type { ObjectClient } from "../../src/k8s/ssa_applier.ts";
+import type { ObjectClient } from "../../src/k8s/object_client.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 
 function task(name: string, labels: Record<string, string> = {}): KubeObject {

@@ -9,13 +9,8 @@ import {
   KindNotServedError,
   KubeApiError,
 } from "../../src/k8s/errors.ts";
-import {
-  canonicalJson,
-  type ObjectClient,
-  sameObject,
-  type ServerSideApplyOptions,
-  SsaApplier,
-} from "../../src/k8s/ssa_applier.ts";
+import type { ObjectClient, ServerSideApplyOptions } from "../../src/k8s/object_client.ts";
+import { canonicalJson, sameObject, SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 
 /** An ObjectClient over a map, with error knobs and a call log. */

@@ -259,7 +259,10 @@ Deno.test("The orchestrator.deploy() checks every kind before the first write", 
 
 Deno.test("The orchestrator reports the applied Tasks when the Pipeline itself fails", async () => {
   const cluster = new MemoryApplier({ namespace: "dracon" });
-  cluster.applyErrors.set("dracon-demo", new ClusterError("pipeline.tekton.dev/dracon-demo: invalid"));
+  cluster.applyErrors.set(
+    "dracon-demo",
+    new ClusterError("pipeline.tekton.dev/dracon-demo: invalid"),
+  );
   const orchestrator = orchestrate(cluster, { namespace: "dracon" });
   await orchestrator.prepare(plan([local("base", "base"), local("producer-x", "producer")]));
   const error = await orchestrator.deploy(cluster).then(() => undefined, (e) => e);
