@@ -12,6 +12,9 @@
  *
  * @example
  * ```ts
+ * import type { Task } from "../tekton/types.ts";
+ * declare const task: Task; // a valid component Task named "base"
+ *
  * const files = planChart([{ origin: "base/task.yaml", task }], {
  *   name: "dracon-components",
  *   chartVersion: "0.1.0",

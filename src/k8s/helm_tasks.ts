@@ -8,6 +8,9 @@
  *
  * @example
  * ```ts
+ * import type { ObjectClient } from "./ssa_applier.ts";
+ * declare const client: ObjectClient; // e.g. a FetchObjectClient
+ *
  * const lookup = new ClusterHelmTaskLookup(client, { namespace: "dracon" });
  * const releases = await lookup.listHelmTasks();
  * releases.get("ci-tasks")?.get("git-clone");

@@ -21,7 +21,7 @@
  *   env: (name) => Deno.env.get(name),
  *   logger: { warn: console.error, debug: () => {} },
  * });
- * console.log(target.namespace, target.describe);
+ * console.log(target.namespace, target.where); // dracon kubeconfig "/home/me/.kube/config"
  * ```
  * @module
  */

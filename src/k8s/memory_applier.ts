@@ -4,12 +4,19 @@
  * and `unchanged` the way {@link SsaApplier} does, honours `dryRun`, serves
  * Helm-owned Tasks, and has error knobs.
  *
+ * Only tests use it; it stays in `src/` because the seed's design names it
+ * as the in-memory implementation of the `Applier` port. Other test fakes
+ * live in `tests/_fakes/`.
+ *
  * @example
  * ```ts
+ * import type { Task } from "../tekton/types.ts";
+ * declare const gitClone: Task, producer: Task;
+ *
  * const cluster = new MemoryApplier({ namespace: "dracon" });
- * cluster.addHelmTask("ci-tasks", gitCloneTask);
- * cluster.applyErrors.set("broken", new ClusterError("boom"));
- * (await cluster.apply(task)).action; // "created"
+ * cluster.addHelmTask("ci-tasks", gitClone);
+ * cluster.applyErrors.set("broken", new Error("boom")); // applying a Task named "broken" throws
+ * (await cluster.apply(producer)).action; // "created"
  * ```
  * @module
  */

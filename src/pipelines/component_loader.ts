@@ -51,6 +51,10 @@ export function isLoadable(ref: ComponentRef): ref is LoadableRef {
  *
  * @example
  * ```ts
+ * import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
+ * import { HttpFetcher } from "../fetch/http_fetcher.ts";
+ * import { DenoFileSystem } from "../io/filesystem.ts";
+ *
  * const doc = await loadComponentDocument(
  *   { kind: "file", raw: "git", path: "/repo/components/sources/git" },
  *   { fs: new DenoFileSystem(), fetcher: new HttpFetcher() },

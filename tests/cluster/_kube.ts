@@ -11,6 +11,9 @@
  *
  * @example
  * ```ts
+ * declare const env: KubeTarget & { namespace: string }; // as clusterTest passes it
+ * const task = { apiVersion: "tekton.dev/v1beta1", kind: "Task", metadata: { name: "t", namespace: env.namespace } };
+ *
  * const kubectl = new Kubectl(env);
  * await kubectl.applyServerSide([task], { fieldManager: "other-tool" });
  * const tasks = await kubectl.list("tasks.v1beta1.tekton.dev", env.namespace);
