@@ -11,7 +11,7 @@ import type { ClusterFactory } from "./k8s/applier.ts";
 import type { Helm } from "./helm/helm.ts";
 import type { Signals } from "./io/signals.ts";
 
-/** The wall clock, injectable so output with times is reproducible. */
+/** The wall clock, injectable so credential expiry can be tested (exec plugins, token files). */
 export interface Clock {
   now(): Date;
 }
@@ -27,7 +27,6 @@ export interface Deps {
   fs: FileSystem;
   fetcher: Fetcher;
   logger: Logger;
-  clock: Clock;
   stdout: Output;
   /** Connects to the cluster; only commands that need one call it. */
   cluster: ClusterFactory;

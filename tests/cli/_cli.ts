@@ -30,7 +30,6 @@ export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<
     fs: new DenoFileSystem(),
     fetcher: new FakeFetcher(),
     logger,
-    clock: { now: () => new Date("2026-01-01T00:00:00Z") },
     stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
     cluster: () => Promise.reject(new ClusterError("no cluster in this test")),
     helm: new FakeHelm(),

@@ -484,7 +484,6 @@ clusterTest(
       fs,
       fetcher: new IsolatedFetcher(),
       logger,
-      clock: { now: () => new Date() },
       helm: new HelmCli(),
       stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
       signals: NO_SIGNALS,
