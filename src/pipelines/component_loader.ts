@@ -38,11 +38,6 @@ export interface LoadedDocument {
   line: number;
 }
 
-/** Whether a reference is read by draconctl (file or URL) rather than found in the cluster. */
-export function isLoadable(ref: ComponentRef): ref is LoadableRef {
-  return ref.kind === "file" || ref.kind === "url";
-}
-
 /**
  * Reads a file component (a directory reads its `task.yaml`; either must be a
  * regular file, symlinks followed) or fetches a URL component; either may be
