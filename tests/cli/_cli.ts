@@ -8,8 +8,8 @@ import { run } from "../../main.ts";
 import type { Deps } from "../../src/deps.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
-import { NO_SIGNALS } from "../../src/io/signals.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
+import { NO_SIGNALS } from "../_fakes/no_signals.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 

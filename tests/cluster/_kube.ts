@@ -26,7 +26,7 @@ import type { ClusterFactory } from "../../src/k8s/applier.ts";
 import { connectCluster, type ConnectEnv, openClient } from "../../src/k8s/kube_cluster.ts";
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
 import { run, type RunResult } from "./_run.ts";
 
