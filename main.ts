@@ -47,7 +47,7 @@ const NOT_CAPABLE_HINT =
   "this run needed one outside it";
 
 /** `error: …` lines (one per problem), then `hint: …`; a stack trace only for bugs. */
-export function formatError(error: unknown): string {
+function formatError(error: unknown): string {
   const lines = error instanceof ValidationError
     ? error.problems
     : [error instanceof Error ? error.message : String(error)];

@@ -74,7 +74,7 @@ export class ClusterHelmTaskLookup implements HelmTaskLookup {
 }
 
 /** The Helm release a Task belongs to, or `undefined` when it is not Helm's. */
-export function releaseOf(task: KubeObject): string | undefined {
+function releaseOf(task: KubeObject): string | undefined {
   if (task.metadata.labels?.[MANAGED_BY_LABEL] !== "Helm") return undefined;
   return task.metadata.labels?.[INSTANCE_LABEL] ??
     task.metadata.annotations?.[RELEASE_NAME_ANNOTATION];

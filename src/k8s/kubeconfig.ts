@@ -456,7 +456,7 @@ interface KubeConfigFile {
 }
 
 /** The text of a kubeconfig file; a file that cannot be read is a ClusterError naming it. */
-export function readKubeConfigText(file: string, fs: FileSystem): Promise<string> {
+function readKubeConfigText(file: string, fs: FileSystem): Promise<string> {
   return readTextOrThrow(fs, file, "kubeconfig", "pass --kubeconfig <file>, or set KUBECONFIG");
 }
 

@@ -27,7 +27,12 @@ import type {
   ChangeSetEntry,
   HelmTaskLookup,
 } from "./applier.ts";
-import { groupByRelease, INSTANCE_LABEL, MANAGED_BY_LABEL } from "./helm_tasks.ts";
+import {
+  groupByRelease,
+  INSTANCE_LABEL,
+  MANAGED_BY_LABEL,
+  RELEASE_NAME_ANNOTATION,
+} from "./helm_tasks.ts";
 import { canonicalJson, entryOf } from "./ssa_applier.ts";
 import type { KubeObject, Task } from "../tekton/types.ts";
 
@@ -140,7 +145,7 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
         labels,
         annotations: {
           ...task.metadata.annotations,
-          "meta.helm.sh/release-name": release,
+          [RELEASE_NAME_ANNOTATION]: release,
           "meta.helm.sh/release-namespace": task.metadata.namespace ?? this.#namespace,
         },
       },
