@@ -34,9 +34,9 @@ export interface ServerSideApplyOptions {
 }
 
 /**
- * The few API calls the applier and the Helm lookup need. The real ones
- * (`fetch_client.ts`, `client_node_client.ts`) throw the client's
- * errors unchanged (mapping happens here, in {@link toKubeError}).
+ * The few API calls the applier and the Helm lookup need. The real one
+ * (`FetchObjectClient`, `fetch_client.ts`) throws the client's errors
+ * unchanged (mapping happens in its callers, with {@link toKubeError}).
  */
 export interface ObjectClient {
   /** The API server URL, for messages. */
