@@ -4,9 +4,9 @@
  * and `unchanged` the way {@link SsaApplier} does, honours `dryRun`, serves
  * Helm-owned Tasks, and has error knobs.
  *
- * Only tests use it; it stays in `src/` because the seed's design names it
- * as the in-memory implementation of the `Applier` port. Other test fakes
- * live in `tests/_fakes/`.
+ * Only tests use it. It stays in `src/k8s/`, beside the real applier, as the
+ * in-memory implementation of the seed's `Applier` (where the project's style
+ * guide puts it); other test fakes live in `tests/_fakes/`.
  *
  * @example
  * ```ts
