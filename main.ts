@@ -47,7 +47,7 @@ const NOT_CAPABLE_HINT =
   "this run needed one outside it";
 
 /** `error: …` lines (one per problem), then `hint: …`; a stack trace only for bugs. */
-export function formatError(error: unknown): string {
+function formatError(error: unknown): string {
   const lines = error instanceof ValidationError
     ? error.problems
     : [error instanceof Error ? error.message : String(error)];
@@ -79,7 +79,6 @@ if (import.meta.main) {
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
     logger,
-    clock,
     helm: new HelmCli(),
     // Imported on first use, so that commands without a cluster do not load it.
     cluster: async (options) =>

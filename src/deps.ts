@@ -23,7 +23,6 @@ export interface Deps {
   fs: FileSystem;
   fetcher: Fetcher;
   logger: Logger;
-  clock: Clock;
   stdout: Output;
   /** Connects to the cluster; only commands that need one call it. */
   cluster: ClusterFactory;

@@ -12,6 +12,9 @@
  *
  * @example
  * ```ts
+ * import type { Task } from "../tekton/types.ts";
+ * declare const task: Task; // a valid component Task named "base"
+ *
  * const files = planChart([{ origin: "base/task.yaml", task }], {
  *   name: "dracon-components",
  *   chartVersion: "0.1.0",
@@ -100,7 +103,7 @@ export function planChart(tasks: readonly ChartTask[], options: ChartOptions): C
  * A Task as Helm template text: kept expressions as they are, every other
  * `{{` escaped, strings with expressions single-quoted.
  */
-export function taskTemplate(task: Task, origin: string): string {
+function taskTemplate(task: Task, origin: string): string {
   const placeholders = new Placeholders(JSON.stringify(task));
   const doc = new Document(placeholders.substitute(task), {
     version: "1.1",

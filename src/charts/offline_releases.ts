@@ -6,11 +6,15 @@
  *
  * @example
  * ```ts
+ * import { HelmCli } from "../helm/helm_cli.ts";
+ * import { DenoFileSystem } from "../io/filesystem.ts";
+ *
  * const releases = await releasesFromCharts(
  *   [{ release: "dracon-oss-components", chart: "./dracon-components-0.1.0.tgz" }],
- *   deps,
+ *   { helm: new HelmCli(), fs: new DenoFileSystem() },
  *   { namespace: "dracon", set: ["image.registry=registry.internal"] },
  * );
+ * releases.get("dracon-oss-components")?.get("git-clone"); // the rendered Task
  * ```
  * @module
  */

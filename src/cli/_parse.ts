@@ -69,7 +69,7 @@ export function parseByteSize(value: string): number {
 }
 
 /** Parses a positive integer. */
-export function parsePositiveInt(value: string): number {
+function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);

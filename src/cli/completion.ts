@@ -23,7 +23,7 @@ export function registerCompletion(program: AnyCommand, deps: Deps): void {
 }
 
 /** The completion script for `shell`, listing every command and its flags. */
-export function completionScript(program: AnyCommand, shell: "bash" | "zsh"): string {
+function completionScript(program: AnyCommand, shell: "bash" | "zsh"): string {
   const cases = allCommands(program).map((command) => {
     const words = [
       ...command.commands.map((c) => c.name()),

@@ -25,7 +25,10 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  *
  * @example
  * ```ts
- * const text = await new HttpFetcher().fetchText(new URL("https://example.com/task.yaml"), DEFAULT_FETCH_OPTIONS);
+ * import { DEFAULT_FETCH_OPTIONS } from "./fetcher.ts";
+ *
+ * const url = new URL("https://example.com/task.yaml");
+ * const text = await new HttpFetcher().fetchText(url, DEFAULT_FETCH_OPTIONS);
  * ```
  */
 export class HttpFetcher implements Fetcher {

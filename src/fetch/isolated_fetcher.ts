@@ -56,7 +56,10 @@ export function fetchPermissions(url: URL): Deno.PermissionOptionsObject {
  *
  * @example
  * ```ts
- * const text = await new IsolatedFetcher().fetchText(new URL("https://example.com/task.yaml"), DEFAULT_FETCH_OPTIONS);
+ * import { DEFAULT_FETCH_OPTIONS } from "./fetcher.ts";
+ *
+ * const url = new URL("https://example.com/task.yaml");
+ * const text = await new IsolatedFetcher().fetchText(url, DEFAULT_FETCH_OPTIONS);
  * ```
  */
 export class IsolatedFetcher implements Fetcher {

@@ -204,20 +204,6 @@ export async function readAtMost(
   }
 }
 
-/** {@link readRegularFile}, synchronously (for code that reads synchronously, e.g. kubeconfig). */
-export function readRegularFileSync(path: string, options: ReadFileOptions = {}): Uint8Array {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-  checkRegular(path, Deno.statSync(path), maxBytes);
-  using file = Deno.openSync(path, { read: true });
-  checkRegular(path, file.statSync(), maxBytes);
-  const buffer = new CappedBuffer(path, maxBytes);
-  for (;;) {
-    const n = file.readSync(buffer.next());
-    if (n === null) return buffer.bytes();
-    buffer.advance(n);
-  }
-}
-
 /** {@link readRegularFile}, decoded as UTF-8 (invalid bytes become U+FFFD). */
 export async function readRegularTextFile(
   path: string,

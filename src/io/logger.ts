@@ -12,15 +12,3 @@ export interface Logger {
   /** Progress detail, shown with `--verbose`. */
   debug(message: string): void;
 }
-
-/** A {@link Logger} that keeps messages in memory (tests, and `-o json`). */
-export class MemoryLogger implements Logger {
-  readonly warnings: string[] = [];
-  readonly debugs: string[] = [];
-  warn(message: string): void {
-    this.warnings.push(message);
-  }
-  debug(message: string): void {
-    this.debugs.push(message);
-  }
-}

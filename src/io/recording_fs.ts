@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import { DenoFileSystem } from "./filesystem.ts";
+ *
  * const fs = new RecordingFileSystem(new DenoFileSystem());
  * await fs.readTextFile("kustomization.yaml");
  * fs.read; // Set { "kustomization.yaml" }

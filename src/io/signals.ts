@@ -1,6 +1,7 @@
 /**
  * SIGINT and SIGTERM, behind an interface: `main.ts` hands in the process's
- * signals, tests a {@link FakeSignals}-like object that raises them on demand.
+ * signals (`ProcessSignals`); in-process tests hand in signals that never
+ * arrive, and interrupts are tested by signalling the product's process.
  *
  * @module
  */
@@ -17,6 +18,3 @@ export interface Signals {
    */
   onStop(listener: (signal: StopSignal) => void): () => void;
 }
-
-/** Signals that never arrive: for runs that cannot be interrupted, and tests. */
-export const NO_SIGNALS: Signals = { onStop: () => () => {} };

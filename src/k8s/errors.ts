@@ -10,11 +10,11 @@
  *
  * @example
  * ```ts
- * try {
- *   await client.apply(task, options);
- * } catch (error) {
- *   throw toApplyError(error, { object: task, server: "https://127.0.0.1:6443" });
- * }
+ * const server = "https://127.0.0.1:6443";
+ * const refused = new TypeError("error sending request: Connection refused (os error 111)");
+ * const error = toKubeError(refused, { server });
+ * error instanceof ClusterUnreachableError; // true
+ * (error as ClusterUnreachableError).message; // 'Cannot reach the API server "https://127.0.0.1:6443": connection refused'
  * ```
  * @module
  */

@@ -17,7 +17,10 @@
  *
  * @example
  * ```ts
- * const env = { fs: new DenoFileSystem(), env: Deno.env.get, logger: new MemoryLogger() };
+ * import { DenoFileSystem } from "../io/filesystem.ts";
+ * import { resolveConnection, resolveTarget } from "./kubeconfig.ts";
+ *
+ * const env = { fs: new DenoFileSystem(), env: (name: string) => Deno.env.get(name), logger: console };
  * const target = await resolveTarget({ context: "admin" }, env);
  * const client = new FetchObjectClient(await resolveConnection(target, env));
  * const tasks = await client.list("tekton.dev/v1beta1", "Task", "dracon");

@@ -8,6 +8,9 @@
  *
  * @example
  * ```ts
+ * import type { ObjectClient } from "./object_client.ts";
+ * declare const client: ObjectClient; // e.g. a FetchObjectClient
+ *
  * const lookup = new ClusterHelmTaskLookup(client, { namespace: "dracon" });
  * const releases = await lookup.listHelmTasks();
  * releases.get("ci-tasks")?.get("git-clone");
@@ -91,7 +94,7 @@ export class ClusterHelmTaskLookup implements HelmTaskLookup {
 }
 
 /** The Helm release a Task belongs to, or `undefined` when it is not Helm's. */
-export function releaseOf(task: KubeObject): string | undefined {
+function releaseOf(task: KubeObject): string | undefined {
   if (task.metadata.labels?.[MANAGED_BY_LABEL] !== "Helm") return undefined;
   return task.metadata.labels?.[INSTANCE_LABEL] ??
     task.metadata.annotations?.[RELEASE_NAME_ANNOTATION];

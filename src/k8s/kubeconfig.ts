@@ -21,7 +21,7 @@
  *   env: (name) => Deno.env.get(name),
  *   logger: { warn: console.error, debug: () => {} },
  * });
- * console.log(target.namespace, target.describe);
+ * console.log(target.namespace, target.where); // dracon kubeconfig "/home/me/.kube/config"
  * ```
  * @module
  */
@@ -456,7 +456,7 @@ interface KubeConfigFile {
 }
 
 /** The text of a kubeconfig file; a file that cannot be read is a ClusterError naming it. */
-export function readKubeConfigText(file: string, fs: FileSystem): Promise<string> {
+function readKubeConfigText(file: string, fs: FileSystem): Promise<string> {
   return readTextOrThrow(fs, file, "kubeconfig", "pass --kubeconfig <file>, or set KUBECONFIG");
 }
 

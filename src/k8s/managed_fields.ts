@@ -19,7 +19,12 @@
  *
  * @example
  * ```ts
- * if (appliesAsNoOp(desired, live, "draconctl")) console.log("unchanged, no request");
+ * const desired = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } };
+ * const ours = { manager: "draconctl", operation: "Apply", apiVersion: "v1", fieldsType: "FieldsV1",
+ *   fieldsV1: { "f:data": { "f:a": {} } } };
+ * const live = { ...desired, metadata: { name: "c", managedFields: [ours] } };
+ * appliesAsNoOp(desired, live, "draconctl"); // true: unchanged, no request
+ * appliesAsNoOp({ ...desired, data: { a: "2" } }, live, "draconctl"); // false: ask the server
  * ```
  * @module
  */

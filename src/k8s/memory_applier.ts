@@ -4,12 +4,19 @@
  * and `unchanged` the way {@link SsaApplier} does, honours `dryRun`, serves
  * Helm-owned Tasks, and has error knobs.
  *
+ * Only tests use it. It stays in `src/k8s/`, beside the real applier, as the
+ * in-memory implementation of the seed's `Applier` (where the project's style
+ * guide puts it); other test fakes live in `tests/_fakes/`.
+ *
  * @example
  * ```ts
+ * import type { Task } from "../tekton/types.ts";
+ * declare const gitClone: Task, producer: Task;
+ *
  * const cluster = new MemoryApplier({ namespace: "dracon" });
- * cluster.addHelmTask("ci-tasks", gitCloneTask);
- * cluster.applyErrors.set("broken", new ClusterError("boom"));
- * (await cluster.apply(task)).action; // "created"
+ * cluster.addHelmTask("ci-tasks", gitClone);
+ * cluster.applyErrors.set("broken", new Error("boom")); // applying a Task named "broken" throws
+ * (await cluster.apply(producer)).action; // "created"
  * ```
  * @module
  */
@@ -20,7 +27,12 @@ import type {
   ChangeSetEntry,
   HelmTaskLookup,
 } from "./applier.ts";
-import { groupByRelease, INSTANCE_LABEL, MANAGED_BY_LABEL } from "./helm_tasks.ts";
+import {
+  groupByRelease,
+  INSTANCE_LABEL,
+  MANAGED_BY_LABEL,
+  RELEASE_NAME_ANNOTATION,
+} from "./helm_tasks.ts";
 import { canonicalJson, entryOf } from "./ssa_applier.ts";
 import type { Task } from "../tekton/types.ts";
 import type { KubeObject } from "./objects.ts";
@@ -134,7 +146,7 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
         labels,
         annotations: {
           ...task.metadata.annotations,
-          "meta.helm.sh/release-name": release,
+          [RELEASE_NAME_ANNOTATION]: release,
           "meta.helm.sh/release-namespace": task.metadata.namespace ?? this.#namespace,
         },
       },

@@ -5,9 +5,14 @@
  *
  * @example
  * ```ts
+ * import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
+ * import type { ObjectClient } from "./object_client.ts";
+ * import { SsaApplier } from "./ssa_applier.ts";
+ * declare const client: ObjectClient; // e.g. a FetchObjectClient
+ *
  * const shared = new SharedListClient(client);
- * const applier = new SsaApplier(shared, { namespace });
- * const helmTasks = new ClusterHelmTaskLookup(shared, { namespace });
+ * const applier = new SsaApplier(shared, { namespace: "dracon" });
+ * const helmTasks = new ClusterHelmTaskLookup(shared, { namespace: "dracon" });
  * ```
  * @module
  */

@@ -11,9 +11,14 @@
  *
  * @example
  * ```ts
- * const applier = new SsaApplier(client, { fieldManager: "draconctl" });
+ * import type { Task } from "../tekton/types.ts";
+ * import type { ObjectClient } from "./object_client.ts";
+ * declare const client: ObjectClient; // e.g. a FetchObjectClient
+ * declare const task: Task;
+ *
+ * const applier = new SsaApplier(client, { fieldManager: "draconctl", namespace: "dracon" });
  * const entry = await applier.apply(task);
- * console.log(entry.subject, entry.action); // Task/dracon/git-clone created
+ * entry.action; // "created" on the first deploy, "unchanged" on the next
  * ```
  * @module
  */

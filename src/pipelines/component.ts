@@ -1,7 +1,7 @@
 /**
  * A component of a pipeline: a parsed reference plus, once resolved, its Task.
- * This is the seed's `Component` (`ID()`, `TektonV1Beta1Task()`,
- * `ManagedByHelm()`), expressed as data.
+ * This is the seed's `Component` expressed as data: `ID()` is `name`,
+ * `TektonV1Beta1Task()` is `task`, `ManagedByHelm()` is `ref.kind === "helm"`.
  *
  * @module
  */
@@ -44,9 +44,6 @@ export type ComponentRef =
     task: string;
   };
 
-/** Where a resolved component's Task came from. */
-export type ComponentSource = ComponentRef["kind"];
-
 /** A component whose Task is known (loaded from a file or URL, or found in the cluster). */
 export interface ResolvedComponent {
   ref: ComponentRef;
@@ -57,9 +54,4 @@ export interface ResolvedComponent {
   task: Task;
   /** Where the Task was read from, for messages (file path or URL). */
   origin: string;
-}
-
-/** The seed's `ManagedByHelm()`: true when the cluster already holds the Task. */
-export function managedByHelm(component: { ref: ComponentRef }): boolean {
-  return component.ref.kind === "helm";
 }

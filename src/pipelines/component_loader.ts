@@ -38,11 +38,6 @@ export interface LoadedDocument {
   line: number;
 }
 
-/** Whether a reference is read by draconctl (file or URL) rather than found in the cluster. */
-export function isLoadable(ref: ComponentRef): ref is LoadableRef {
-  return ref.kind === "file" || ref.kind === "url";
-}
-
 /**
  * Reads a file component (a directory reads its `task.yaml`; either must be a
  * regular file, symlinks followed) or fetches a URL component; either may be
@@ -51,6 +46,10 @@ export function isLoadable(ref: ComponentRef): ref is LoadableRef {
  *
  * @example
  * ```ts
+ * import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
+ * import { HttpFetcher } from "../fetch/http_fetcher.ts";
+ * import { DenoFileSystem } from "../io/filesystem.ts";
+ *
  * const doc = await loadComponentDocument(
  *   { kind: "file", raw: "git", path: "/repo/components/sources/git" },
  *   { fs: new DenoFileSystem(), fetcher: new HttpFetcher() },

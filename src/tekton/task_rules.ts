@@ -12,9 +12,7 @@
  *
  * @example
  * ```ts
- * import { taskRuleProblems } from "./task_rules.ts";
- *
- * const task = { apiVersion: "tekton.dev/v1", kind: "Task", metadata: { name: "t" },
+ * const task = { apiVersion: "tekton.dev/v1", kind: "Task" as const, metadata: { name: "t" },
  *   spec: { steps: [{ name: "a", image: "busybox" }, { name: "a", image: "busybox" }] } };
  * console.log(taskRuleProblems(task)); // ['spec.steps[1].name: step name "a" is used more than once']
  * ```

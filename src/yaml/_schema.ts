@@ -38,7 +38,7 @@ export function isCoreTag(resolved: string): boolean {
 }
 
 /** A resolved tag name as a reader writes it: `!!binary`, `!custom`, `!<tag:example.com,2000:x>`. */
-export function shortTag(resolved: string): string {
+function shortTag(resolved: string): string {
   if (resolved.startsWith("tag:yaml.org,2002:")) return `!!${resolved.slice(18)}`;
   return resolved.startsWith("!") ? resolved : `!<${resolved}>`;
 }

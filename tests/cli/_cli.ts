@@ -8,8 +8,8 @@ import { run } from "../../main.ts";
 import type { Deps } from "../../src/deps.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
-import { NO_SIGNALS } from "../../src/io/signals.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
+import { NO_SIGNALS } from "../_fakes/no_signals.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 
@@ -30,7 +30,6 @@ export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<
     fs: new DenoFileSystem(),
     fetcher: new FakeFetcher(),
     logger,
-    clock: { now: () => new Date("2026-01-01T00:00:00Z") },
     stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
     cluster: () => Promise.reject(new ClusterError("no cluster in this test")),
     helm: new FakeHelm(),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkOutputFile, OutputFileError, writeOutputFile } from "../../src/cli/output_file.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { MemoryFileSystem } from "../_fakes/memory_fs.ts";
 
 Deno.test("writeOutputFile() writes through a temporary file renamed into place", async () => {

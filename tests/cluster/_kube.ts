@@ -11,6 +11,9 @@
  *
  * @example
  * ```ts
+ * declare const env: KubeTarget & { namespace: string }; // as clusterTest passes it
+ * const task = { apiVersion: "tekton.dev/v1beta1", kind: "Task", metadata: { name: "t", namespace: env.namespace } };
+ *
  * const kubectl = new Kubectl(env);
  * await kubectl.applyServerSide([task], { fieldManager: "other-tool" });
  * const tasks = await kubectl.list("tasks.v1beta1.tekton.dev", env.namespace);
@@ -23,7 +26,7 @@ import type { ClusterFactory } from "../../src/k8s/applier.ts";
 import { connectCluster, type ConnectEnv, openClient } from "../../src/k8s/kube_cluster.ts";
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 import { run, type RunResult } from "./_run.ts";
 

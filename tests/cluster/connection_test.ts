@@ -18,8 +18,8 @@ import { IsolatedFetcher } from "../../src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
-import { NO_SIGNALS } from "../../src/io/signals.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
+import { NO_SIGNALS } from "../_fakes/no_signals.ts";
 import { connectCluster } from "../../src/k8s/kube_cluster.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
@@ -484,7 +484,6 @@ clusterTest(
       fs,
       fetcher: new IsolatedFetcher(),
       logger,
-      clock: { now: () => new Date() },
       helm: new HelmCli(),
       stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
       signals: NO_SIGNALS,

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ExitCode } from "../../src/errors.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { resolveConnection, resolveTarget } from "../../src/k8s/kubeconfig.ts";
 import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
 import { ClusterError } from "../../src/errors.ts";

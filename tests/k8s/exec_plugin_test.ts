@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import type { CommandResult } from "../../src/io/command.ts";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { type ExecConfig, ExecCredentials, parseExecConfig } from "../../src/k8s/exec_plugin.ts";
 import { resolveConnection, resolveTarget } from "../../src/k8s/kubeconfig.ts";
 import { CREDENTIAL_PLUGINS } from "../../src/permissions.ts";

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { ApiStatusError, KubeApiError, toKubeError } from "../../src/k8s/errors.ts";
 import { ExecCredentials } from "../../src/k8s/exec_plugin.ts";
 import {

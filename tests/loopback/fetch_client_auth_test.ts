@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
-import { MemoryLogger } from "../../src/io/logger.ts";
+import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import {
   type Credentials,
   type CredentialSource,

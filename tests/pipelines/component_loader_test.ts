@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { LoadError, ManifestSyntaxError, ValidationError } from "../../src/errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../../src/fetch/fetcher.ts";
-import type { ComponentRef } from "../../src/pipelines/component.ts";
 import {
-  isLoadable,
+  type LoadableRef,
   loadComponentDocument,
   sha256Hex,
   type UrlRef,
@@ -31,9 +30,9 @@ function setup() {
   return { fs, fetcher };
 }
 
-function ref(raw: string): Extract<ComponentRef, { kind: "file" | "url" }> {
+function ref(raw: string): LoadableRef {
   const parsed = parseComponentRef(raw, { baseDir: "/repo" });
-  assert.ok(isLoadable(parsed));
+  assert.ok(parsed.kind === "file" || parsed.kind === "url");
   return parsed;
 }
 
