@@ -82,7 +82,7 @@ if (import.meta.main) {
     helm: new HelmCli(),
     // Imported on first use, so that commands without a cluster do not load it.
     cluster: async (options) =>
-      (await import("./src/k8s/kube_cluster.ts")).connectCluster(options, {
+      (await import("./src/tekton/kube_cluster.ts")).connectCluster(options, {
         fs,
         env: (name) => Deno.env.get(name),
         logger,

@@ -7,9 +7,8 @@
 import type { FileSystem } from "./io/filesystem.ts";
 import type { Fetcher } from "./fetch/fetcher.ts";
 import type { Logger } from "./io/logger.ts";
-import type { ClusterFactory } from "./k8s/applier.ts";
+import type { ClusterFactory } from "./tekton/cluster.ts";
 import type { Helm } from "./helm/helm.ts";
-import type { Clock } from "./io/clock.ts";
 import type { Signals } from "./io/signals.ts";
 
 /** Where command output goes. */

@@ -27,7 +27,7 @@
  */
 import { Document, visit } from "yaml";
 import { ValidationError } from "../errors.ts";
-import { processTask, validateTask } from "../tekton/task.ts";
+import { processTask, validateTask } from "../dracon/component_task.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping } from "../yaml/yaml.ts";
 import { escapeHelmText, splitHelmText } from "../tekton/helm_expressions.ts";

@@ -22,7 +22,8 @@ import { combineErrors, LoadError, ValidationError } from "../errors.ts";
 import { DEFAULT_MAX_FILE_BYTES, type FileReader } from "../io/filesystem.ts";
 import { checkText, readInputFile } from "../io/read_input.ts";
 import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
-import { toTask, validateTask } from "../tekton/task.ts";
+import { toTask } from "../tekton/task.ts";
+import { validateTask } from "../dracon/component_task.ts";
 import type { Task } from "../tekton/types.ts";
 
 /** A Task found under the directory. */

@@ -20,8 +20,8 @@
  */
 import type { Deps } from "../deps.ts";
 import { ValidationError } from "../errors.ts";
-import type { HelmTaskLookup } from "../k8s/applier.ts";
-import { groupByRelease } from "../k8s/helm_tasks.ts";
+import type { HelmTaskLookup } from "../tekton/cluster.ts";
+import { groupByRelease } from "../tekton/helm_tasks.ts";
 import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import { toTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";

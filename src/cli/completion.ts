@@ -6,7 +6,7 @@
  */
 import { Argument } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
-import { allCommands, type AnyCommand, commandPath } from "./program.ts";
+import { allCommands, type AnyCommand, commandPath } from "./_command.ts";
 
 /** Registers `completion <shell>`. */
 export function registerCompletion(program: AnyCommand, deps: Deps): void {

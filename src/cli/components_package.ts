@@ -8,7 +8,7 @@ import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import type { PackageResult } from "../charts/package.ts";
-import type { AnyCommand } from "./program.ts";
+import type { AnyCommand } from "./_command.ts";
 import { writeOutput } from "./_output.ts";
 
 const HELP = `

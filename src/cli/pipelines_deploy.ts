@@ -9,7 +9,8 @@ import type { OfflineRelease } from "../charts/offline_releases.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import type { DeployResult, DeployStrategy } from "../pipelines/deploy.ts";
-import type { ChangeSetEntry, ClusterOptions } from "../k8s/applier.ts";
+import type { ChangeSetEntry } from "../k8s/applier.ts";
+import type { ClusterOptions } from "../tekton/cluster.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
 import {
@@ -25,7 +26,7 @@ import { formatChange, writeOutput } from "./_output.ts";
 import { checkOutputFile } from "./output_file.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
-import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./program.ts";
+import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
 
 const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),

@@ -13,8 +13,8 @@ import {
   fileTypeOf,
   NotRegularFileError,
   readRegularTextFile,
-} from "./filesystem.ts";
-import type { DirEntry, FileType, PathInfo } from "./filesystem.ts";
+} from "./files.ts";
+import type { DirEntry, FileType, PathInfo } from "./files.ts";
 
 /** What the host sends: one operation. */
 export type ReadRequest =

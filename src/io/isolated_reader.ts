@@ -24,7 +24,7 @@ import {
   type PathInfo,
   type ReadFileOptions,
   type ReadScope,
-} from "./filesystem.ts";
+} from "./files.ts";
 import type { ReadFailure, ReadReply, ReadRequest } from "./_read_worker.ts";
 
 /** Options of {@link IsolatedReader}. */

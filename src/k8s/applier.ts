@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { Task } from "../tekton/types.ts";
 import type { KubeObject } from "./objects.ts";
-import type { ConnectionFlags } from "./kubeconfig.ts";
 
 /** What applying one object did (flux's `ssa` actions). */
 export type ChangeAction = "created" | "configured" | "unchanged" | "skipped" | "failed";
@@ -43,34 +41,3 @@ export interface Applier {
    */
   check(objects: readonly KubeObject[]): Promise<void>;
 }
-
-/** Finds Tasks that Helm releases installed. */
-export interface HelmTaskLookup {
-  /**
-   * Every Task in the namespace managed by Helm, grouped by release name
-   * (label `app.kubernetes.io/instance`, falling back to annotation
-   * `meta.helm.sh/release-name`). One LIST request.
-   */
-  listHelmTasks(): Promise<Map<string, Map<string, Task>>>;
-}
-
-/** How to reach the cluster (global flags of the CLI). */
-export interface ClusterOptions extends ConnectionFlags {
-  /** Server-side apply field manager. @default "draconctl" */
-  fieldManager: string;
-  /** Timeout of one API request in milliseconds. @default 30000 */
-  requestTimeoutMs: number;
-}
-
-/** A connection to one namespace of a cluster. */
-export interface Cluster {
-  /** The namespace every object goes to. */
-  namespace: string;
-  /** The API server URL, for messages. */
-  server: string;
-  applier: Applier;
-  helmTasks: HelmTaskLookup;
-}
-
-/** Opens a {@link Cluster}; the real one imports the Kubernetes client lazily. */
-export type ClusterFactory = (options: ClusterOptions) => Promise<Cluster>;

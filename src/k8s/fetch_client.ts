@@ -31,7 +31,7 @@ import { ClusterError } from "../errors.ts";
 import { redactUrl } from "../base/redact.ts";
 import type { KubeObject } from "./objects.ts";
 import type { Credentials } from "./credentials.ts";
-import { ApiStatusError, KindNotServedError } from "./errors.ts";
+import { ApiStatusError, KindNotServedError } from "./api_errors.ts";
 import type { Connection } from "./kubeconfig.ts";
 import { createHttpClient } from "./proxy.ts";
 import type { ObjectClient, ServerSideApplyOptions } from "./object_client.ts";

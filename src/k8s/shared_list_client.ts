@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
+ * import { ClusterHelmTaskLookup } from "../tekton/helm_tasks.ts";
  * import type { ObjectClient } from "./object_client.ts";
  * import { SsaApplier } from "./ssa_applier.ts";
  * declare const client: ObjectClient; // e.g. a FetchObjectClient

@@ -11,10 +11,10 @@
  *
  * @example
  * ```ts
- * import type { Task } from "../tekton/types.ts";
+ * import type { KubeObject } from "./objects.ts";
  * import type { ObjectClient } from "./object_client.ts";
  * declare const client: ObjectClient; // e.g. a FetchObjectClient
- * declare const task: Task;
+ * declare const task: KubeObject; // e.g. a Tekton Task
  *
  * const applier = new SsaApplier(client, { fieldManager: "draconctl", namespace: "dracon" });
  * const entry = await applier.apply(task);
@@ -23,7 +23,8 @@
  * @module
  */
 import type { Applier, ApplyOptions, ChangeAction, ChangeSetEntry } from "./applier.ts";
-import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
+import { toKubeError } from "./errors.ts";
+import { type RetryOptions, withRetries } from "./retry.ts";
 import { appliesAsNoOp } from "./managed_fields.ts";
 import type { ObjectClient } from "./object_client.ts";
 import { type KubeObject, subjectOf } from "./objects.ts";

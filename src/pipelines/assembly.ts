@@ -21,7 +21,8 @@
  */
 import { ValidationError } from "../errors.ts";
 import { pipelineRuleProblems } from "../tekton/pipeline_rules.ts";
-import { ANCHORS_PARAM, invalidNameReason, SCAN_PARAMS } from "../tekton/task.ts";
+import { invalidNameReason } from "../tekton/task.ts";
+import { ANCHORS_PARAM, SCAN_PARAMS } from "../dracon/component_task.ts";
 import type {
   Param,
   ParamSpec,

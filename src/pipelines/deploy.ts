@@ -23,8 +23,9 @@ import { ChartHelmTaskLookup, type OfflineRelease } from "../charts/offline_rele
 import type { RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
 import { ClusterError, UsageError } from "../errors.ts";
-import type { ChangeSetEntry, Cluster, ClusterOptions, HelmTaskLookup } from "../k8s/applier.ts";
-import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../k8s/helm_tasks.ts";
+import type { ChangeSetEntry } from "../k8s/applier.ts";
+import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.ts";
+import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import type { ResolvedComponent } from "./component.ts";

@@ -9,13 +9,8 @@
 import type { Deps } from "../deps.ts";
 import { combineErrors, ValidationError } from "../errors.ts";
 import type { FetchOptions } from "../fetch/fetcher.ts";
-import {
-  componentTypeOf,
-  processTask,
-  tektonTaskProblems,
-  toTask,
-  validateTask,
-} from "../tekton/task.ts";
+import { tektonTaskProblems, toTask } from "../tekton/task.ts";
+import { componentTypeOf, processTask, validateTask } from "../dracon/component_task.ts";
 import type { Pipeline } from "../tekton/types.ts";
 import { assemblePipeline, type PipelineApiVersion } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";

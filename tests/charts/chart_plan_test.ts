@@ -3,7 +3,7 @@ import { CHART_LABELS, NAME_LABEL, planChart } from "../../src/charts/chart_plan
 import { writeChart } from "../../src/charts/package.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
-import { processTask } from "../../src/tekton/task.ts";
+import { processTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 import { MemoryFileSystem } from "../_fakes/memory_fs.ts";

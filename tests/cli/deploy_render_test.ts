@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
 

@@ -5,9 +5,10 @@
  * `deno task test:update` and review the diff like code.
  */
 import assert from "node:assert/strict";
-import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
-import { processTask, toTask } from "../../src/tekton/task.ts";
+import { toTask } from "../../src/tekton/task.ts";
+import { processTask } from "../../src/dracon/component_task.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
 
 const CASES = ["golang-project", "python-project", "rails-project", "dast-project", "no-enrichers"];

@@ -7,8 +7,8 @@
  * apply anything — so the strategies cannot diverge again.
  */
 import assert from "node:assert/strict";
-import type { Cluster } from "../../src/k8s/applier.ts";
-import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import type { Cluster } from "../../src/tekton/cluster.ts";
+import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { BAD_INPUT_CASES, badInputArgs } from "./_bad_cases.ts";
 import { fixture, runCli } from "./_cli.ts";
 

@@ -22,8 +22,8 @@
  */
 import { parse, stringify } from "yaml";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
-import type { ClusterFactory } from "../../src/k8s/applier.ts";
-import { connectCluster, type ConnectEnv, openClient } from "../../src/k8s/kube_cluster.ts";
+import type { ClusterFactory } from "../../src/tekton/cluster.ts";
+import { connectCluster, type ConnectEnv, openClient } from "../../src/tekton/kube_cluster.ts";
 import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../_fakes/memory_logger.ts";

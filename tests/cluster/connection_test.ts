@@ -20,7 +20,7 @@ import { DenoCommandRunner } from "../../src/io/command.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { NO_SIGNALS } from "../_fakes/no_signals.ts";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { connectCluster } from "../../src/tekton/kube_cluster.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { writePipeline } from "./_generate.ts";
 import { run } from "./_run.ts";

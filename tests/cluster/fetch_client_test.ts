@@ -4,20 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { toKubeError } from "../../src/k8s/errors.ts";
 import {
   ApplyError,
   ClusterUnreachableError,
   KindNotServedError,
   KubeApiError,
-  toKubeError,
-} from "../../src/k8s/errors.ts";
-import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
+} from "../../src/k8s/api_errors.ts";
+import { ClusterHelmTaskLookup } from "../../src/tekton/helm_tasks.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 import { connectEnv, editedKubeConfig } from "./_kube.ts";
 import { type ClusterEnv, clusterTest } from "./_testenv.ts";
-import { openClient } from "../../src/k8s/kube_cluster.ts";
+import { openClient } from "../../src/tekton/kube_cluster.ts";
 
 function task(name: string, description = "first"): Task {
   return {

@@ -3,8 +3,8 @@
  * the real `helm` and one Task that only Helm's annotation ties to a release.
  */
 import assert from "node:assert/strict";
-import { ClusterHelmTaskLookup } from "../../src/k8s/helm_tasks.ts";
-import { KubeApiError } from "../../src/k8s/errors.ts";
+import { ClusterHelmTaskLookup } from "../../src/tekton/helm_tasks.ts";
+import { KubeApiError } from "../../src/k8s/api_errors.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import { editedKubeConfig, productClient } from "./_kube.ts";
 import { clusterTest, makeHelm } from "./_testenv.ts";

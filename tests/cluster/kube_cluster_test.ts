@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { ClusterError } from "../../src/errors.ts";
-import { ClusterUnreachableError } from "../../src/k8s/errors.ts";
-import { connectCluster } from "../../src/k8s/kube_cluster.ts";
+import { ClusterUnreachableError } from "../../src/k8s/api_errors.ts";
+import { connectCluster } from "../../src/tekton/kube_cluster.ts";
 import { type ConnectionFlags, resolveTarget, type Target } from "../../src/k8s/kubeconfig.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { connectEnv } from "./_kube.ts";

@@ -3,7 +3,7 @@
  * request counts, dry run, conflicts, RBAC, validation and missing namespaces.
  */
 import assert from "node:assert/strict";
-import { ApplyError, KindNotServedError } from "../../src/k8s/errors.ts";
+import { ApplyError, KindNotServedError } from "../../src/k8s/api_errors.ts";
 import type { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { Task } from "../../src/tekton/types.ts";

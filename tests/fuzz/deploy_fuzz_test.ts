@@ -16,7 +16,7 @@ import { ExitCode } from "../../src/errors.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { resolveConnection, resolveTarget } from "../../src/k8s/kubeconfig.ts";
-import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { toYaml } from "../../src/yaml/yaml.ts";
 import { MemoryFileSystem } from "../_fakes/memory_fs.ts";

@@ -4,17 +4,16 @@
  */
 import assert from "node:assert/strict";
 import { ClusterError } from "../../src/errors.ts";
+import { toKubeError } from "../../src/k8s/errors.ts";
+import { isTransient, withRetries } from "../../src/k8s/retry.ts";
 import {
   type ApiStatus,
   ApiStatusError,
   ApplyError,
   ClusterUnreachableError,
-  isTransient,
   KindNotServedError,
   KubeApiError,
-  toKubeError,
-  withRetries,
-} from "../../src/k8s/errors.ts";
+} from "../../src/k8s/api_errors.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 /** What the fetch client throws for a non-2xx answer: the HTTP status and the body. */

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { MemoryLogger } from "../_fakes/memory_logger.ts";
-import { ApiStatusError, KubeApiError, toKubeError } from "../../src/k8s/errors.ts";
+import { toKubeError } from "../../src/k8s/errors.ts";
+import { ApiStatusError, KubeApiError } from "../../src/k8s/api_errors.ts";
 import { ExecCredentials } from "../../src/k8s/exec_plugin.ts";
 import {
   type Connection,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ClusterError } from "../../src/errors.ts";
-import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 /** Asserts `fn` rejects with an instance of `type` whose message includes `text`. */

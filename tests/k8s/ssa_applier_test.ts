@@ -8,7 +8,7 @@ import {
   ApplyError,
   KindNotServedError,
   KubeApiError,
-} from "../../src/k8s/errors.ts";
+} from "../../src/k8s/api_errors.ts";
 import type { ObjectClient, ServerSideApplyOptions } from "../../src/k8s/object_client.ts";
 import { canonicalJson, sameObject, SsaApplier } from "../../src/k8s/ssa_applier.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";

@@ -14,7 +14,7 @@ import {
   type CredentialSource,
   StaticCredentials,
 } from "../../src/k8s/credentials.ts";
-import { ApiStatusError } from "../../src/k8s/errors.ts";
+import { ApiStatusError } from "../../src/k8s/api_errors.ts";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 import { type Connection, resolveConnection, resolveTarget } from "../../src/k8s/kubeconfig.ts";
 import { MemoryFileSystem } from "../_fakes/memory_fs.ts";

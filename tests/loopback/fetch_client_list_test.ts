@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { StaticCredentials } from "../../src/k8s/credentials.ts";
-import { KindNotServedError } from "../../src/k8s/errors.ts";
+import { KindNotServedError } from "../../src/k8s/api_errors.ts";
 import { FetchObjectClient } from "../../src/k8s/fetch_client.ts";
 
 interface Served {

@@ -5,7 +5,7 @@ import { assemblePipeline } from "../../src/pipelines/assembly.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
 import type { ComponentType } from "../../src/dracon/component_type.ts";
-import { processTask } from "../../src/tekton/task.ts";
+import { processTask } from "../../src/dracon/component_task.ts";
 import type { Pipeline, PipelineTask, Task } from "../../src/tekton/types.ts";
 
 /** A processed component of `type` named `name` with the given params and workspaces. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ClusterError, ValidationError } from "../../src/errors.ts";
-import { MemoryApplier } from "../../src/k8s/memory_applier.ts";
+import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import type { ResolvedComponent } from "../../src/pipelines/component.ts";
 import type { ComponentType } from "../../src/dracon/component_type.ts";
 import { DEFAULT_BASE_PIPELINE } from "../../src/pipelines/base_pipeline.ts";
@@ -14,7 +14,7 @@ import {
   tektonOrchestrator,
 } from "../../src/pipelines/orchestrator.ts";
 import type { HelmRef, PipelinePlan } from "../../src/pipelines/plan.ts";
-import { processTask } from "../../src/tekton/task.ts";
+import { processTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 function task(name: string, type: ComponentType, image = "busybox"): Task {

@@ -14,7 +14,7 @@ import { parseComponentRef } from "../../src/pipelines/component_ref.ts";
 import { COMPONENT_TYPES, type ComponentType } from "../../src/dracon/component_type.ts";
 import { parseKustomization } from "../../src/pipelines/kustomization.ts";
 import { toYamlStream } from "../../src/yaml/yaml.ts";
-import { processTask } from "../../src/tekton/task.ts";
+import { processTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 /** Runs `fn`; anything it throws must be one of the project's error types. */

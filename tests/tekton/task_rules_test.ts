@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { taskRuleProblems } from "../../src/tekton/task_rules.ts";
-import { processTask, toTask, validateTask } from "../../src/tekton/task.ts";
+import { toTask } from "../../src/tekton/task.ts";
+import { processTask, validateTask } from "../../src/dracon/component_task.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import type { Task } from "../../src/tekton/types.ts";
 

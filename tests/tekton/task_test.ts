@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { problemsOf } from "../_problems.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
-import {
-  componentTypeOf,
-  helmExpressionsIn,
-  invalidNameReason,
-  processTask,
-  toTask,
-  validateTask,
-} from "../../src/tekton/task.ts";
+import { helmExpressionsIn, invalidNameReason, toTask } from "../../src/tekton/task.ts";
+import { componentTypeOf, processTask, validateTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 const CORPUS = new URL("../../../shared/dracon/components/", import.meta.url);

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { Task } from "../tekton/types.ts";
+ * import type { Task } from "./types.ts";
  * declare const gitClone: Task, producer: Task;
  *
  * const cluster = new MemoryApplier({ namespace: "dracon" });
@@ -20,22 +20,17 @@
  * ```
  * @module
  */
-import type {
-  Applier,
-  ApplyOptions,
-  ChangeAction,
-  ChangeSetEntry,
-  HelmTaskLookup,
-} from "./applier.ts";
+import type { Applier, ApplyOptions, ChangeAction, ChangeSetEntry } from "../k8s/applier.ts";
+import type { HelmTaskLookup } from "./cluster.ts";
 import {
   groupByRelease,
   INSTANCE_LABEL,
   MANAGED_BY_LABEL,
   RELEASE_NAME_ANNOTATION,
 } from "./helm_tasks.ts";
-import { canonicalJson, entryOf } from "./ssa_applier.ts";
-import type { Task } from "../tekton/types.ts";
-import type { KubeObject } from "./objects.ts";
+import { canonicalJson, entryOf } from "../k8s/ssa_applier.ts";
+import type { Task } from "./types.ts";
+import type { KubeObject } from "../k8s/objects.ts";
 
 /** Options of {@link MemoryApplier}. */
 export interface MemoryApplierOptions {

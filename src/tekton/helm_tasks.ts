@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import type { ObjectClient } from "./object_client.ts";
+ * import type { ObjectClient } from "../k8s/object_client.ts";
  * declare const client: ObjectClient; // e.g. a FetchObjectClient
  *
  * const lookup = new ClusterHelmTaskLookup(client, { namespace: "dracon" });
@@ -17,11 +17,12 @@
  * ```
  * @module
  */
-import type { HelmTaskLookup } from "./applier.ts";
-import { type RetryOptions, toKubeError, withRetries } from "./errors.ts";
-import type { ObjectClient } from "./object_client.ts";
-import type { Task } from "../tekton/types.ts";
-import type { KubeObject } from "./objects.ts";
+import type { HelmTaskLookup } from "./cluster.ts";
+import { toKubeError } from "../k8s/errors.ts";
+import { type RetryOptions, withRetries } from "../k8s/retry.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
+import type { Task } from "./types.ts";
+import type { KubeObject } from "../k8s/objects.ts";
 
 /** Label Helm sets on everything it installs. */
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";

@@ -28,12 +28,12 @@
  * ```
  * @module
  */
-import type { Cluster, ClusterOptions } from "./applier.ts";
-import { FetchObjectClient } from "./fetch_client.ts";
+import type { Cluster, ClusterOptions } from "./cluster.ts";
+import { FetchObjectClient } from "../k8s/fetch_client.ts";
 import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
-import { SharedListClient } from "./shared_list_client.ts";
-import { type KubeConfigEnv, resolveConnection, resolveTarget } from "./kubeconfig.ts";
-import { SsaApplier } from "./ssa_applier.ts";
+import { SharedListClient } from "../k8s/shared_list_client.ts";
+import { type KubeConfigEnv, resolveConnection, resolveTarget } from "../k8s/kubeconfig.ts";
+import { SsaApplier } from "../k8s/ssa_applier.ts";
 import { redactUrl } from "../base/redact.ts";
 
 /** What {@link connectCluster} needs: every side effect of reaching the cluster. */

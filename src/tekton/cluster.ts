@@ -1,0 +1,42 @@
+/**
+ * The ports of a Tekton-ready cluster: an {@link Applier} for one namespace
+ * and the {@link HelmTaskLookup} of the Tasks Helm releases installed there,
+ * and the factory the CLI gets them from (`kube_cluster.ts` in production,
+ * the in-memory cluster in tests).
+ *
+ * @module
+ */
+import type { Applier } from "../k8s/applier.ts";
+import type { ConnectionFlags } from "../k8s/kubeconfig.ts";
+import type { Task } from "./types.ts";
+
+/** Finds Tasks that Helm releases installed. */
+export interface HelmTaskLookup {
+  /**
+   * Every Task in the namespace managed by Helm, grouped by release name
+   * (label `app.kubernetes.io/instance`, falling back to annotation
+   * `meta.helm.sh/release-name`). One LIST request.
+   */
+  listHelmTasks(): Promise<Map<string, Map<string, Task>>>;
+}
+
+/** How to reach the cluster (global flags of the CLI). */
+export interface ClusterOptions extends ConnectionFlags {
+  /** Server-side apply field manager. @default "draconctl" */
+  fieldManager: string;
+  /** Timeout of one API request in milliseconds. @default 30000 */
+  requestTimeoutMs: number;
+}
+
+/** A connection to one namespace of a cluster. */
+export interface Cluster {
+  /** The namespace every object goes to. */
+  namespace: string;
+  /** The API server URL, for messages. */
+  server: string;
+  applier: Applier;
+  helmTasks: HelmTaskLookup;
+}
+
+/** Opens a {@link Cluster}; the real one imports the Kubernetes client lazily. */
+export type ClusterFactory = (options: ClusterOptions) => Promise<Cluster>;
