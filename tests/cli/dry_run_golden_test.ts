@@ -38,6 +38,27 @@ Deno.test("pipelines deploy --dry-run prints the golden YAML of corpus pipelines
   }
 });
 
+Deno.test("pipelines deploy examples --dry-run (the README's main job) prints its golden YAML, no --base-dir", async () => {
+  const examples = new URL("../../examples", import.meta.url).pathname;
+  const result = await runCli(["pipelines", "deploy", examples, "--dry-run"]);
+  assert.equal(result.code, 0, result.stderr);
+  const expectedFile = fixture("examples/dry-run.yaml");
+  if (Deno.env.get("UPDATE_GOLDEN") === "1") await Deno.writeTextFile(expectedFile, result.stdout);
+  assert.equal(result.stdout, await Deno.readTextFile(expectedFile));
+  const objects = (await parseYamlDocuments(result.stdout, "examples")).map((d) =>
+    d.value as { kind: string; metadata: { name: string } }
+  );
+  assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), [
+    "Task/base",
+    "Task/git-clone",
+    "Task/producer-todo-comments",
+    "Task/producer-private-keys",
+    "Task/enricher-aggregator",
+    "Task/consumer-stdout",
+    "Pipeline/dracon-example",
+  ]);
+});
+
 Deno.test("pipelines deploy --dry-run prints no Helm expression: it renders them as apply does", async () => {
   const result = await runCli([
     "pipelines",

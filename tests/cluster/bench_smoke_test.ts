@@ -1,5 +1,5 @@
 /**
- * `scripts/bench.ts --smoke` (N=3, one repetition, 0 ms) against the test
+ * `bench/bench.ts --smoke` (N=3, one repetition, 0 ms) against the test
  * environment, so the benchmarks cannot rot: it must deploy with all three
  * tools and print the comparison tables with ratios. The numbers themselves
  * are not checked here (see bench/RESULTS.md).
@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { testEnvFromEnvironment } from "./_testenv.ts";
 
 Deno.test({
-  name: "scripts/bench.ts --smoke prints the deploy tables with ratios",
+  name: "bench/bench.ts --smoke prints the deploy tables with ratios",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     testEnvFromEnvironment(); // fails clearly without an environment
-    const bench = new URL("../../scripts/bench.ts", import.meta.url).pathname;
+    const bench = new URL("../../bench/bench.ts", import.meta.url).pathname;
     const output = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",

@@ -19,8 +19,8 @@
  * @module
  */
 import { stringify as stringifyYaml } from "yaml";
-import { PERMISSION_FLAGS } from "./permissions.ts";
-import { type LatencyProxy, startLatencyProxy } from "./latency_proxy.ts";
+import { PERMISSION_FLAGS } from "../scripts/permissions.ts";
+import { type LatencyProxy, startLatencyProxy } from "../scripts/latency_proxy.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DRACON = `${REPO}/../shared/dracon`;
