@@ -13,7 +13,8 @@ import type { Deps } from "../deps.ts";
 import { HelmError } from "../errors.ts";
 import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import type { Task } from "../tekton/types.ts";
-import { planChart } from "./chart_plan.ts";
+import { type ChartFile, planChart } from "./chart_plan.ts";
+import { renderTemplate, type TemplateScope, UnsupportedTemplateError } from "./template_engine.ts";
 import { writeChart } from "./package.ts";
 
 /** A values file (`-f`), already read: helm gets this text, not the path. */
@@ -37,6 +38,12 @@ export interface RenderValues {
 export interface RenderOptions extends RenderValues {
   /** What `{{ .Release.Namespace }}` renders to. */
   namespace: string;
+  /**
+   * `auto`: in-process ({@link renderTemplate}) when no `--set`/`-f` is given
+   * and the template stays in its subset, else helm; `helm` or `in-process`
+   * only (tests compare the two). @default "auto"
+   */
+  engine?: "auto" | "helm" | "in-process";
 }
 
 /** The release name `{{ .Release.Name }}` renders to on the deploy path. */
@@ -58,12 +65,27 @@ export async function renderTask(
   deps: Pick<Deps, "fs" | "helm">,
   options: RenderOptions,
 ): Promise<Task> {
+  const appVersion = options.appVersion ?? DEFAULT_RENDER_APP_VERSION;
   const files = planChart([{ origin, task }], {
     name: RENDER_CHART.name,
     chartVersion: RENDER_CHART.version,
-    appVersion: options.appVersion ?? DEFAULT_RENDER_APP_VERSION,
+    appVersion,
     helmLabels: false,
   });
+  const engine = options.engine ?? "auto";
+  const defaultsOnly = (options.set ?? []).length === 0 && (options.values ?? []).length === 0;
+  if (engine === "in-process" || (engine === "auto" && defaultsOnly)) {
+    // The chart's own defaults only: rendered in-process when the template
+    // stays within the subset helm is proven to render the same way.
+    const rendered = await renderInProcess(files, origin, {
+      Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
+      Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
+    });
+    if (rendered !== undefined) return rendered;
+    if (engine === "in-process") {
+      throw new HelmError(`${origin}: the Task's template needs helm to render`);
+    }
+  }
   const temp = await deps.fs.makeTempDir("draconctl-render-");
   try {
     const chartDir = `${temp}/${RENDER_CHART.name}`;
@@ -82,6 +104,33 @@ export async function renderTask(
   } finally {
     await deps.fs.remove(temp);
   }
+}
+
+/**
+ * The Task of a one-Task chart rendered by {@link renderTemplate}, or
+ * `undefined` when its template needs helm.
+ */
+async function renderInProcess(
+  files: readonly ChartFile[],
+  origin: string,
+  scope: Omit<TemplateScope, "Values">,
+): Promise<Task | undefined> {
+  const values = files.find((f) => f.path === "values.yaml");
+  const template = files.find((f) => f.path.startsWith("templates/") && f.path.endsWith(".yaml"));
+  if (values === undefined || template === undefined) return undefined;
+  const parsed = (await parseYamlDocuments(values.content, `${origin} (values)`))[0]?.value ?? {};
+  if (!isMapping(parsed)) return undefined;
+  let text: string;
+  try {
+    text = renderTemplate(template.content, { ...scope, Values: parsed });
+  } catch (error) {
+    if (error instanceof UnsupportedTemplateError) return undefined;
+    throw error;
+  }
+  const rendered = (await parseYamlDocuments(text, `${origin} (rendered)`))
+    .map((doc) => doc.value)
+    .find((value) => isMapping(value) && value.kind === "Task");
+  return rendered as Task | undefined;
 }
 
 /**

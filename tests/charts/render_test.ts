@@ -39,12 +39,24 @@ Deno.test("renderTask() defaults: the Task's own registry default and app versio
   );
 });
 
-Deno.test("renderTask() passes HelmNotInstalledError through", async () => {
+Deno.test("renderTask() with values needs helm, and passes HelmNotInstalledError through", async () => {
   const [first] = await chartTasks(`${DRACON_ROOT}/components`);
   const fs = new MemoryFileSystem();
   const helm = Object.assign(new FakeHelm(fs), { installed: false });
   await assert.rejects(
-    renderTask(first!.task, first!.origin, { fs, helm }, { namespace: "x" }),
+    renderTask(first!.task, first!.origin, { fs, helm }, {
+      namespace: "x",
+      set: ["image.registry=r"],
+    }),
     HelmNotInstalledError,
   );
+});
+
+Deno.test("renderTask() with the chart defaults renders in-process: no helm needed", async () => {
+  const [first] = await chartTasks(`${DRACON_ROOT}/components`);
+  const fs = new MemoryFileSystem();
+  const helm = Object.assign(new FakeHelm(fs), { installed: false });
+  const task = await renderTask(first!.task, first!.origin, { fs, helm }, { namespace: "x" });
+  assert.deepEqual(helm.calls, []);
+  assert.ok(!JSON.stringify(task).includes("{{ default"), "rendered");
 });
