@@ -204,7 +204,11 @@ async function complete(pod: Pod): Promise<void> {
   const started = { key: "StartedAt", value: startedAt, type: 3 };
   const resultEntries = results.map((r) => {
     const value = fixture[r.name] ?? defaultValue(r);
-    return { key: r.name, value: typeof value === "string" ? value : JSON.stringify(value), type: 1 };
+    return {
+      key: r.name,
+      value: typeof value === "string" ? value : JSON.stringify(value),
+      type: 1,
+    };
   });
   const statuses = steps.map((step, i) => {
     if (exitCode !== 0) {
@@ -212,7 +216,12 @@ async function complete(pod: Pod): Promise<void> {
       return terminated(step, i === 0 ? exitCode : 1, startedAt, JSON.stringify([started]));
     }
     const last = i === steps.length - 1;
-    return terminated(step, 0, startedAt, JSON.stringify(last ? [started, ...resultEntries] : [started]));
+    return terminated(
+      step,
+      0,
+      startedAt,
+      JSON.stringify(last ? [started, ...resultEntries] : [started]),
+    );
   });
   await patchStatus(pod, {
     phase: exitCode === 0 ? "Succeeded" : "Failed",

@@ -23,6 +23,7 @@ import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import type { KubeObject } from "../../src/tekton/types.ts";
 import { DRACON_ROOT } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
+import { testenv } from "./_dedicated.ts";
 import { type ClusterEnv, clusterTest, makeHelm, uniqueNamespace } from "./_testenv.ts";
 
 const EXAMPLES = `${DRACON_ROOT}/examples/pipelines`;
@@ -41,15 +42,22 @@ const REFUSED: Record<string, RegExp> = {
 };
 
 /**
- * Examples whose own `pipelinerun.yaml` lacks a parameter the Pipeline requires:
- * Tekton refuses that run (`ParameterMissing`, checked), and the run with the
+ * Examples whose own `pipelinerun.yaml` lacks a parameter its Pipeline requires:
+ * all four include the git-clone Task but pass no `git-clone-url`. Tekton
+ * refuses such a run (`ParameterMissing`, checked) and the run with the
  * parameter added must succeed.
  */
+const fromRepositoryUrl = (run: Run) =>
+  String(run.spec.params!.find((p) => p.name === "repository_url")!.value);
 const MISSING_PARAMS: Record<string, { missing: string; value: (run: Run) => string }> = {
-  // passes `repository_url` (a parameter of an older git-clone Task) instead of `git-clone-url`
-  "iac-project": {
+  // these pass `repository_url`, a parameter of an older git-clone Task
+  "iac-project": { missing: "git-clone-url", value: fromRepositoryUrl },
+  "java-project": { missing: "git-clone-url", value: fromRepositoryUrl },
+  "misc-project": { missing: "git-clone-url", value: fromRepositoryUrl },
+  // passes only `source-dependency-purl`, for its purl source; nothing to clone is named
+  "nancy-purl-project": {
     missing: "git-clone-url",
-    value: (run) => String(run.spec.params!.find((p) => p.name === "repository_url")!.value),
+    value: () => "https://github.com/ocurity/e2e-monorepo.git",
   },
 };
 
@@ -165,7 +173,9 @@ async function waitForRuns(
       (await env.kubectl.list<Run>("pipelineruns.v1.tekton.dev", namespace))
         .map((r) => [r.metadata.name, r]),
     );
-    const pending = names.filter((n) => (succeeded(runs.get(n)!)?.status ?? "Unknown") === "Unknown");
+    const pending = names.filter((n) =>
+      (succeeded(runs.get(n)!)?.status ?? "Unknown") === "Unknown"
+    );
     if (pending.length === 0) return runs;
     if (Date.now() > deadline) {
       const states = pending.map((n) => `${n}: ${JSON.stringify(succeeded(runs.get(n)!) ?? null)}`);
@@ -188,7 +198,11 @@ function podText(pod: Pod): string {
   const spec = strings(pod.spec).join("\n");
   const scripts = (pod.spec.initContainers ?? []).flatMap((c) => c.args ?? []).join("\n");
   const decoded = [...scripts.matchAll(/<< '_EOF_'\n([A-Za-z0-9+/=\n]+?)\n_EOF_/g)]
-    .map((m) => new TextDecoder().decode(Uint8Array.from(atob(m[1]!.replace(/\n/g, "")), (c) => c.charCodeAt(0))));
+    .map((m) =>
+      new TextDecoder().decode(
+        Uint8Array.from(atob(m[1]!.replace(/\n/g, "")), (c) => c.charCodeAt(0)),
+      )
+    );
   return [spec, ...decoded].join("\n");
 }
 
@@ -341,7 +355,10 @@ async function runAllExamples(
   for (const [example, name] of refusedRuns) {
     const condition = succeeded(runs.get(name)!);
     assert.equal(condition?.reason, "ParameterMissing", `${example}: ${JSON.stringify(condition)}`);
-    assert.match(condition!.message!, new RegExp(`missing parameters: \\[${MISSING_PARAMS[example]!.missing}\\]`));
+    assert.match(
+      condition!.message!,
+      new RegExp(`missing parameters: \\[${MISSING_PARAMS[example]!.missing}\\]`),
+    );
   }
   const cluster = await readCluster(env, namespace);
   let found = 0;
@@ -352,7 +369,9 @@ async function runAllExamples(
   }
   assert.ok(found >= names.size, `only ${found} param values checked in Pods`);
   const templated = cluster.pods.flatMap((p) => p.spec.containers)
-    .filter((c) => c.image.startsWith(`${REGISTRY}/components/`) && c.image.endsWith(`:${APP_VERSION}`));
+    .filter((c) =>
+      c.image.startsWith(`${REGISTRY}/components/`) && c.image.endsWith(`:${APP_VERSION}`)
+    );
   assert.ok(templated.length >= names.size, `${templated.length} Pods with rendered images`);
 }
 
@@ -377,7 +396,15 @@ clusterTest(
     assert.equal(packaged.code, 0, packaged.stderr);
     const { archive } = JSON.parse(packaged.stdout) as { archive: string };
     const install = async (namespace: string) =>
-      await helm(["install", RELEASE, archive, "-n", namespace, "--set", `image.registry=${REGISTRY}`]);
+      await helm([
+        "install",
+        RELEASE,
+        archive,
+        "-n",
+        namespace,
+        "--set",
+        `image.registry=${REGISTRY}`,
+      ]);
     await install(env.namespace);
     const deploy = (namespace: string, example: string) =>
       draconctl([
@@ -431,7 +458,9 @@ clusterTest(
       const end = (r: Run) => Date.parse(r.status!.completionTime!);
       assert.ok(
         Math.max(start(ra), start(rb)) < Math.min(end(ra), end(rb)),
-        `the runs did not overlap: ${JSON.stringify([ra.status, rb.status].map((s) => [s!.startTime, s!.completionTime]))}`,
+        `the runs did not overlap: ${
+          JSON.stringify([ra.status, rb.status].map((s) => [s!.startTime, s!.completionTime]))
+        }`,
       );
       const taskOf = (name: string) =>
         cluster.taskRuns.filter((tr) => tr.metadata.labels?.["tekton.dev/pipelineRun"] === name)
@@ -439,7 +468,13 @@ clusterTest(
       const shared = taskOf(a!).filter((task) => taskOf(b!).includes(task));
       assert.deepEqual(
         shared.sort(),
-        ["base", "enricher-aggregator", "git-clone", "producer-aggregator", "producer-golang-gosec"],
+        [
+          "base",
+          "enricher-aggregator",
+          "git-clone",
+          "producer-aggregator",
+          "producer-golang-gosec",
+        ],
       );
     });
 
@@ -491,7 +526,8 @@ clusterTest(
     assert.ok(tasks.length > 20, `${tasks.length} Tasks`);
     for (const task of tasks) {
       assert.equal(
-        (task.metadata as { labels?: Record<string, string> }).labels?.["app.kubernetes.io/managed-by"],
+        (task.metadata as { labels?: Record<string, string> }).labels
+          ?.["app.kubernetes.io/managed-by"],
         undefined,
         `${task.metadata.name} is local, not Helm's`,
       );
@@ -499,25 +535,58 @@ clusterTest(
   },
 );
 
-clusterTest("Tekton: the controller reaches no registry (entrypoint lookup blocked)", async (env) => {
-  await runNamespace(env, env.namespace);
-  const name = `no-command-${uniqueNamespace("x").slice(-6)}`;
-  await env.kubectl.create([{
-    apiVersion: "tekton.dev/v1",
-    kind: "TaskRun",
-    metadata: { name, namespace: env.namespace },
-    spec: { taskSpec: { steps: [{ name: "x", image: "docker.io/library/busybox:1.36" }] } },
-  }]);
-  const deadline = Date.now() + 60_000;
-  let taskRun: Run | undefined;
-  while (Date.now() < deadline) {
-    taskRun = await env.kubectl.get<Run>("taskruns.v1.tekton.dev", name, env.namespace);
-    if (taskRun && (succeeded(taskRun)?.status ?? "Unknown") !== "Unknown") break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+clusterTest(
+  "Tekton: the controller reaches no registry (entrypoint lookup blocked)",
+  async (env) => {
+    await runNamespace(env, env.namespace);
+    const name = `no-command-${uniqueNamespace("x").slice(-6)}`;
+    await env.kubectl.create([{
+      apiVersion: "tekton.dev/v1",
+      kind: "TaskRun",
+      metadata: { name, namespace: env.namespace },
+      spec: { taskSpec: { steps: [{ name: "x", image: "docker.io/library/busybox:1.36" }] } },
+    }]);
+    const deadline = Date.now() + 60_000;
+    let taskRun: Run | undefined;
+    while (Date.now() < deadline) {
+      taskRun = await env.kubectl.get<Run>("taskruns.v1.tekton.dev", name, env.namespace);
+      if (taskRun && (succeeded(taskRun)?.status ?? "Unknown") !== "Unknown") break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const condition = succeeded(taskRun!);
+    assert.equal(condition?.status, "False", JSON.stringify(condition));
+    assert.equal(condition?.reason, "PodCreationFailed");
+    assert.match(condition!.message!, /proxyconnect tcp: dial tcp 127\.0\.0\.1:9/);
+    assert.deepEqual(await env.kubectl.list("pods", env.namespace), []);
+  },
+);
+
+Deno.test("Tekton: up --tekton records the controller and the pod completer; down stops both", async () => {
+  requireTekton();
+  const state = await Deno.makeTempDir({ prefix: "draconctl-tekton-env-" });
+  await Deno.remove(state);
+  let pids: Map<string, number>;
+  try {
+    await testenv(state, "up", "--tekton");
+    pids = new Map(
+      (await Deno.readTextFile(`${state}/pids`)).trim().split("\n")
+        .map((line) => line.split(" "))
+        .map(([name, pid]) => [name!, Number(pid)]),
+    );
+    for (const name of ["tekton-controller", "pod-completer"]) {
+      assert.ok(pids.has(name), `${name} not recorded: ${[...pids.keys()]}`);
+      await Deno.stat(`/proc/${pids.get(name)}`);
+    }
+    assert.match(
+      await Deno.readTextFile(`${state}/logs/tekton-controller.log`),
+      /Starting controllers/,
+    );
+    assert.match(await Deno.readTextFile(`${state}/logs/pod-completer.log`), /watching Pods/);
+    assert.match(await testenv(state, "env"), /^export DRACONCTL_TESTENV_TEKTON=v1\.15\.0$/m);
+  } finally {
+    await testenv(state, "down");
   }
-  const condition = succeeded(taskRun!);
-  assert.equal(condition?.status, "False", JSON.stringify(condition));
-  assert.equal(condition?.reason, "PodCreationFailed");
-  assert.match(condition!.message!, /proxyconnect tcp: dial tcp 127\.0\.0\.1:9/);
-  assert.deepEqual(await env.kubectl.list("pods", env.namespace), []);
+  for (const [name, pid] of pids) {
+    await assert.rejects(Deno.stat(`/proc/${pid}`), Deno.errors.NotFound, `${name} still runs`);
+  }
 });
