@@ -170,7 +170,8 @@ for (const { file, blocks } of parsed) {
         if (cluster.length > 0) {
           await t.step("against a test environment of its own", async () => {
             const state = `${scratch}/testenv-state`;
-            await testenv(state, "up");
+            // As `deno task demo` starts it: with the Tekton controller and the pod completer.
+            await testenv(state, "up", "--tekton");
             try {
               assertGroup(
                 cluster,
