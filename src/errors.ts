@@ -9,7 +9,7 @@
  * @module
  */
 
-/** Documented exit codes (README, "Exit codes"). */
+/** Documented exit codes (docs/exit-codes.md). */
 export const ExitCode = {
   ok: 0,
   /** Unexpected internal error (a bug). */

@@ -221,7 +221,7 @@ function notAllowed(plugin: string, command: string): ClusterError {
         ? `name the command "${name}" in the kubeconfig, or put its directory first on PATH`
         : `run draconctl from source with the plugin added: deno run … --allow-run=${
           RUN_COMMANDS.join(",")
-        },${name} main.ts (README, "Kubeconfig")`,
+        },${name} main.ts (docs/kubeconfig.md)`,
     },
   );
 }
