@@ -10,8 +10,8 @@
 import {
   FileRefusedError,
   FileTooLargeError,
-  fileTypeOf,
   NotRegularFileError,
+  pathInfoOf,
   readRegularTextFile,
 } from "./files.ts";
 import type { DirEntry, FileType, PathInfo } from "./files.ts";
@@ -72,14 +72,7 @@ async function perform(
       throw error;
     }
     resolved(real);
-    const info = await Deno.stat(real);
-    return {
-      isFile: info.isFile,
-      isDirectory: info.isDirectory,
-      isSymlink: false,
-      size: info.size,
-      type: fileTypeOf(info),
-    };
+    return pathInfoOf(await Deno.stat(real));
   }
   const real = await Deno.realPath(request.path);
   resolved(real);

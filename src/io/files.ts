@@ -125,6 +125,17 @@ export class FileTooLargeError extends FileRefusedError {
   }
 }
 
+/** What {@link PathInfo} says of a `Deno.stat` result (symlinks already followed). */
+export function pathInfoOf(info: Deno.FileInfo): PathInfo {
+  return {
+    isFile: info.isFile,
+    isDirectory: info.isDirectory,
+    isSymlink: false,
+    size: info.size,
+    type: fileTypeOf(info),
+  };
+}
+
 /** The {@link FileType} of what `Deno.stat` (or `lstat`) reported. */
 export function fileTypeOf(info: Deno.FileInfo): FileType {
   if (info.isFile) return "file";

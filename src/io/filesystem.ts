@@ -11,8 +11,8 @@ import {
   type ConfinedReader,
   type DirEntry,
   type FileReader,
-  fileTypeOf,
   type PathInfo,
+  pathInfoOf,
   type ReadFileOptions,
   readRegularTextFile,
   type ReadScope,
@@ -47,14 +47,7 @@ export class DenoFileSystem implements FileSystem {
 
   async stat(path: string): Promise<PathInfo | undefined> {
     try {
-      const info = await Deno.stat(path);
-      return {
-        isFile: info.isFile,
-        isDirectory: info.isDirectory,
-        isSymlink: false,
-        size: info.size,
-        type: fileTypeOf(info),
-      };
+      return pathInfoOf(await Deno.stat(path));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
