@@ -143,13 +143,12 @@ export async function deployPipeline(
     ...plan,
     local: await renderComponents(
       plan.local,
-      async (component: ResolvedComponent) =>
-        (await loadRenderer()).renderTask(component.task, component.origin, deps, {
+      async (components) =>
+        (await loadRenderer()).renderTasks(components, deps, {
           ...options.render,
           values: plan.values,
           namespace: namespace ?? "default",
         }),
-      options.concurrency ?? DEFAULT_CONCURRENCY,
     ),
   };
   let releases: HelmReleases;
