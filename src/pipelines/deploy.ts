@@ -28,7 +28,6 @@ import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
-import type { ResolvedComponent } from "./component.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
