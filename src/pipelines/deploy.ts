@@ -35,6 +35,7 @@ import {
   renderComponents,
   tektonOrchestrator,
 } from "./orchestrator.ts";
+import type { RunReader } from "./run_reader.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
 
 /** How far a deploy goes. */
@@ -47,6 +48,12 @@ export interface DeployPipelineOptions extends PlanOptions {
   cluster: ClusterOptions;
   /** Values for Tasks holding Helm expressions. @default the chart's defaults */
   render?: RenderValues;
+  /**
+   * The run's reader, already opened by `openRunReader` for the same
+   * kustomization and options (so its Worker starts while this module
+   * loads); the deploy owns and closes it. @default opened here
+   */
+  opened?: Promise<RunReader>;
   /**
    * `client` only: charts standing in for installed releases, so
    * `helm://<release>/…` is read from `helm template` of the chart and no
@@ -111,7 +118,7 @@ export async function deployPipeline(
 ): Promise<DeployResult> {
   const { strategy } = options;
   const orchestrator = options.orchestrator ?? tektonOrchestrator;
-  const source = await openPlanSource(kustomizationPath, deps, options);
+  const source = await openPlanSource(options.opened ?? kustomizationPath, deps, options);
   let plan: PipelinePlan;
   let asked: string | undefined;
   let connecting: Promise<Cluster> | undefined;
