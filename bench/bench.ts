@@ -33,6 +33,8 @@ interface Config {
   latencies: number[];
   out: string | undefined;
   smoke: boolean;
+  /** Scenarios to run (`--scenarios deploy,corpus,helm,startup,package`). @default all */
+  scenarios: string[];
 }
 
 function parseArgs(args: string[]): Config {
@@ -49,6 +51,8 @@ function parseArgs(args: string[]): Config {
     latencies: list(value("--latencies")) ?? (smoke ? [0] : [0, 50]),
     out: value("--out") ?? (smoke ? undefined : `${REPO}/bench/out`),
     smoke,
+    scenarios: value("--scenarios")?.split(",") ??
+      ["deploy", "corpus", "helm", "startup", "package"],
   };
 }
 
@@ -249,10 +253,14 @@ interface Fixture {
   n: number;
   /** Directory with kustomization.yaml and tasks/. */
   dir: string;
+  /** More arguments of `pipelines deploy` (e.g. `--base-dir`). */
+  args?: string[];
   /** The objects draconctl applies (from --dry-run), for kubectl. */
   objects: string;
   /** A chart holding exactly those objects, for helm. */
   chart: string;
+  /** Appended to the scenario's name (e.g. ` --set`). */
+  label?: string;
 }
 
 async function makeFixture(env: Env, n: number): Promise<Fixture> {
@@ -296,7 +304,17 @@ interface Point {
 function commandFor(tool: Tool, phase: Phase, fx: Fixture, kc: string, ns: string): string[] {
   switch (tool) {
     case "draconctl":
-      return [...draconctl, "--kubeconfig", kc, "-n", ns, "pipelines", "deploy", fx.dir];
+      return [
+        ...draconctl,
+        "--kubeconfig",
+        kc,
+        "-n",
+        ns,
+        "pipelines",
+        "deploy",
+        fx.dir,
+        ...fx.args ?? [],
+      ];
     case "kubectl":
       return [
         "kubectl",
@@ -341,22 +359,57 @@ function checkDraconctl(sample: Sample, phase: Phase, n: number): void {
 
 /** Deploy cold and redeploy, N objects, every tool, alternating. */
 async function deployScenario(env: Env, config: Config, points: Point[]): Promise<void> {
-  const fixtures = new Map<number, Fixture>();
-  for (const n of config.ns) fixtures.set(n, await makeFixture(env, n));
+  const fixtures: Fixture[] = [];
+  for (const n of config.ns) fixtures.push(await makeFixture(env, n));
+  await alternate(env, config, points, fixtures, TOOLS, "");
+}
+
+/**
+ * The user's real flow: the corpus pipeline `golang-project` (9 Tasks, most
+ * holding Helm expressions), against kubectl applying the objects its dry run
+ * prints, alternating. ` --set` also deploys it with a value, which renders
+ * through helm.
+ */
+async function corpusScenario(env: Env, config: Config, points: Point[]): Promise<void> {
+  const dir = `${REPO}/fixtures/pipelines/golang-project`;
+  const fixtures: Fixture[] = [];
+  for (const [label, extra] of [["", []], [" --set", ["--set", "image.tag=bench"]]] as const) {
+    const args = ["--base-dir", DRACON, ...extra];
+    const yaml = await exec(env, [...draconctl, "pipelines", "deploy", dir, ...args, "--dry-run"]);
+    if (yaml.includes("{{")) throw new Error("the rendered corpus objects hold Helm expressions");
+    const objects = `${env.work}/objects-golang-project${label.trim()}.yaml`;
+    await Deno.writeTextFile(objects, yaml);
+    const n = yaml.split("\n").filter((l) => l === "kind: Task").length;
+    fixtures.push({ n, dir, args, objects, chart: "", label });
+  }
+  await alternate(env, config, points, fixtures, ["draconctl", "kubectl"], "golang-project");
+}
+
+/** Cold then no-op, each fixture, each latency, `tools` in turn (rotating each repetition). */
+async function alternate(
+  env: Env,
+  config: Config,
+  points: Point[],
+  fixtures: readonly Fixture[],
+  tools: readonly Tool[],
+  name: string,
+): Promise<void> {
   for (const latency of config.latencies) {
     const kc = env.kubeconfigs.get(latency)!;
     // Warm-up (not counted): Deno's module cache, kubectl's discovery cache for this URL.
-    const warm = fixtures.get(config.ns[0]!)!;
-    for (const tool of TOOLS) {
+    const warm = fixtures[0]!;
+    for (const tool of tools) {
       const ns = await createNamespace(env, "warm");
       for (const phase of ["cold", "redeploy"] as const) {
         await measure(env, latency, commandFor(tool, phase, warm, kc, ns));
       }
     }
-    for (const n of config.ns) {
-      const fx = fixtures.get(n)!;
+    for (const fx of fixtures) {
+      const n = fx.n;
       const at = (tool: Tool, phase: Phase) => {
-        const scenario = phase === "cold" ? "deploy (cold)" : "redeploy (no change)";
+        const scenario = `${name ? `${name}${fx.label ?? ""}: ` : ""}${
+          phase === "cold" ? "deploy (cold)" : "redeploy (no change)"
+        }`;
         let p = points.find((p) =>
           p.scenario === scenario && p.n === n && p.latency === latency && p.tool === tool
         );
@@ -364,7 +417,7 @@ async function deployScenario(env: Env, config: Config, points: Point[]): Promis
         return p;
       };
       for (let rep = 0; rep < config.reps; rep++) {
-        const order = TOOLS.map((_, i) => TOOLS[(i + rep) % TOOLS.length]!);
+        const order = tools.map((_, i) => tools[(i + rep) % tools.length]!);
         for (const tool of order) {
           const ns = await createNamespace(env, tool.slice(0, 4));
           for (const phase of ["cold", "redeploy"] as const) {
@@ -373,7 +426,7 @@ async function deployScenario(env: Env, config: Config, points: Point[]): Promis
             at(tool, phase).samples.push(sample);
           }
         }
-        log(`N=${n} ${latency}ms rep ${rep + 1}/${config.reps}`);
+        log(`${name || "N"}${fx.label ?? ""} N=${n} ${latency}ms rep ${rep + 1}/${config.reps}`);
       }
     }
   }
@@ -632,6 +685,12 @@ function targets(summaries: Summary[], startup: Startup[]): string[] {
   row("deploy cold, N=50, 0 ms: ≤ 1.0× kubectl", ratio("deploy (cold)", 50, 0), 1.0, "×");
   row("redeploy, N=50, 50 ms: ≤ 0.2× kubectl", ratio("redeploy (no change)", 50, 50), 0.2, "×");
   row("redeploy, N=50, 0 ms: ≤ 1.0× kubectl", ratio("redeploy (no change)", 50, 0), 1.0, "×");
+  for (const [phase, limit] of [["deploy (cold)", 200], ["redeploy (no change)", 150]] as const) {
+    const s = summaries.find((s) =>
+      s.scenario === `golang-project: ${phase}` && s.latency === 0 && s.tool === "draconctl"
+    );
+    row(`golang-project ${phase}, 0 ms: ≤ ${limit} ms`, s?.medianMs, limit, "ms");
+  }
   for (const s of startup.filter((s) => s.command.startsWith("draconctl"))) {
     row(`\`${s.command}\` ≤ 150 ms median`, s.medianMs, 150, "ms");
   }
@@ -729,10 +788,12 @@ if (import.meta.main) {
   try {
     log(`config ${JSON.stringify(config)}; work dir ${env.work}`);
     const started = performance.now();
-    await deployScenario(env, config, points);
-    await helmScenario(env, config, points);
-    if (!config.smoke) {
-      startup = await startupScenario(env, config);
+    const run = (name: string) => config.scenarios.includes(name);
+    if (run("deploy")) await deployScenario(env, config, points);
+    if (run("corpus")) await corpusScenario(env, config, points);
+    if (run("helm")) await helmScenario(env, config, points);
+    if (!config.smoke && run("startup")) startup = await startupScenario(env, config);
+    if (!config.smoke && run("package")) {
       await packageScenario(env, config, points).catch((error) =>
         log(`packaging skipped: ${error instanceof Error ? error.message : error}`)
       );

@@ -10,10 +10,11 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
-import { HelmError } from "../errors.ts";
+import { combineErrors, HelmError } from "../errors.ts";
 import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import type { Task } from "../tekton/types.ts";
-import { type ChartFile, planChart } from "./chart_plan.ts";
+import { type ChartFile, type ChartOptions, type ChartTask, planChart } from "./chart_plan.ts";
+import { valuesPathsIn } from "./values_plan.ts";
 import { renderTemplate, type TemplateScope, UnsupportedTemplateError } from "./template_engine.ts";
 import { writeChart } from "./package.ts";
 
@@ -65,27 +66,104 @@ export async function renderTask(
   deps: Pick<Deps, "fs" | "helm">,
   options: RenderOptions,
 ): Promise<Task> {
+  return (await renderTasks([{ origin, task }], deps, options))[0]!;
+}
+
+/**
+ * Renders (valid) Tasks, each exactly as {@link renderTask} alone would, in
+ * order: in-process where it can, and every other Task in one chart through
+ * one `helm template`, whatever their number. Tasks that one chart cannot
+ * hold as they would render alone (the same name, or a value one reads as a
+ * map and another as a string: each Task's defaults are its own) go into
+ * further charts, one helm call each.
+ *
+ * @throws {HelmError} when helm is missing or rendering fails (every failure at once)
+ */
+export async function renderTasks(
+  tasks: readonly ChartTask[],
+  deps: Pick<Deps, "fs" | "helm">,
+  options: RenderOptions,
+): Promise<Task[]> {
   const appVersion = options.appVersion ?? DEFAULT_RENDER_APP_VERSION;
-  const files = planChart([{ origin, task }], {
+  const chartOptions = {
     name: RENDER_CHART.name,
     chartVersion: RENDER_CHART.version,
     appVersion,
     helmLabels: false,
-  });
+  };
   const engine = options.engine ?? "auto";
   const defaultsOnly = (options.set ?? []).length === 0 && (options.values ?? []).length === 0;
+  const out: (Task | undefined)[] = tasks.map(() => undefined);
+  const errors: unknown[] = [];
+  const failed = new Set<number>();
   if (engine === "in-process" || (engine === "auto" && defaultsOnly)) {
     // The chart's own defaults only: rendered in-process when the template
     // stays within the subset helm is proven to render the same way.
-    const rendered = await renderInProcess(files, origin, {
-      Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
-      Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
-    });
-    if (rendered !== undefined) return rendered;
-    if (engine === "in-process") {
-      throw new HelmError(`${origin}: the Task's template needs helm to render`);
+    for (const [i, task] of tasks.entries()) {
+      try {
+        out[i] = await renderInProcess(planChart([task], chartOptions), task.origin, {
+          Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
+          Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
+        });
+        if (out[i] === undefined && engine === "in-process") {
+          throw new HelmError(`${task.origin}: the Task's template needs helm to render`);
+        }
+      } catch (error) {
+        errors.push(error);
+        failed.add(i);
+      }
     }
   }
+  const left = [...tasks.keys()].filter((i) => out[i] === undefined && !failed.has(i));
+  for (const group of chartGroups(left.map((i) => tasks[i]!))) {
+    try {
+      const rendered = await renderWithHelm(group.map((g) => tasks[left[g]!]!), deps, {
+        ...options,
+        chartOptions,
+      });
+      group.forEach((g, j) => out[left[g]!] = rendered[j]!);
+    } catch (error) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0) throw combineErrors(errors);
+  return out as Task[];
+}
+
+/**
+ * Indexes of `tasks` in groups that one chart renders as each alone: unique
+ * Task names, and no `.Values` path one Task reads as a leaf that another
+ * reads below it (a chart's defaults are the union of its Tasks').
+ */
+function chartGroups(tasks: readonly ChartTask[]): number[][] {
+  const groups: { members: number[]; names: Set<string>; paths: Set<string> }[] = [];
+  for (const [i, { task }] of tasks.entries()) {
+    const paths = new Set(valuesPathsIn(task).map((p) => p.join("\u0000")));
+    const fits = (g: typeof groups[number]) =>
+      !g.names.has(task.metadata.name) &&
+      ![...paths].some((p) =>
+        [...g.paths].some((q) =>
+          p !== q && (p.startsWith(q + "\u0000") || q.startsWith(p + "\u0000"))
+        )
+      );
+    let group = groups.find(fits);
+    if (group === undefined) {
+      groups.push(group = { members: [], names: new Set(), paths: new Set() });
+    }
+    group.members.push(i);
+    group.names.add(task.metadata.name);
+    for (const p of paths) group.paths.add(p);
+  }
+  return groups.map((g) => g.members);
+}
+
+/** One `helm template` of a chart holding `tasks`; their rendered Tasks, in order. */
+async function renderWithHelm(
+  tasks: readonly ChartTask[],
+  deps: Pick<Deps, "fs" | "helm">,
+  options: RenderOptions & { chartOptions: ChartOptions },
+): Promise<Task[]> {
+  const files = planChart(tasks, options.chartOptions);
   const temp = await deps.fs.makeTempDir("draconctl-render-");
   try {
     const chartDir = `${temp}/${RENDER_CHART.name}`;
@@ -94,16 +172,42 @@ export async function renderTask(
       ...options,
       releaseName: RENDER_RELEASE,
     });
-    const rendered = (await parseYamlDocuments(yaml, `${origin} (rendered by helm)`))
-      .map((doc) => doc.value)
-      .find((value) => isMapping(value) && value.kind === "Task");
-    if (rendered === undefined) {
-      throw new HelmError(`${origin}: helm template rendered no Task`);
-    }
-    return rendered as Task;
+    const sources = splitSources(yaml);
+    return await Promise.all(tasks.map(async ({ origin, task }) => {
+      const text = sources.get(`${RENDER_CHART.name}/templates/${task.metadata.name}.yaml`) ?? "";
+      const rendered = (await parseYamlDocuments(text, `${origin} (rendered by helm)`))
+        .map((doc) => doc.value)
+        .find((value) => isMapping(value) && value.kind === "Task");
+      if (rendered === undefined) {
+        throw new HelmError(`${origin}: helm template rendered no Task`);
+      }
+      return rendered as Task;
+    }));
   } finally {
     await deps.fs.remove(temp);
   }
+}
+
+/** `helm template`'s output by template (`# Source: <chart>/templates/<file>`). */
+function splitSources(yaml: string): Map<string, string> {
+  const sources = new Map<string, string>();
+  let current: string | undefined;
+  let lines: string[] = [];
+  const flush = () => {
+    if (current !== undefined) {
+      sources.set(current, (sources.get(current) ?? "") + lines.join("\n") + "\n");
+    }
+  };
+  for (const line of yaml.split("\n")) {
+    const source = /^# Source: (.+)$/.exec(line);
+    if (source) {
+      flush();
+      current = source[1]!.trim();
+      lines = ["---"];
+    } else if (line !== "---") lines.push(line);
+  }
+  flush();
+  return sources;
 }
 
 /**

@@ -43,7 +43,7 @@ export function planValues(tasks: readonly Task[], chartName: string): string {
 }
 
 /** Every `.Values` path that a kept expression in `task` reads (keys included), in order. */
-function valuesPathsIn(task: Task): string[][] {
+export function valuesPathsIn(task: Task): string[][] {
   const paths: string[][] = [];
   const walk = (value: unknown): void => {
     if (typeof value === "string") {

@@ -186,9 +186,20 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ? "server"
         : "apply";
       const format = options.output ?? (strategy === "client" ? "yaml" : "text");
-      const { deployPipeline, DeployError } = await loadAction();
+      // The read Worker starts now, on its own thread, while the deploy modules load.
+      const opened = (await import("../pipelines/run_reader.ts")).openRunReader(
+        kustomization,
+        run,
+        plan,
+      );
+      opened.catch(() => {}); // the deploy reports it, input errors first
+      const { deployPipeline, DeployError } = await loadAction().catch(async (error) => {
+        (await opened.catch(() => undefined))?.reader.close();
+        throw error;
+      });
       const result = await deployPipeline(kustomization, run, {
         ...plan,
+        opened,
         strategy,
         forceConflicts: options.forceConflicts ?? false,
         render,

@@ -28,7 +28,6 @@ import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
-import type { ResolvedComponent } from "./component.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
@@ -36,6 +35,7 @@ import {
   renderComponents,
   tektonOrchestrator,
 } from "./orchestrator.ts";
+import type { RunReader } from "./run_reader.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
 
 /** How far a deploy goes. */
@@ -48,6 +48,12 @@ export interface DeployPipelineOptions extends PlanOptions {
   cluster: ClusterOptions;
   /** Values for Tasks holding Helm expressions. @default the chart's defaults */
   render?: RenderValues;
+  /**
+   * The run's reader, already opened by `openRunReader` for the same
+   * kustomization and options (so its Worker starts while this module
+   * loads); the deploy owns and closes it. @default opened here
+   */
+  opened?: Promise<RunReader>;
   /**
    * `client` only: charts standing in for installed releases, so
    * `helm://<release>/…` is read from `helm template` of the chart and no
@@ -112,7 +118,7 @@ export async function deployPipeline(
 ): Promise<DeployResult> {
   const { strategy } = options;
   const orchestrator = options.orchestrator ?? tektonOrchestrator;
-  const source = await openPlanSource(kustomizationPath, deps, options);
+  const source = await openPlanSource(options.opened ?? kustomizationPath, deps, options);
   let plan: PipelinePlan;
   let asked: string | undefined;
   let connecting: Promise<Cluster> | undefined;
@@ -143,13 +149,12 @@ export async function deployPipeline(
     ...plan,
     local: await renderComponents(
       plan.local,
-      async (component: ResolvedComponent) =>
-        (await loadRenderer()).renderTask(component.task, component.origin, deps, {
+      async (components) =>
+        (await loadRenderer()).renderTasks(components, deps, {
           ...options.render,
           values: plan.values,
           namespace: namespace ?? "default",
         }),
-      options.concurrency ?? DEFAULT_CONCURRENCY,
     ),
   };
   let releases: HelmReleases;

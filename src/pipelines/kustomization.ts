@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { KustomizationError, LoadError } from "../errors.ts";
+import { KustomizationError } from "../errors.ts";
 import type { FileReader } from "../io/filesystem.ts";
-import { checkText, readInputFile, statInput } from "../io/read_input.ts";
+import { checkText, readInputFile } from "../io/read_input.ts";
+import { KUSTOMIZATION_FILE_NAMES } from "./component.ts";
+import type { KustomizationLocation } from "./kustomization_location.ts";
+import { locateKustomization } from "./kustomization_location.ts";
+
+export { type KustomizationLocation, locateKustomization };
 import { isMapping, lineOfPath, parseYamlDocuments } from "../yaml/yaml.ts";
 import { DNS_LABEL } from "./component_ref.ts";
-import { KUSTOMIZATION_FILE_NAMES } from "./component.ts";
-import { posix } from "node:path";
 
 /** A parsed kustomization. */
 export interface Kustomization {
@@ -123,16 +126,6 @@ export interface ReadKustomizationOptions {
   maxBytes?: number;
 }
 
-/** Where a kustomization is, before it is read. */
-export interface KustomizationLocation {
-  /** Absolute path of the file, symlinks resolved. */
-  file: string;
-  /** Its directory, which relative references resolve against. */
-  dir: string;
-}
-
-const ARGUMENT_HINT = "pass a kustomization file or a directory holding kustomization.yaml";
-
 /**
  * Reads and parses a kustomization. `path` is the file, or a directory
  * holding one of {@link KUSTOMIZATION_FILE_NAMES}.
@@ -146,28 +139,6 @@ export async function readKustomization(
   options: ReadKustomizationOptions = {},
 ): Promise<LoadedKustomization> {
   return await readLocatedKustomization(await locateKustomization(path, fs), fs, options);
-}
-
-/**
- * Finds the kustomization file `path` names (itself, or the one in a
- * directory) from file metadata alone, without reading it.
- *
- * @throws {LoadError} when nothing is there, or it is neither a directory nor a regular file
- */
-export async function locateKustomization(
-  path: string,
-  fs: FileReader,
-): Promise<KustomizationLocation> {
-  const info = await statInput(fs, path);
-  if (info === undefined) {
-    throw new LoadError(path, "no such file or directory", { hint: ARGUMENT_HINT });
-  }
-  if (!info.isDirectory && !info.isFile) {
-    throw new LoadError(path, `not a regular file (a ${info.type})`, { hint: ARGUMENT_HINT });
-  }
-  const found = info.isDirectory ? await findIn(path, fs) : path;
-  const file = await fs.realPath(found);
-  return { file, dir: posix.dirname(file) };
 }
 
 /**
@@ -188,25 +159,6 @@ export async function readLocatedKustomization(
   });
   checkText(text, file);
   return { kustomization: await parseKustomization(text, file), file, dir };
-}
-
-async function findIn(dir: string, fs: FileReader): Promise<string> {
-  const present: string[] = [];
-  for (const name of KUSTOMIZATION_FILE_NAMES) {
-    const candidate = posix.join(dir, name);
-    const info = await statInput(fs, candidate);
-    // Anything but a directory counts: reading refuses a FIFO or device by name.
-    if (info !== undefined && !info.isDirectory) present.push(candidate);
-  }
-  if (present.length > 1) {
-    throw new LoadError(dir, `found several kustomization files: ${present.join(", ")}`, {
-      hint: "keep only one of them",
-    });
-  }
-  if (present[0] === undefined) {
-    throw new LoadError(dir, "directory has no kustomization.yaml", { hint: ARGUMENT_HINT });
-  }
-  return present[0];
 }
 
 function stringList(

@@ -203,32 +203,30 @@ export async function deploy(
 export const tektonOrchestrator: Orchestrator = { prepare, deploy };
 
 /**
- * Renders every component holding Helm expressions with `render` (the same
- * step for every strategy: what a dry run prints is what apply sends), and
- * checks the rendered Task against Tekton's rules again (a value from a
- * values file meets them only now).
+ * Renders every component holding Helm expressions with one call of `render`
+ * (the same step for every strategy: what a dry run prints is what apply
+ * sends; one call, so the renderer can render them all at once), and checks
+ * each rendered Task against Tekton's rules again (a value from a values file
+ * meets them only now).
  *
  * @throws {ValidationError} or the renderer's error, every problem at once
  */
 export async function renderComponents(
   components: readonly ResolvedComponent[],
-  render: (component: ResolvedComponent) => Promise<Task>,
-  concurrency = DEFAULT_CONCURRENCY,
+  render: (components: readonly ResolvedComponent[]) => Promise<Task[]>,
 ): Promise<ResolvedComponent[]> {
-  const errors: unknown[] = [];
-  const rendered = await mapConcurrent(components, concurrency, async (component) => {
-    if (helmExpressionsIn(component.task).length === 0) return component;
-    try {
-      const task = await render(component);
-      const problems = tektonTaskProblems(task, component.origin);
-      if (problems.length > 0) throw new ValidationError(problems);
-      return { ...component, task };
-    } catch (error) {
-      errors.push(error);
-      return component;
-    }
+  const templated = components.filter((c) => helmExpressionsIn(c.task).length > 0);
+  if (templated.length === 0) return [...components];
+  const tasks = await render(templated);
+  const byComponent = new Map(templated.map((c, i) => [c, tasks[i]!]));
+  const problems: string[] = [];
+  const rendered = components.map((component) => {
+    const task = byComponent.get(component);
+    if (task === undefined) return component;
+    problems.push(...tektonTaskProblems(task, component.origin));
+    return { ...component, task };
   });
-  if (errors.length > 0) throw combineErrors(errors);
+  if (problems.length > 0) throw new ValidationError(problems);
   return rendered;
 }
 

@@ -25,12 +25,11 @@ import {
 } from "./ref_policy.ts";
 import {
   type Kustomization,
-  type KustomizationLocation,
   type LoadedKustomization,
-  locateKustomization,
   readLocatedKustomization,
 } from "./kustomization.ts";
-import type { ConfinedReader, FileReader, ReadScope } from "../io/filesystem.ts";
+import type { ConfinedReader, FileReader } from "../io/filesystem.ts";
+import { openRunReader, type RunReader } from "./run_reader.ts";
 import { checkText, readInputFile } from "../io/read_input.ts";
 import type { ValuesFile } from "../charts/render.ts";
 import { DEFAULT_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
@@ -113,18 +112,19 @@ export async function planPipeline(
 
 /**
  * Locates the kustomization from file metadata, opens the run's confined
- * reader and reads the kustomization through it. The caller closes
- * `reader` once the plan is made.
+ * reader and reads the kustomization through it (or takes the reader
+ * {@link openRunReader} opened). The caller closes `reader` once the plan is
+ * made.
  *
  * @throws {LoadError | KustomizationError | ManifestSyntaxError} when the kustomization is bad
  */
 export async function openPlanSource(
-  path: string,
+  path: string | Promise<RunReader>,
   deps: Pick<Deps, "fs">,
   options: PlanOptions,
 ): Promise<PlanSource> {
-  const location = await locateKustomization(path, deps.fs);
-  const reader = deps.fs.confine(await readScope(location, deps, options));
+  const { location, reader } =
+    await (typeof path === "string" ? openRunReader(path, deps, options) : path);
   try {
     const loaded = await readLocatedKustomization(location, reader, {
       maxBytes: options.fetch.maxBytes,
@@ -134,24 +134,6 @@ export async function openPlanSource(
     reader.close();
     throw error;
   }
-}
-
-/** What the run may read: its roots as given and resolved, and the values files. */
-async function readScope(
-  location: KustomizationLocation,
-  deps: Pick<Deps, "fs">,
-  options: PlanOptions,
-): Promise<ReadScope> {
-  const timeoutMs = options.fetch.timeoutMs;
-  if (options.loadRestrictor === "none") return { paths: "anywhere", timeoutMs };
-  const given = [location.dir, ...(options.baseDir === undefined ? [] : [options.baseDir])];
-  const paths = new Set<string>(given);
-  for (const path of [...given, ...options.valuesFiles ?? []]) {
-    paths.add(path);
-    const real = await deps.fs.realPath(path).catch(() => undefined);
-    if (real !== undefined) paths.add(real);
-  }
-  return { paths: [...paths], timeoutMs };
 }
 
 async function planLoaded(

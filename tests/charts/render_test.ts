@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { renderTask } from "../../src/charts/render.ts";
+import { renderTask, renderTasks } from "../../src/charts/render.ts";
+import { helmExpressionsIn } from "../../src/tekton/task.ts";
+import type { Task } from "../../src/tekton/types.ts";
 import { HelmNotInstalledError } from "../../src/helm/helm.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
@@ -59,4 +61,69 @@ Deno.test("renderTask() with the chart defaults renders in-process: no helm need
   const task = await renderTask(first!.task, first!.origin, { fs, helm }, { namespace: "x" });
   assert.deepEqual(helm.calls, []);
   assert.ok(!JSON.stringify(task).includes("{{ default"), "rendered");
+});
+
+const VALUES = { namespace: "dracon", set: ["image.registry=registry.internal"] };
+
+Deno.test("renderTasks() with values: one helm template for all the Tasks, each as renderTask() alone gives it", async () => {
+  const tasks = (await chartTasks(`${DRACON_ROOT}/components`))
+    .filter((t) => helmExpressionsIn(t.task).length > 0);
+  assert.ok(tasks.length >= 20, `${tasks.length} corpus Tasks hold Helm expressions`);
+  const fs = new MemoryFileSystem();
+  const helm = new FakeHelm(fs);
+  const rendered = await renderTasks(tasks, { fs, helm }, VALUES);
+  assert.deepEqual(helm.calls.map((c) => c.method), ["template"]);
+  assert.deepEqual([...fs.files.keys()], [], "the temporary chart is removed");
+  for (const [i, { origin, task }] of tasks.entries()) {
+    const alone = await renderTask(task, origin, { fs, helm: new FakeHelm(fs) }, VALUES);
+    assert.deepEqual(rendered[i], alone, origin);
+    assert.equal(helmExpressionsIn(rendered[i]!).length, 0, origin);
+  }
+});
+
+Deno.test("renderTasks() puts Tasks one chart cannot hold as each alone into separate charts", async (t) => {
+  const withStep = (name: string, image: string): { origin: string; task: Task } => ({
+    origin: `${name}.yaml`,
+    task: {
+      apiVersion: "tekton.dev/v1beta1",
+      kind: "Task",
+      metadata: { name, labels: { "v1.dracon.ocurity.com/component": "producer" } },
+      spec: { steps: [{ name: "run", image, script: "true" }] },
+    },
+  });
+  const cases = [
+    {
+      name: "a value read as a string by one and as a map by another",
+      tasks: [
+        withStep("producer-a", "{{ .Values.x }}"),
+        withStep("producer-b", "{{ .Values.x.y }}"),
+      ],
+      calls: 2,
+    },
+    {
+      name: "the same name twice",
+      tasks: [withStep("producer-a", "{{ .Values.x }}"), withStep("producer-a", "{{ .Values.z }}")],
+      calls: 2,
+    },
+    {
+      name: "no conflict: one chart",
+      tasks: [
+        withStep("producer-a", "{{ .Values.x.z }}"),
+        withStep("producer-b", "{{ .Values.x.y }}"),
+      ],
+      calls: 1,
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      const fs = new MemoryFileSystem();
+      const helm = new FakeHelm(fs);
+      const rendered = await renderTasks(c.tasks, { fs, helm }, VALUES);
+      assert.equal(helm.calls.length, c.calls);
+      for (const [i, { origin, task }] of c.tasks.entries()) {
+        const alone = await renderTask(task, origin, { fs, helm: new FakeHelm(fs) }, VALUES);
+        assert.deepEqual(rendered[i], alone, origin);
+      }
+    });
+  }
 });

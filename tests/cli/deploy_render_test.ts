@@ -88,7 +88,26 @@ Deno.test("pipelines deploy without helm says so once, however many Tasks need i
       }),
   });
   assert.equal(result.code, 6, result.stderr);
-  assert.ok(helm.calls.length > 1, "several Tasks needed helm");
+  assert.equal(helm.calls.length, 1, "all the Tasks in one helm call");
   assert.equal(result.stderr.match(/helm is not installed/g)?.length, 1, result.stderr);
   assert.deepEqual(memory.applied, [], "nothing applied");
+});
+
+Deno.test("pipelines deploy --set/-f renders every Task through one helm call, whatever their number", async () => {
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  const helm = new FakeHelm();
+  const cluster = () =>
+    Promise.resolve({ namespace: "dracon", server: "memory", applier: memory, helmTasks: memory });
+  const args = ["-n", "dracon", ...ARGS.filter((a) => a !== "--dry-run")];
+  const result = await runCli([...args, "--set", "image.registry=registry.internal"], {
+    helm,
+    cluster,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(helm.calls.map((c) => c.method), ["template"]);
+  const tasks = memory.applied.filter((o) => o.kind === "Task");
+  assert.equal(tasks.length, 9);
+  const templated = tasks.filter((t) => JSON.stringify(t).includes("registry.internal/"));
+  assert.ok(templated.length >= 5, `${templated.length} Tasks rendered with the value`);
+  assert.ok(!JSON.stringify(memory.applied).includes("{{"), "nothing left to render");
 });

@@ -223,23 +223,31 @@ Deno.test("The orchestrator.deploy() applies at most `concurrency` Tasks at once
   assert.equal(cluster.maxInFlight, 3);
 });
 
-Deno.test("renderComponents() renders only Tasks holding Helm expressions, and checks the result", async (t) => {
+Deno.test("renderComponents() renders only Tasks holding Helm expressions, in one call, and checks the result", async (t) => {
   const templated = local("base", "base", "{{ .Values.image.registry }}/x");
   const plain = local("producer-x", "producer");
-  await t.step("rendered once each, the rest untouched", async () => {
-    const rendered: string[] = [];
-    const out = await renderComponents([templated, plain], (component) => {
-      rendered.push(component.name);
-      return Promise.resolve(task(component.name, component.type, "registry.example/x"));
+  const other = local("producer-z", "producer", "{{ .Values.z }}");
+  await t.step("one call for all of them, the rest untouched", async () => {
+    const calls: string[][] = [];
+    const out = await renderComponents([templated, plain, other], (components) => {
+      calls.push(components.map((c) => c.name));
+      return Promise.resolve(
+        components.map((c) => task(c.name, c.type, `registry.example/${c.name}`)),
+      );
     });
-    assert.deepEqual(rendered, ["base"]);
-    assert.equal(out[0]!.task.spec.steps![0]!.image, "registry.example/x");
+    assert.deepEqual(calls, [["base", "producer-z"]]);
+    assert.equal(out[0]!.task.spec.steps![0]!.image, "registry.example/base");
     assert.equal(out[1], plain);
+    assert.equal(out[2]!.task.spec.steps![0]!.image, "registry.example/producer-z");
+  });
+  await t.step("nothing to render: no call", async () => {
+    const out = await renderComponents([plain], () => Promise.reject(new Error("called")));
+    assert.deepEqual(out, [plain]);
   });
   await t.step("a rendered Task that breaks Tekton's rules is refused, all at once", async () => {
     const error = await renderComponents(
       [templated, local("producer-y", "producer", "{{ .Values.x }}")],
-      (component) => Promise.resolve(task(component.name, component.type, "")),
+      (components) => Promise.resolve(components.map((c) => task(c.name, c.type, ""))),
     ).catch((e) => e);
     assert.ok(error instanceof ValidationError, String(error));
     assert.equal(error.problems.length, 2, error.message);
