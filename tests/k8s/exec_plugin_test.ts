@@ -308,7 +308,7 @@ Deno.test("ExecCredentials errors: one line, naming the plugin, never its output
     const { source, runner, permissions } = setup({ command: "my-plugin" }, undefined, []);
     const error = await refused(source.get(), ['"my-plugin"', WHO, CREDENTIAL_PLUGINS.join(", ")]);
     assert.match(error.hint ?? "", /--allow-run=.*my-plugin/);
-    assert.match(error.hint ?? "", /README/);
+    assert.match(error.hint ?? "", /docs\/kubeconfig\.md/);
     assert.deepEqual(permissions.asked, ["my-plugin"]);
     assert.equal(runner.calls.length, 0);
   });
