@@ -33,10 +33,13 @@ import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
   type Orchestrator,
+  type Prepared,
   renderComponents,
   tektonOrchestrator,
 } from "./orchestrator.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
+import { stampPipeline, stampTask } from "./inventory.ts";
+import { VERSION } from "../version.ts";
 
 /** How far a deploy goes. */
 export type DeployStrategy = "client" | "server" | "validate" | "apply";
@@ -158,7 +161,7 @@ export async function deployPipeline(
   } catch (error) {
     if (!(error instanceof HelmTasksUnavailableError)) throw error;
     // Only a client dry run gets here: print what can be printed, and say why not the rest.
-    const tasks = rendered.local.map((c) => withNamespace(c.task, namespace));
+    const tasks = rendered.local.map((c) => stampTask(withNamespace(c.task, namespace), c.ref.raw));
     if (plan.helm.length > 0) {
       warnings.push(
         `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved (${
@@ -169,7 +172,11 @@ export async function deployPipeline(
     }
     releases = new Map();
   }
-  const prepared = orchestrator.prepare(rendered, releases, { namespace });
+  const prepared = withInventory(
+    orchestrator.prepare(rendered, releases, { namespace }),
+    rendered,
+    kustomizationPath,
+  );
   warnings.push(...prepared.warnings);
   const objects = [...prepared.tasks, prepared.pipeline];
   const helm = prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name }));
@@ -231,6 +238,23 @@ async function helmTaskSource(
   }
   const cluster = await connecting!;
   return { cluster, lookup: cluster.helmTasks };
+}
+
+/**
+ * Every object the deploy applies, with the inventory (`inventory.ts`): the
+ * Tasks their reference as written and digest, the Pipeline the
+ * kustomization as given and the version. Helm's Tasks are not applied and
+ * not stamped. A client dry run prints these very objects.
+ */
+function withInventory(prepared: Prepared, plan: PipelinePlan, kustomization: string): Prepared {
+  const sources = new Map(plan.local.map((c) => [c.name, c.ref.raw]));
+  return {
+    ...prepared,
+    tasks: prepared.tasks.map((task) =>
+      stampTask(task, sources.get(task.metadata.name) ?? task.metadata.name)
+    ),
+    pipeline: stampPipeline(prepared.pipeline, { kustomization, version: VERSION }),
+  };
 }
 
 function result(
