@@ -39,6 +39,10 @@ import {
 } from "./orchestrator.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
 import { stampPipeline, stampTask } from "./inventory.ts";
+import { isMarked, unmark } from "./live.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
+import { ApiStatusError } from "../k8s/api_errors.ts";
+import { toKubeError } from "../k8s/errors.ts";
 import { VERSION } from "../version.ts";
 
 /** How far a deploy goes. */
@@ -196,6 +200,12 @@ export async function deployPipeline(
       stop: stop.signal,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     });
+    if (strategy === "apply") {
+      await keepTasks(cluster.client, prepared.tasks, {
+        fieldManager: options.cluster.fieldManager,
+        force: options.forceConflicts ?? false,
+      });
+    }
     return result(strategy, namespace, pipeline, objects, helm, changes, warnings);
   } finally {
     unlisten();
@@ -239,6 +249,48 @@ async function helmTaskSource(
   const cluster = await connecting!;
   return { cluster, lookup: cluster.helmTasks };
 }
+
+/**
+ * After the Pipeline is applied, makes sure each of its Tasks is still there
+ * and not about to be pruned by a concurrent `pipelines delete
+ * --prune-tasks` (delete.ts): a Task carrying the pruning mark loses it (a
+ * write, so the delete's resourceVersion precondition fails and the Task
+ * stays), and one already pruned is applied again. So no Pipeline is left
+ * with a dangling taskRef, whatever the interleaving.
+ */
+async function keepTasks(
+  client: ObjectClient,
+  tasks: readonly Task[],
+  options: { fieldManager: string; force: boolean },
+): Promise<void> {
+  await Promise.all(tasks.map(async (task) => {
+    const namespace = task.metadata.namespace ?? "default";
+    for (let attempt = 0; attempt < KEEP_ATTEMPTS; attempt++) {
+      try {
+        const live = await client.get(task.apiVersion, "Task", namespace, task.metadata.name);
+        if (live === undefined) {
+          await client.apply(task, { ...options, dryRun: false });
+        } else if (isMarked(live)) {
+          await unmark(client, live);
+        }
+        return;
+      } catch (error) {
+        // The Task changed between the GET and the write (deleted, marked again): look again.
+        if (!(error instanceof ApiStatusError && error.code === 409)) {
+          throw toKubeError(error, { server: client.server, object: task });
+        }
+      }
+    }
+    throw new ClusterError(
+      `task.tekton.dev/${task.metadata.name} kept changing while the deploy checked it ` +
+        `(a concurrent "pipelines delete --prune-tasks"?)`,
+      { hint: "run the deploy again" },
+    );
+  }));
+}
+
+/** How often {@link keepTasks} looks at a Task that changes under it. */
+const KEEP_ATTEMPTS = 5;
 
 /**
  * Every object the deploy applies, with the inventory (`inventory.ts`): the

@@ -35,7 +35,7 @@ export const KUSTOMIZATION_ANNOTATION = `${ANNOTATION_PREFIX}kustomization`;
 /** Pipeline: the version of draconctl that applied it. */
 export const VERSION_ANNOTATION = `${ANNOTATION_PREFIX}version`;
 
-/** Every annotation key of the inventory (what {@link taskDigest} leaves out). */
+/** Every annotation key of the inventory ({@link taskDigest} leaves out every key of the prefix). */
 export const INVENTORY_ANNOTATIONS: readonly string[] = [
   SOURCE_ANNOTATION,
   DIGEST_ANNOTATION,
@@ -53,7 +53,8 @@ export function isManagedByDraconctl(object: Pick<KubeObject, "metadata">): bool
 
 /**
  * The content digest of a Task: SHA-256 of its canonical JSON (keys sorted)
- * without its namespace, the inventory's own label and annotations, and
+ * without its namespace, the inventory's label and annotations (every key
+ * under {@link ANNOTATION_PREFIX}), and
  * anything the server adds (status, managed fields, uid, versions). The
  * same Task gives the same digest before it is applied and as it is live,
  * so `pipelines status` can tell an edited Task from the one applied.
@@ -61,7 +62,10 @@ export function isManagedByDraconctl(object: Pick<KubeObject, "metadata">): bool
 export function taskDigest(task: KubeObject): string {
   const { name, labels, annotations } = task.metadata;
   const keptLabels = without(labels, [MANAGED_BY_LABEL]);
-  const keptAnnotations = without(annotations, INVENTORY_ANNOTATIONS);
+  const keptAnnotations = without(
+    annotations,
+    Object.keys(annotations ?? {}).filter((key) => key.startsWith(ANNOTATION_PREFIX)),
+  );
   const canonical = {
     apiVersion: task.apiVersion,
     kind: task.kind,

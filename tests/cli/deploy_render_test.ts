@@ -85,6 +85,7 @@ Deno.test("pipelines deploy without helm says so once, however many Tasks need i
         server: "memory",
         applier: memory,
         helmTasks: memory,
+        client: memory.client,
       }),
   });
   assert.equal(result.code, 6, result.stderr);

@@ -128,7 +128,13 @@ Deno.test("pipelines deploy --dry-run reads helm:// Tasks from the cluster, read
     )),
   );
   const cluster = () =>
-    Promise.resolve({ namespace: "dracon", server: "memory", applier: memory, helmTasks: memory });
+    Promise.resolve({
+      namespace: "dracon",
+      server: "memory",
+      applier: memory,
+      helmTasks: memory,
+      client: memory.client,
+    });
 
   await t.step(
     "the Pipeline is assembled; the Helm Task is not printed, nothing is applied",

@@ -82,6 +82,7 @@ Deno.test("deploy stamps every applied object and never a Helm-owned Task", asyn
         server: "memory",
         applier: memory,
         helmTasks: memory,
+        client: memory.client,
       }),
   });
   assert.equal(result.code, 0, result.stderr);
