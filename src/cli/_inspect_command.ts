@@ -10,7 +10,8 @@ import { type Command, Option, type OptionValues } from "@commander-js/extra-typ
 import type { Deps } from "../deps.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
-import { parseDuration, parseFieldManager } from "./_parse.ts";
+import { parseDuration, parseFieldManager, parseLoadRestrictorOption } from "./_parse.ts";
+import type { TargetOptions } from "../pipelines/inspect.ts";
 
 /** The output formats of these commands. */
 export const OUTPUT_FORMATS = ["text", "json", "yaml", "name"] as const;
@@ -35,6 +36,32 @@ export function withInspectOptions<
       new Option("--request-timeout <duration>", "timeout of one API request")
         .argParser(parseDuration).default(30_000, "30s"),
     );
+}
+
+/** Adds what reading a kustomization target takes, as deploy reads it: `--base-dir`, `--load-restrictor`. */
+export function withTargetOptions<
+  Args extends unknown[],
+  Opts extends OptionValues,
+  Globals extends OptionValues,
+>(command: Command<Args, Opts, Globals>) {
+  return command
+    .option("--base-dir <dir>", "directory that relative component paths resolve against")
+    .option(
+      "--load-restrictor <restrictor>",
+      '"rootOnly": local files only inside the base directory; "none": anywhere',
+      parseLoadRestrictorOption,
+      "rootOnly" as const,
+    );
+}
+
+/** The plan options of {@link withTargetOptions}. */
+export function targetOptionsOf(
+  options: { baseDir?: string; loadRestrictor: "rootOnly" | "none" },
+): TargetOptions {
+  return {
+    loadRestrictor: options.loadRestrictor,
+    ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+  };
 }
 
 /** The cluster options of a command line. */

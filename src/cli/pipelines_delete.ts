@@ -5,7 +5,13 @@
  */
 import type { Deps } from "../deps.ts";
 import type { AnyCommand } from "./_command.ts";
-import { clusterOptionsOf, withInspectOptions, writeResult } from "./_inspect_command.ts";
+import {
+  clusterOptionsOf,
+  targetOptionsOf,
+  withInspectOptions,
+  withTargetOptions,
+  writeResult,
+} from "./_inspect_command.ts";
 
 const HELP = `
 Deletes a Pipeline draconctl deployed. With --prune-tasks, also each Task it
@@ -22,9 +28,9 @@ Examples:
 
 /** Registers `delete` under `pipelines`. */
 export function registerPipelinesDelete(parent: AnyCommand, deps: Deps): void {
-  withInspectOptions(
+  withTargetOptions(withInspectOptions(
     parent.command("delete").description("delete a pipeline and, optionally, its unused Tasks"),
-  )
+  ))
     .argument("<target>", "kustomization (file or directory) or Pipeline name")
     .option("--prune-tasks", "also delete its Tasks that nothing else needs")
     .option("--dry-run", "say what would be deleted; delete nothing (server dry run)")
@@ -33,6 +39,7 @@ export function registerPipelinesDelete(parent: AnyCommand, deps: Deps): void {
       const { deletePipeline } = await import("../pipelines/delete.ts");
       const result = await deletePipeline(target, deps, {
         cluster: clusterOptionsOf(command, options),
+        target: targetOptionsOf(options),
         pruneTasks: options.pruneTasks ?? false,
         dryRun: options.dryRun ?? false,
       });

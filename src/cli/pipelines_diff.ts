@@ -6,7 +6,13 @@
 import type { Deps } from "../deps.ts";
 import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
-import { clusterOptionsOf, withInspectOptions, writeResult } from "./_inspect_command.ts";
+import {
+  clusterOptionsOf,
+  targetOptionsOf,
+  withInspectOptions,
+  withTargetOptions,
+  writeResult,
+} from "./_inspect_command.ts";
 
 const HELP = `
 Shows what "pipelines deploy" would change, object by object: a unified diff
@@ -24,15 +30,20 @@ Examples:
 
 /** Registers `diff` under `pipelines`. */
 export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
-  withInspectOptions(
+  withTargetOptions(withInspectOptions(
     parent.command("diff").description("show what a deploy would change, as a unified diff"),
-  )
+  ))
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .option("--exit-code", "exit 1 when the deploy would change something")
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
       const { diffPipeline } = await import("../pipelines/diff.ts");
-      const result = await diffPipeline(kustomization, deps, clusterOptionsOf(command, options));
+      const result = await diffPipeline(
+        kustomization,
+        deps,
+        clusterOptionsOf(command, options),
+        targetOptionsOf(options),
+      );
       await writeResult(deps, options.output, result, {
         names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),
         text: () =>

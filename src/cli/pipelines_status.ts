@@ -6,7 +6,14 @@
 import type { Deps } from "../deps.ts";
 import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
-import { clusterOptionsOf, table, withInspectOptions, writeResult } from "./_inspect_command.ts";
+import {
+  clusterOptionsOf,
+  table,
+  targetOptionsOf,
+  withInspectOptions,
+  withTargetOptions,
+  writeResult,
+} from "./_inspect_command.ts";
 
 const HELP = `
 For each object of the pipeline: "in-sync", "drifted" (naming the field
@@ -24,15 +31,20 @@ Examples:
 
 /** Registers `status` under `pipelines`. */
 export function registerPipelinesStatus(parent: AnyCommand, deps: Deps): void {
-  withInspectOptions(
+  withTargetOptions(withInspectOptions(
     parent.command("status").description("say whether a deployed pipeline is in sync"),
-  )
+  ))
     .argument("<target>", "kustomization (file or directory) or Pipeline name")
     .option("--exit-code", "exit 1 when an object is not in sync")
     .addHelpText("after", HELP)
     .action(async (target, options, command) => {
       const { pipelineStatus } = await import("../pipelines/inspect.ts");
-      const status = await pipelineStatus(target, deps, clusterOptionsOf(command, options));
+      const status = await pipelineStatus(
+        target,
+        deps,
+        clusterOptionsOf(command, options),
+        targetOptionsOf(options),
+      );
       await writeResult(deps, options.output, status, {
         names: () => status.objects.map((o) => o.subject),
         text: () =>

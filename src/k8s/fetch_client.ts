@@ -140,6 +140,8 @@ export class FetchObjectClient implements ObjectClient {
           apiVersion: "v1",
           kind: "DeleteOptions",
           preconditions: options.preconditions,
+          // With a body, the API server reads the options from it, not from the query.
+          ...(options.dryRun ? { dryRun: ["All"] } : {}),
         }),
       });
       return true;

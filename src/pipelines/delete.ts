@@ -28,7 +28,7 @@ import { subjectOf } from "../k8s/objects.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { isManagedByDraconctl } from "./inventory.ts";
-import { type InspectDeps, resolveTarget } from "./inspect.ts";
+import { type InspectDeps, resolveTarget, type TargetOptions } from "./inspect.ts";
 import {
   foreignManagers,
   mark,
@@ -42,6 +42,8 @@ import {
 /** Options of {@link deletePipeline}. */
 export interface DeleteOptions {
   cluster: ClusterOptions;
+  /** How a kustomization target is read. */
+  target?: TargetOptions;
   /** Also delete the Tasks nothing else needs. @default false */
   pruneTasks?: boolean;
   /** Say what would go, delete nothing (server dry run of each DELETE). @default false */
@@ -78,7 +80,7 @@ export async function deletePipeline(
   options: DeleteOptions,
 ): Promise<DeleteResult> {
   const dryRun = options.dryRun ?? false;
-  const { pipeline: name } = await resolveTarget(target, deps, options.cluster);
+  const { pipeline: name } = await resolveTarget(target, deps, options.cluster, options.target);
   const { client, namespace, server } = await deps.cluster(options.cluster);
   const context = { server };
   const pipeline = await client.get(PIPELINE_API_VERSION, "Pipeline", namespace, name)

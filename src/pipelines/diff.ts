@@ -19,7 +19,7 @@ import type { KubeObject } from "../k8s/objects.ts";
 import { subjectOf } from "../k8s/objects.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { toYaml } from "../yaml/yaml.ts";
-import { type InspectDeps, resolveTarget } from "./inspect.ts";
+import { type InspectDeps, resolveTarget, type TargetOptions } from "./inspect.ts";
 
 /** One object of a diff. */
 export interface ObjectDiff {
@@ -54,8 +54,9 @@ export async function diffPipeline(
   kustomization: string,
   deps: InspectDeps,
   cluster: ClusterOptions,
+  options: TargetOptions = {},
 ): Promise<DiffResult> {
-  const { pipeline, desired } = await resolveTarget(kustomization, deps, cluster);
+  const { pipeline, desired } = await resolveTarget(kustomization, deps, cluster, options);
   const { client, namespace, server } = await deps.cluster(cluster);
   const objects = (desired?.objects ?? []).map((o) => ({
     ...o,

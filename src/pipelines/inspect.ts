@@ -133,6 +133,12 @@ export interface ResolvedTarget {
   desired: DeployResult | undefined;
 }
 
+/** How a kustomization target is read (deploy's flags of the same names). */
+export interface TargetOptions {
+  baseDir?: string;
+  loadRestrictor?: "rootOnly" | "none";
+}
+
 /**
  * A kustomization (an existing path) read as a client dry run reads it, or
  * a Pipeline name (checked as Kubernetes checks names).
@@ -143,9 +149,11 @@ export async function resolveTarget(
   target: string,
   deps: InspectDeps,
   cluster: ClusterOptions,
+  options: TargetOptions = {},
 ): Promise<ResolvedTarget> {
   if (await deps.fs.stat(target) !== undefined) {
     const desired = await deployPipeline(target, deps, {
+      ...options,
       strategy: "client",
       cluster,
       fetch: DEFAULT_FETCH_OPTIONS,
@@ -171,8 +179,9 @@ export async function pipelineStatus(
   target: string,
   deps: InspectDeps,
   cluster: ClusterOptions,
+  options: TargetOptions = {},
 ): Promise<PipelineStatus> {
-  const resolved = await resolveTarget(target, deps, cluster);
+  const resolved = await resolveTarget(target, deps, cluster, options);
   const connected = await deps.cluster(cluster);
   const { client, namespace } = connected;
   const live = await client.get(PIPELINE_API_VERSION, "Pipeline", namespace, resolved.pipeline);
