@@ -81,6 +81,7 @@ if (import.meta.main) {
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
     logger,
+    clock,
     helm: new HelmCli(),
     // Imported on first use, so that commands without a cluster do not load it.
     cluster: async (options) =>

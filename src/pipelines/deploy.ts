@@ -27,6 +27,7 @@ import type { ChangeSetEntry } from "../k8s/applier.ts";
 import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.ts";
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
+import { helmExpressionsIn } from "../tekton/task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
@@ -41,6 +42,7 @@ import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } fro
 import { stampPipeline, stampTask } from "./inventory.ts";
 import { isMarked, unmark } from "./live.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
+import type { KubeObject } from "../k8s/objects.ts";
 import { ApiStatusError } from "../k8s/api_errors.ts";
 import { toKubeError } from "../k8s/errors.ts";
 import { VERSION } from "../version.ts";
@@ -70,6 +72,8 @@ export interface DeployPipelineOptions extends PlanOptions {
   beforeApply?: () => Promise<void>;
   /** The orchestrator (tests hand in another). @default tektonOrchestrator */
   orchestrator?: Orchestrator;
+  /** Called with each object's entry as soon as it is applied (not for `client`). */
+  onApplied?: (entry: ChangeSetEntry) => void;
 }
 
 /** What a deploy did, or (dry runs) would do. */
@@ -114,10 +118,14 @@ export function deployNamespace(
  */
 export async function deployPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">,
+  deps:
+    & Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">
+    & Partial<Pick<Deps, "logger">>,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
   const { strategy } = options;
+  const phase = (message: string) => deps.logger?.debug(message);
+  phase(`${strategy}: reading ${kustomizationPath}`);
   const orchestrator = options.orchestrator ?? tektonOrchestrator;
   const source = await openPlanSource(kustomizationPath, deps, options);
   let plan: PipelinePlan;
@@ -137,6 +145,10 @@ export async function deployPipeline(
       connecting.catch(() => {}); // awaited below, after the plan
     }
     plan = await planPipeline(source, deps, options);
+    phase(
+      `read ${source.file}: ${plan.local.length} local or URL component(s), ` +
+        `${plan.helm.length} helm:// reference(s)`,
+    );
     if (strategy === "client" && plan.helm.length > 0 && !options.helmCharts?.length) {
       connecting = deps.cluster(clusterOptions); // read-only: one Task LIST
     }
@@ -145,7 +157,18 @@ export async function deployPipeline(
   }
   const { cluster, lookup } = await helmTaskSource(connecting, plan, deps, options, asked);
   const namespace = cluster?.namespace ?? asked;
+  if (cluster !== undefined) {
+    phase(`connected to ${cluster.server}, namespace "${cluster.namespace}"`);
+  }
   const warnings = [...plan.warnings];
+  const toRender = plan.local.filter((c) => helmExpressionsIn(c.task).length > 0);
+  if (toRender.length > 0) {
+    phase(
+      `rendering ${toRender.length} Task(s) holding Helm expressions: ${
+        toRender.map((c) => c.name).join(", ")
+      }`,
+    );
+  }
   const rendered: PipelinePlan = {
     ...plan,
     local: await renderComponents(
@@ -176,6 +199,7 @@ export async function deployPipeline(
     }
     releases = new Map();
   }
+  phase(`Helm releases with Tasks: ${releases.size}`);
   const prepared = withInventory(
     orchestrator.prepare(rendered, releases, { namespace }),
     rendered,
@@ -189,6 +213,10 @@ export async function deployPipeline(
     return result(strategy, namespace, pipeline, objects, helm, [], warnings);
   }
   await options.beforeApply?.();
+  phase(
+    `applying ${prepared.tasks.length} Task(s), then pipeline.tekton.dev/${pipeline}` +
+      (strategy === "apply" ? "" : " (server dry run)"),
+  );
   // From here on a SIGINT/SIGTERM stops cleanly: applies in flight finish,
   // no new one starts, the Pipeline is not applied, and the change set says so.
   const stop = new AbortController();
@@ -199,8 +227,10 @@ export async function deployPipeline(
       force: options.forceConflicts ?? false,
       stop: stop.signal,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      ...(options.onApplied ? { onApplied: options.onApplied } : {}),
     });
     if (strategy === "apply") {
+      phase("checking that every Task of the Pipeline is still there");
       await keepTasks(cluster.client, prepared.tasks, {
         fieldManager: options.cluster.fieldManager,
         force: options.forceConflicts ?? false,
@@ -263,11 +293,23 @@ async function keepTasks(
   tasks: readonly Task[],
   options: { fieldManager: string; force: boolean },
 ): Promise<void> {
+  const first = tasks[0];
+  if (first === undefined) return;
+  const namespace = first.metadata.namespace ?? "default";
+  // One fresh LIST (not the applier's: that one is from before the applies); a GET only to retry.
+  let listed: Map<string, KubeObject>;
+  try {
+    const items = await client.list(first.apiVersion, "Task", namespace);
+    listed = new Map(items.map((item) => [item.metadata.name, item]));
+  } catch (error) {
+    throw toKubeError(error, { server: client.server, object: first });
+  }
   await Promise.all(tasks.map(async (task) => {
-    const namespace = task.metadata.namespace ?? "default";
     for (let attempt = 0; attempt < KEEP_ATTEMPTS; attempt++) {
       try {
-        const live = await client.get(task.apiVersion, "Task", namespace, task.metadata.name);
+        const live = attempt === 0
+          ? listed.get(task.metadata.name)
+          : await client.get(task.apiVersion, "Task", namespace, task.metadata.name);
         if (live === undefined) {
           await client.apply(task, { ...options, dryRun: false });
         } else if (isMarked(live)) {
