@@ -13,6 +13,7 @@
  * @module
  */
 import { createTwoFilesPatch } from "diff";
+import { LoadError } from "../errors.ts";
 import { ApiStatusError } from "../k8s/api_errors.ts";
 import { toKubeError } from "../k8s/errors.ts";
 import type { KubeObject } from "../k8s/objects.ts";
@@ -56,6 +57,12 @@ export async function diffPipeline(
   cluster: ClusterOptions,
   options: TargetOptions = {},
 ): Promise<DiffResult> {
+  if (await deps.fs.stat(kustomization) === undefined) {
+    // A diff needs what deploy would send: a Pipeline name is not enough.
+    throw new LoadError(kustomization, "no such file or directory", {
+      hint: "pass a kustomization file or a directory holding kustomization.yaml",
+    });
+  }
   const { pipeline, desired } = await resolveTarget(kustomization, deps, cluster, options);
   const { client, namespace, server } = await deps.cluster(cluster);
   const objects = (desired?.objects ?? []).map((o) => ({
