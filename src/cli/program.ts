@@ -12,6 +12,7 @@ import { allCommands, type AnyCommand, commandPath } from "./_command.ts";
 import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
+import { goToolSpellings } from "./go_spellings.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
 import { registerPipelinesList } from "./pipelines_list.ts";
 import { registerPipelinesStatus } from "./pipelines_status.ts";
@@ -40,7 +41,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
  */
 export async function runProgram(args: readonly string[], deps: Deps): Promise<void> {
   try {
-    await createProgram(deps).parseAsync(args, { from: "user" });
+    await createProgram(deps).parseAsync(goToolSpellings(args), { from: "user" });
   } catch (error) {
     if (!(error instanceof CommandDone)) throw error;
     await deps.stdout.write(error.output);
