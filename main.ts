@@ -8,6 +8,7 @@ import { runProgram } from "./src/cli/program.ts";
 import { connectsToCluster, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import {
+  DifferencesFound,
   ExitCode,
   exitCodeFor,
   hintOf,
@@ -36,7 +37,8 @@ export async function run(
     return 0;
   } catch (error) {
     const code = exitCodeFor(error);
-    if (code !== 0 && !(error instanceof OutputClosedError)) stderr(formatError(error));
+    const quiet = error instanceof OutputClosedError || error instanceof DifferencesFound;
+    if (code !== 0 && !quiet) stderr(formatError(error));
     return code;
   }
 }
@@ -79,6 +81,7 @@ if (import.meta.main) {
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
     logger,
+    clock,
     helm: new HelmCli(),
     // Imported on first use, so that commands without a cluster do not load it.
     cluster: async (options) =>

@@ -342,7 +342,9 @@ function commandFor(tool: Tool, phase: Phase, fx: Fixture, kc: string, ns: strin
 }
 
 function checkDraconctl(sample: Sample, phase: Phase, n: number): void {
-  const actions = sample.stdout.trim().split("\n").map((l) => l.split(" ").at(-1));
+  // One `<subject> <action>` line per object; the summary line last (`N objects: …`) is not one.
+  const actions = sample.stdout.trim().split("\n").filter((l) => !/^\d+ objects?: /.test(l))
+    .map((l) => l.split(" ").at(-1));
   const want = phase === "cold" ? "created" : "unchanged";
   if (actions.length !== n + 1 || actions.some((a) => a !== want)) {
     throw new Error(`draconctl ${phase}: expected ${n + 1} "${want}", got:\n${sample.stdout}`);

@@ -10,6 +10,7 @@ import type { Logger } from "./io/logger.ts";
 import type { ClusterFactory } from "./tekton/cluster.ts";
 import type { Helm } from "./helm/helm.ts";
 import type { Signals } from "./io/signals.ts";
+import type { Clock } from "./io/clock.ts";
 
 /** Where command output goes. */
 export interface Output {
@@ -29,4 +30,6 @@ export interface Deps {
   helm: Helm;
   /** SIGINT/SIGTERM; a deploy listens while it writes, to stop cleanly. */
   signals: Signals;
+  /** The wall clock: how long a deploy took. */
+  clock: Clock;
 }

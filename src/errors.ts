@@ -14,6 +14,11 @@ export const ExitCode = {
   ok: 0,
   /** Unexpected internal error (a bug). */
   internal: 1,
+  /**
+   * `--exit-code` of `pipelines diff` and `status`: differences found (the
+   * convention of `git diff` and `kubectl diff`); nothing is printed to stderr.
+   */
+  differs: 1,
   /** Bad command line: unknown flag, missing argument. */
   usage: 2,
   /** Bad input: YAML, kustomization, reference or Task that does not validate. */
@@ -137,6 +142,14 @@ export class LoadError extends DraconError {
   constructor(readonly source: string, reason: string, options: DraconErrorOptions = {}) {
     super(`Cannot load "${source}": ${reason}`, options);
   }
+}
+
+/**
+ * `pipelines diff --exit-code` found changes, `pipelines status --exit-code`
+ * an object not in sync: exit 1, quietly (the output already says what).
+ */
+export class DifferencesFound extends DraconError {
+  override readonly exitCode = ExitCode.differs;
 }
 
 /** The cluster could not be reached or refused a request. */

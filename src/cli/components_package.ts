@@ -22,6 +22,9 @@ the same bytes.
 Helm expressions reading .Values, .Chart or .Release stay live in the chart;
 every other "{{" (Go templates or jq in scripts) is escaped.
 
+The Go tool's spellings work here too: --version <v> and -v <v> for
+--app-version, -n <name> for --name (Dracon's release workflow line).
+
 Examples:
   draconctl components package ./components --name dracon-components --chart-version 0.1.0
   draconctl components package ./components --name dracon-components --push oci://registry.internal/charts

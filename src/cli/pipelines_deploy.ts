@@ -139,6 +139,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     )
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
+      const started = deps.clock.now();
       const global = command.optsWithGlobals() as GlobalOptions;
       const plan: PlanOptions = {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
@@ -197,6 +198,12 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         (await opened.catch(() => undefined))?.reader.close();
         throw error;
       });
+      // Text to standard output: each object is printed as soon as it is applied.
+      const progress = strategy !== "client" && format === "text" && output === undefined
+        ? new Progress(deps, strategy)
+        : undefined;
+      const summary = (changes: readonly ChangeSetEntry[]) =>
+        summaryLine(changes, strategy, deps.clock.now().getTime() - started.getTime());
       const result = await deployPipeline(kustomization, run, {
         ...plan,
         opened,
@@ -205,6 +212,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         render,
         cluster: clusterOptions,
         helmCharts: options.helmChart,
+        ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
         // Refused before anything is applied, not after.
         ...(output === undefined
           ? {}
@@ -212,7 +220,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       }).catch(async (error) => {
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
-          await deps.stdout.write(await formatChanges(error.changes, format));
+          if (progress) await progress.done();
+          const lines = progress ? "" : await formatChanges(error.changes, format);
+          const last = format === "text" ? summary(error.changes) + "\n" : "";
+          await deps.stdout.write(lines + last);
         }
         throw error;
       });
@@ -224,7 +235,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         return await writeOutput(deps, text, output, allInputs());
       }
       for (const warning of result.warnings) deps.logger.warn(warning);
-      await writeOutput(deps, await formatDeploy(result, format), output, allInputs());
+      await progress?.done();
+      const text = await formatDeploy(result, format, progress !== undefined);
+      const last = format === "text" ? summary(result.changes) + "\n" : "";
+      await writeOutput(deps, text + last, output, allInputs());
     });
 }
 
@@ -323,6 +337,7 @@ const MODE_NAMES: Record<DeployStrategy, string> = {
 async function formatDeploy(
   result: DeployResult,
   format: "text" | "json" | "yaml",
+  printed: boolean,
 ): Promise<string> {
   // The summary as before the strategies were one action: `mode`, not the objects.
   const summary = {
@@ -336,7 +351,7 @@ async function formatDeploy(
   if (format === "json") return JSON.stringify(summary, null, 2) + "\n";
   if (format === "yaml") return await (await loadAction()).toYaml(summary);
   const suffix = result.strategy === "apply" ? "" : " (server dry run)";
-  const lines = result.changes.map((change) => formatChange(change) + suffix);
+  const lines = printed ? [] : result.changes.map((change) => formatChange(change) + suffix);
   if (result.strategy === "validate") {
     const tasks = result.changes.length - 1;
     lines.push(
@@ -354,6 +369,47 @@ async function formatChanges(
   if (format === "json") return JSON.stringify({ changes }, null, 2) + "\n";
   if (format === "yaml") return await (await loadAction()).toYaml({ changes });
   return changes.map((change) => formatChange(change) + "\n").join("");
+}
+
+/**
+ * Prints change-set entries to standard output as they come, in order; a
+ * write that fails (a closed pipe) is reported by {@link done}.
+ */
+class Progress {
+  #written: Promise<void> = Promise.resolve();
+  readonly #suffix: string;
+  constructor(readonly deps: Pick<Deps, "stdout">, strategy: DeployStrategy) {
+    this.#suffix = strategy === "apply" ? "" : " (server dry run)";
+  }
+  print(entry: ChangeSetEntry): void {
+    const line = `${formatChange(entry)}${this.#suffix}\n`;
+    this.#written = this.#written.then(() => this.deps.stdout.write(line));
+  }
+  /** Waits for every line; throws the first write's failure. */
+  done(): Promise<void> {
+    return this.#written;
+  }
+}
+
+/**
+ * The last line of a deploy: `10 objects: 2 created, 1 configured, 7
+ * unchanged, 0 failed in 0.8 s` (skipped ones only when there are any).
+ */
+export function summaryLine(
+  changes: readonly ChangeSetEntry[],
+  strategy: DeployStrategy,
+  elapsedMs: number,
+): string {
+  const count = (action: ChangeSetEntry["action"]) =>
+    changes.filter((c) => c.action === action).length;
+  const skipped = count("skipped");
+  const n = changes.length;
+  return `${n} object${n === 1 ? "" : "s"}: ${count("created")} created, ${
+    count("configured")
+  } configured, ` +
+    `${count("unchanged")} unchanged, ${count("failed")} failed` +
+    (skipped > 0 ? `, ${skipped} skipped` : "") +
+    ` in ${(elapsedMs / 1000).toFixed(1)} s` + (strategy === "apply" ? "" : " (server dry run)");
 }
 
 /** Parses and collects `--helm-chart <release>=<chart>`. */

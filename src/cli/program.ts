@@ -12,7 +12,13 @@ import { allCommands, type AnyCommand, commandPath } from "./_command.ts";
 import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
+import { goToolSpellings } from "./go_spellings.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
+import { registerPipelinesList } from "./pipelines_list.ts";
+import { registerPipelinesStatus } from "./pipelines_status.ts";
+import { registerPipelinesDelete } from "./pipelines_delete.ts";
+import { registerPipelinesDiff } from "./pipelines_diff.ts";
+import { registerComponentsList } from "./components_list.ts";
 
 /** Thrown when `--help` or `--version` was asked for; `output` is what to print. */
 export class CommandDone extends DraconError {
@@ -35,7 +41,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
  */
 export async function runProgram(args: readonly string[], deps: Deps): Promise<void> {
   try {
-    await createProgram(deps).parseAsync(args, { from: "user" });
+    await createProgram(deps).parseAsync(goToolSpellings(args), { from: "user" });
   } catch (error) {
     if (!(error instanceof CommandDone)) throw error;
     await deps.stdout.write(error.output);
@@ -85,12 +91,19 @@ export function createProgram(deps: Deps): Command {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: true, showGlobalOptions: true });
 
-  const pipelines = program.command("pipelines").description("Assemble and deploy pipelines");
+  const pipelines = program.command("pipelines").description(
+    "Assemble, deploy, inspect and delete pipelines",
+  );
   registerPipelinesDeploy(pipelines, deps);
+  registerPipelinesList(pipelines, deps);
+  registerPipelinesStatus(pipelines, deps);
+  registerPipelinesDelete(pipelines, deps);
+  registerPipelinesDiff(pipelines, deps);
   const components = program.command("components").description(
     "Package and publish component Tasks",
   );
   registerComponentsPackage(components, deps);
+  registerComponentsList(components, deps);
   registerCompletion(program, deps);
   program.command("version").description("print the version, the Deno version and the git commit")
     .action(async () => await deps.stdout.write(`${versionLine()}\n`));

@@ -20,6 +20,10 @@ export const OUTPUT_FLAGS: readonly string[] = ["--output-file"];
 export const WRITING_COMMANDS: readonly (readonly string[])[] = [
   ["components", "package"],
   ["pipelines", "deploy"],
+  // A kustomization argument is read as deploy reads it (its Tasks rendered alike).
+  ["pipelines", "status"],
+  ["pipelines", "delete"],
+  ["pipelines", "diff"],
 ];
 
 /**
@@ -46,7 +50,14 @@ export function writesFiles(args: readonly string[]): boolean {
 }
 
 /** Commands that may connect to a cluster (and so run a kubeconfig credential plugin). */
-export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [["pipelines", "deploy"]];
+export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [
+  ["pipelines", "deploy"],
+  ["pipelines", "list"],
+  ["pipelines", "status"],
+  ["pipelines", "delete"],
+  ["pipelines", "diff"],
+  ["components", "list"],
+];
 
 /**
  * Whether a command line may connect to a cluster. Errs towards `true`,

@@ -1,6 +1,6 @@
 /**
  * The {@link ObjectClient} over Deno's own `fetch`, draconctl's only
- * Kubernetes client: server-side apply and LIST, with the resource path of a
+ * Kubernetes client: server-side apply, LIST, GET and DELETE, with the resource path of a
  * kind found by discovery (one GET per group-version, cached). One
  * `Deno.HttpClient` carries the CA, the client certificate, the proxy and
  * HTTP/2, so every request of a run shares one connection and they run side
@@ -34,7 +34,7 @@ import type { Credentials } from "./credentials.ts";
 import { ApiStatusError, KindNotServedError } from "./api_errors.ts";
 import type { Connection } from "./kubeconfig.ts";
 import { createHttpClient } from "./proxy.ts";
-import type { ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
+import type { DeleteOptions, ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
 import { timeoutSignal } from "./_timeout.ts";
 
 /** Options of {@link FetchObjectClient}. */
@@ -108,6 +108,56 @@ export class FetchObjectClient implements ObjectClient {
     }) as KubeObject;
   }
 
+  async get(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    const path = await this.#objectPath(apiVersion, kind, namespace, name);
+    try {
+      const object = await this.#request("GET", path) as KubeObject;
+      return { ...object, apiVersion, kind };
+    } catch (error) {
+      if (error instanceof ApiStatusError && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+    options: DeleteOptions,
+  ): Promise<boolean> {
+    const path = await this.#objectPath(apiVersion, kind, namespace, name);
+    const query = options.dryRun ? "?dryRun=All" : "";
+    try {
+      await this.#request("DELETE", `${path}${query}`, {
+        contentType: "application/json",
+        body: JSON.stringify({
+          apiVersion: "v1",
+          kind: "DeleteOptions",
+          preconditions: options.preconditions,
+          // With a body, the API server reads the options from it, not from the query.
+          ...(options.dryRun ? { dryRun: ["All"] } : {}),
+        }),
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiStatusError && error.code === 404) return false;
+      throw error;
+    }
+  }
+
+  async #objectPath(apiVersion: string, kind: string, namespace: string, name: string) {
+    const resource = await this.#resource(apiVersion, kind);
+    return `${collectionPath(apiVersion, resource, resource.namespaced ? namespace : undefined)}/${
+      encodeURIComponent(name)
+    }`;
+  }
+
   async list(
     apiVersion: string,
     kind: string,
@@ -146,7 +196,9 @@ export class FetchObjectClient implements ObjectClient {
     namespace: string,
     options: { labelSelector?: string },
   ): Promise<KubeObject[]> {
-    const path = collectionPath(apiVersion, resource, resource.namespaced ? namespace : undefined);
+    // An empty namespace lists every namespace (kubectl's --all-namespaces).
+    const scoped = resource.namespaced && namespace !== "" ? namespace : undefined;
+    const path = collectionPath(apiVersion, resource, scoped);
     const items: KubeObject[] = [];
     let next: string | undefined;
     do {

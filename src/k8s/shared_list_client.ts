@@ -17,13 +17,13 @@
  * @module
  */
 import type { KubeObject } from "./objects.ts";
-import type { ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
+import type { DeleteOptions, ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
 
 /**
  * An {@link ObjectClient} that answers LISTs from one unselected LIST per
  * `apiVersion`, kind and namespace, filtering equality label selectors
  * (`a=b,c=d`) itself; other selectors go to the server. A failed LIST is not
- * kept, so the next call asks again. Applies pass straight through.
+ * kept, so the next call asks again. Applies, GETs and DELETEs pass straight through.
  */
 export class SharedListClient implements ObjectClient {
   readonly #client: ObjectClient;
@@ -39,6 +39,14 @@ export class SharedListClient implements ObjectClient {
 
   apply(object: KubeObject, options: ServerSideApplyOptions): Promise<KubeObject> {
     return this.#client.apply(object, options);
+  }
+
+  get(apiVersion: string, kind: string, namespace: string, name: string) {
+    return this.#client.get(apiVersion, kind, namespace, name);
+  }
+
+  delete(apiVersion: string, kind: string, namespace: string, name: string, o: DeleteOptions) {
+    return this.#client.delete(apiVersion, kind, namespace, name, o);
   }
 
   async list(

@@ -27,16 +27,25 @@ import type { ChangeSetEntry } from "../k8s/applier.ts";
 import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.ts";
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
+import { helmExpressionsIn } from "../tekton/task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
   type Orchestrator,
+  type Prepared,
   renderComponents,
   tektonOrchestrator,
 } from "./orchestrator.ts";
 import type { RunReader } from "./run_reader.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
+import { stampPipeline, stampTask } from "./inventory.ts";
+import { isMarked, unmark } from "./live.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
+import type { KubeObject } from "../k8s/objects.ts";
+import { ApiStatusError } from "../k8s/api_errors.ts";
+import { toKubeError } from "../k8s/errors.ts";
+import { VERSION } from "../version.ts";
 
 /** How far a deploy goes. */
 export type DeployStrategy = "client" | "server" | "validate" | "apply";
@@ -69,6 +78,8 @@ export interface DeployPipelineOptions extends PlanOptions {
   beforeApply?: () => Promise<void>;
   /** The orchestrator (tests hand in another). @default tektonOrchestrator */
   orchestrator?: Orchestrator;
+  /** Called with each object's entry as soon as it is applied (not for `client`). */
+  onApplied?: (entry: ChangeSetEntry) => void;
 }
 
 /** What a deploy did, or (dry runs) would do. */
@@ -113,10 +124,14 @@ export function deployNamespace(
  */
 export async function deployPipeline(
   kustomizationPath: string,
-  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">,
+  deps:
+    & Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">
+    & Partial<Pick<Deps, "logger">>,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
   const { strategy } = options;
+  const phase = (message: string) => deps.logger?.debug(message);
+  phase(`${strategy}: reading ${kustomizationPath}`);
   const orchestrator = options.orchestrator ?? tektonOrchestrator;
   const source = await openPlanSource(options.opened ?? kustomizationPath, deps, options);
   let plan: PipelinePlan;
@@ -136,6 +151,10 @@ export async function deployPipeline(
       connecting.catch(() => {}); // awaited below, after the plan
     }
     plan = await planPipeline(source, deps, options);
+    phase(
+      `read ${source.file}: ${plan.local.length} local or URL component(s), ` +
+        `${plan.helm.length} helm:// reference(s)`,
+    );
     if (strategy === "client" && plan.helm.length > 0 && !options.helmCharts?.length) {
       connecting = deps.cluster(clusterOptions); // read-only: one Task LIST
     }
@@ -144,7 +163,18 @@ export async function deployPipeline(
   }
   const { cluster, lookup } = await helmTaskSource(connecting, plan, deps, options, asked);
   const namespace = cluster?.namespace ?? asked;
+  if (cluster !== undefined) {
+    phase(`connected to ${cluster.server}, namespace "${cluster.namespace}"`);
+  }
   const warnings = [...plan.warnings];
+  const toRender = plan.local.filter((c) => helmExpressionsIn(c.task).length > 0);
+  if (toRender.length > 0) {
+    phase(
+      `rendering ${toRender.length} Task(s) holding Helm expressions: ${
+        toRender.map((c) => c.name).join(", ")
+      }`,
+    );
+  }
   const rendered: PipelinePlan = {
     ...plan,
     local: await renderComponents(
@@ -163,7 +193,7 @@ export async function deployPipeline(
   } catch (error) {
     if (!(error instanceof HelmTasksUnavailableError)) throw error;
     // Only a client dry run gets here: print what can be printed, and say why not the rest.
-    const tasks = rendered.local.map((c) => withNamespace(c.task, namespace));
+    const tasks = rendered.local.map((c) => stampTask(withNamespace(c.task, namespace), c.ref.raw));
     if (plan.helm.length > 0) {
       warnings.push(
         `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved (${
@@ -174,7 +204,12 @@ export async function deployPipeline(
     }
     releases = new Map();
   }
-  const prepared = orchestrator.prepare(rendered, releases, { namespace });
+  phase(`Helm releases with Tasks: ${releases.size}`);
+  const prepared = withInventory(
+    orchestrator.prepare(rendered, releases, { namespace }),
+    rendered,
+    kustomizationPath,
+  );
   warnings.push(...prepared.warnings);
   const objects = [...prepared.tasks, prepared.pipeline];
   const helm = prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name }));
@@ -183,6 +218,10 @@ export async function deployPipeline(
     return result(strategy, namespace, pipeline, objects, helm, [], warnings);
   }
   await options.beforeApply?.();
+  phase(
+    `applying ${prepared.tasks.length} Task(s), then pipeline.tekton.dev/${pipeline}` +
+      (strategy === "apply" ? "" : " (server dry run)"),
+  );
   // From here on a SIGINT/SIGTERM stops cleanly: applies in flight finish,
   // no new one starts, the Pipeline is not applied, and the change set says so.
   const stop = new AbortController();
@@ -193,7 +232,15 @@ export async function deployPipeline(
       force: options.forceConflicts ?? false,
       stop: stop.signal,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      ...(options.onApplied ? { onApplied: options.onApplied } : {}),
     });
+    if (strategy === "apply") {
+      phase("checking that every Task of the Pipeline is still there");
+      await keepTasks(cluster.client, prepared.tasks, {
+        fieldManager: options.cluster.fieldManager,
+        force: options.forceConflicts ?? false,
+      });
+    }
     return result(strategy, namespace, pipeline, objects, helm, changes, warnings);
   } finally {
     unlisten();
@@ -236,6 +283,77 @@ async function helmTaskSource(
   }
   const cluster = await connecting!;
   return { cluster, lookup: cluster.helmTasks };
+}
+
+/**
+ * After the Pipeline is applied, makes sure each of its Tasks is still there
+ * and not about to be pruned by a concurrent `pipelines delete
+ * --prune-tasks` (delete.ts): a Task carrying the pruning mark loses it (a
+ * write, so the delete's resourceVersion precondition fails and the Task
+ * stays), and one already pruned is applied again. So no Pipeline is left
+ * with a dangling taskRef, whatever the interleaving.
+ */
+async function keepTasks(
+  client: ObjectClient,
+  tasks: readonly Task[],
+  options: { fieldManager: string; force: boolean },
+): Promise<void> {
+  const first = tasks[0];
+  if (first === undefined) return;
+  const namespace = first.metadata.namespace ?? "default";
+  // One fresh LIST (not the applier's: that one is from before the applies); a GET only to retry.
+  let listed: Map<string, KubeObject>;
+  try {
+    const items = await client.list(first.apiVersion, "Task", namespace);
+    listed = new Map(items.map((item) => [item.metadata.name, item]));
+  } catch (error) {
+    throw toKubeError(error, { server: client.server, object: first });
+  }
+  await Promise.all(tasks.map(async (task) => {
+    for (let attempt = 0; attempt < KEEP_ATTEMPTS; attempt++) {
+      try {
+        const live = attempt === 0
+          ? listed.get(task.metadata.name)
+          : await client.get(task.apiVersion, "Task", namespace, task.metadata.name);
+        if (live === undefined) {
+          await client.apply(task, { ...options, dryRun: false });
+        } else if (isMarked(live)) {
+          await unmark(client, live);
+        }
+        return;
+      } catch (error) {
+        // The Task changed between the GET and the write (deleted, marked again): look again.
+        if (!(error instanceof ApiStatusError && error.code === 409)) {
+          throw toKubeError(error, { server: client.server, object: task });
+        }
+      }
+    }
+    throw new ClusterError(
+      `task.tekton.dev/${task.metadata.name} kept changing while the deploy checked it ` +
+        `(a concurrent "pipelines delete --prune-tasks"?)`,
+      { hint: "run the deploy again" },
+    );
+  }));
+}
+
+/** How often {@link keepTasks} looks at a Task that changes under it. */
+const KEEP_ATTEMPTS = 5;
+
+/**
+ * Every object the deploy applies, with the inventory (`inventory.ts`): the
+ * Tasks their reference as written and digest, the Pipeline the
+ * kustomization as given and the version. Helm's Tasks are not applied and
+ * not stamped. A client dry run prints these very objects.
+ */
+function withInventory(prepared: Prepared, plan: PipelinePlan, kustomization: string): Prepared {
+  const sources = new Map(plan.local.map((c) => [c.name, c.ref.raw]));
+  return {
+    ...prepared,
+    tasks: prepared.tasks.map((task) =>
+      stampTask(task, sources.get(task.metadata.name) ?? task.metadata.name)
+    ),
+    pipeline: stampPipeline(prepared.pipeline, { kustomization, version: VERSION }),
+  };
 }
 
 function result(

@@ -65,6 +65,8 @@ export interface DeployOptions {
   force?: boolean;
   /** Tasks applied at once. @default DEFAULT_CONCURRENCY */
   concurrency?: number;
+  /** Called with each object's entry as soon as it is applied (or failed, or skipped). */
+  onApplied?: (entry: ChangeSetEntry) => void;
 }
 
 /** A deploy that stopped after a failure; `changes` says what was done. */
@@ -171,30 +173,33 @@ export async function deploy(
   await applier.check([...prepared.tasks, prepared.pipeline]);
   const failures: unknown[] = [];
   const stop = options.stop;
+  const told = (entry: ChangeSetEntry) => (options.onApplied?.(entry), entry);
   const changes = await mapConcurrent(
     prepared.tasks,
     options.concurrency ?? DEFAULT_CONCURRENCY,
     async (task) => {
       // Once stopped, no new apply starts; those in flight finish and are reported.
-      if (stop?.aborted) return { ...entryOf(task), action: "skipped" as const };
+      if (stop?.aborted) return told({ ...entryOf(task), action: "skipped" as const });
       try {
-        return await applier.apply(task, options);
+        return told(await applier.apply(task, options));
       } catch (error) {
         failures.push(error);
-        return failedEntry(task, error);
+        return told(failedEntry(task, error));
       }
     },
   );
   const skipped = { ...entryOf(prepared.pipeline), action: "skipped" as const };
+  if (stop?.aborted || failures.length > 0) told(skipped);
   if (stop?.aborted) {
     throw new DeployInterruptedError([...changes, skipped], stop.reason as StopSignal);
   }
   if (failures.length > 0) throw new DeployError([...changes, skipped], failures);
   try {
-    changes.push(await applier.apply(prepared.pipeline, options));
+    changes.push(told(await applier.apply(prepared.pipeline, options)));
   } catch (error) {
     // The Tasks are on the cluster: say so, then fail.
-    throw new DeployError([...changes, failedEntry(prepared.pipeline, error)], [error]);
+    const failed = told(failedEntry(prepared.pipeline, error));
+    throw new DeployError([...changes, failed], [error]);
   }
   return changes;
 }

@@ -31,6 +31,8 @@ import {
 import { canonicalJson, entryOf } from "../k8s/ssa_applier.ts";
 import type { Task } from "./types.ts";
 import type { KubeObject } from "../k8s/objects.ts";
+import type { DeleteOptions, ObjectClient, ServerSideApplyOptions } from "../k8s/object_client.ts";
+import { ApiStatusError } from "../k8s/api_errors.ts";
 
 /** Options of {@link MemoryApplier}. */
 export interface MemoryApplierOptions {
@@ -64,9 +66,29 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
   /** Artificial latency of every call, in milliseconds. */
   delayMs: number;
 
+  /** Error knob: called before every `client.delete`, to interleave another writer (race tests). */
+  beforeDelete: ((name: string) => Promise<void> | void) | undefined;
+
   readonly #namespace: string;
   readonly #store = new Map<string, KubeObject>();
+  /** uid, resourceVersion and managers of each stored object, by key. */
+  readonly #meta = new Map<string, { uid: string; resourceVersion: string; managers: string[] }>();
+  #version = 0;
+  /** Annotation keys each field manager set through `client.apply`, by `key|manager`. */
+  readonly #annotationsOf = new Map<string, string[]>();
   #inFlight = 0;
+
+  /** The same store as an {@link ObjectClient} (GET, LIST, DELETE with preconditions, apply). */
+  readonly client: ObjectClient = {
+    server: "memory",
+    apply: (object, options) => Promise.resolve(this.#clientApply(object, options)),
+    list: (_apiVersion, kind, namespace, options) =>
+      Promise.resolve(this.#list(kind, namespace, options?.labelSelector)),
+    get: (_apiVersion, kind, namespace, name) =>
+      Promise.resolve(this.#live(keyOf(kind, name, namespace))),
+    delete: (_apiVersion, kind, namespace, name, options) =>
+      this.#clientDelete(kind, namespace, name, options),
+  };
 
   constructor(options: MemoryApplierOptions = {}) {
     this.#namespace = options.namespace ?? "default";
@@ -90,7 +112,7 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
         ? "unchanged"
         : "configured";
       if (action !== "unchanged" && !options.dryRun) {
-        this.#store.set(key, target);
+        this.#put(key, target, "draconctl");
         this.applied.push(target);
       }
       return entryOf(target, action);
@@ -151,7 +173,126 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
   /** Puts an object on the "cluster" without going through `apply` (not recorded). */
   seed(object: KubeObject): void {
     const target = this.#withNamespace(structuredClone(object));
-    this.#store.set(keyOf(target.kind, target.metadata.name, target.metadata.namespace), target);
+    const manager = target.metadata.labels?.[MANAGED_BY_LABEL] === "Helm" ? "helm" : "kubectl";
+    this.#put(keyOf(target.kind, target.metadata.name, target.metadata.namespace), target, manager);
+  }
+
+  /** Marks `manager` as owning fields of the stored object (a foreign edit, for tests). */
+  addManager(kind: string, name: string, manager: string): void {
+    const meta = this.#meta.get(keyOf(kind, name, this.#namespace));
+    if (meta !== undefined && !meta.managers.includes(manager)) meta.managers.push(manager);
+  }
+
+  #put(key: string, object: KubeObject, manager: string): void {
+    const before = this.#meta.get(key);
+    this.#store.set(key, object);
+    this.#meta.set(key, {
+      uid: before?.uid ?? crypto.randomUUID(),
+      resourceVersion: String(++this.#version),
+      managers: [...new Set([...(before?.managers ?? []), manager])],
+    });
+  }
+
+  #live(key: string): KubeObject | undefined {
+    const object = this.#store.get(key);
+    const meta = this.#meta.get(key);
+    if (object === undefined || meta === undefined) return undefined;
+    return structuredClone({
+      ...object,
+      metadata: {
+        ...object.metadata,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+        managedFields: meta.managers.map((manager) => ({
+          manager,
+          operation: "Apply",
+          apiVersion: object.apiVersion,
+          fieldsType: "FieldsV1",
+          fieldsV1: { "f:spec": {} },
+        })),
+      },
+    });
+  }
+
+  #list(kind: string, namespace: string, selector: string | undefined): KubeObject[] {
+    const [label, value] = selector?.split("=") ?? [];
+    return [...this.#store.entries()]
+      .filter(([, o]) =>
+        o.kind === kind && (namespace === "" || o.metadata.namespace === namespace)
+      )
+      .filter(([, o]) => label === undefined || o.metadata.labels?.[label] === value)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key]) => this.#live(key)!);
+  }
+
+  /**
+   * Server-side apply, simplified: a `metadata.resourceVersion` in the
+   * configuration must match (else 409, as the API server answers); the
+   * configuration's top-level fields replace the stored ones, its labels
+   * and annotations are merged, and the annotations this field manager set
+   * before and no longer sets are removed.
+   */
+  #clientApply(object: KubeObject, options: ServerSideApplyOptions): KubeObject {
+    const target = this.#withNamespace(structuredClone(object));
+    const { resourceVersion, ...metadata } = target.metadata;
+    const key = keyOf(target.kind, target.metadata.name, target.metadata.namespace);
+    const current = this.#store.get(key);
+    const meta = this.#meta.get(key);
+    if (resourceVersion !== undefined && meta?.resourceVersion !== resourceVersion) {
+      throw new ApiStatusError(409, {
+        reason: "Conflict",
+        message: `the object has been modified; resourceVersion ${resourceVersion} is stale`,
+      });
+    }
+    const owned = this.#annotationsOf.get(`${key}|${options.fieldManager}`) ?? [];
+    const annotations = { ...current?.metadata.annotations };
+    for (const k of owned) delete annotations[k];
+    Object.assign(annotations, metadata.annotations);
+    const merged: KubeObject = {
+      ...current,
+      ...target,
+      metadata: {
+        ...current?.metadata,
+        ...metadata,
+        labels: { ...current?.metadata.labels, ...metadata.labels },
+        annotations,
+      },
+    };
+    if (Object.keys(annotations).length === 0) delete merged.metadata.annotations;
+    if (Object.keys(merged.metadata.labels ?? {}).length === 0) delete merged.metadata.labels;
+    if (current === undefined || canonicalJson(current) !== canonicalJson(merged)) {
+      if (options.dryRun) return structuredClone(merged);
+      this.#put(key, merged, options.fieldManager);
+      this.#annotationsOf.set(
+        `${key}|${options.fieldManager}`,
+        Object.keys(metadata.annotations ?? {}),
+      );
+    }
+    return this.#live(key)!;
+  }
+
+  async #clientDelete(
+    kind: string,
+    namespace: string,
+    name: string,
+    options: DeleteOptions,
+  ): Promise<boolean> {
+    await this.beforeDelete?.(name);
+    const key = keyOf(kind, name, namespace);
+    const meta = this.#meta.get(key);
+    if (meta === undefined || !this.#store.has(key)) return false;
+    const { uid, resourceVersion } = options.preconditions;
+    if (meta.uid !== uid || meta.resourceVersion !== resourceVersion) {
+      throw new ApiStatusError(409, {
+        reason: "Conflict",
+        message: `Precondition failed: UID or resourceVersion of ${kind} ${name} changed`,
+      });
+    }
+    if (!options.dryRun) {
+      this.#store.delete(key);
+      this.#meta.delete(key);
+    }
+    return true;
   }
 
   #withNamespace(object: KubeObject): KubeObject {

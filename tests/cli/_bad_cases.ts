@@ -202,6 +202,37 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["pipelines", "deploy", "x", "--fetch-timeout", "soon"],
   },
   { name: "unknown-command", exit: 2, message: ["frobnicate"], args: ["frobnicate"] },
+  // The commands after a deploy (issue 15): refused before any connection.
+  {
+    name: "status-target-neither-path-nor-name",
+    exit: 2,
+    message: ['"Not_A/Name" is neither a kustomization', "pipelines list"],
+    args: ["pipelines", "status", "Not_A/Name"],
+  },
+  {
+    name: "delete-target-neither-path-nor-name",
+    exit: 2,
+    message: ['"UPPER" is neither a kustomization'],
+    args: ["pipelines", "delete", "UPPER", "--prune-tasks"],
+  },
+  {
+    name: "diff-missing-kustomization",
+    exit: 4,
+    message: ['Cannot load "no-such-kustomization": no such file or directory'],
+    args: ["pipelines", "diff", "no-such-kustomization"],
+  },
+  {
+    name: "list-output-format",
+    exit: 2,
+    message: ["-o, --output <format>", "wide"],
+    args: ["pipelines", "list", "-o", "wide"],
+  },
+  {
+    name: "components-list-extra-argument",
+    exit: 2,
+    message: ["too many arguments"],
+    args: ["components", "list", "extra"],
+  },
   {
     name: "helm-chart-malformed",
     exit: 2,

@@ -12,6 +12,7 @@ import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { NO_SIGNALS } from "../_fakes/no_signals.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
+import { FakeClock } from "../_fakes/fake_clock.ts";
 
 /** What one CLI run produced. */
 export interface CliResult {
@@ -34,6 +35,7 @@ export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<
     cluster: () => Promise.reject(new ClusterError("no cluster in this test")),
     helm: new FakeHelm(),
     signals: NO_SIGNALS,
+    clock: new FakeClock(),
     ...deps,
   }, (text) => stderr += text);
   return { code, stdout, stderr, warnings: logger.warnings };

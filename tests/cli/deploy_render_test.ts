@@ -85,6 +85,7 @@ Deno.test("pipelines deploy without helm says so once, however many Tasks need i
         server: "memory",
         applier: memory,
         helmTasks: memory,
+        client: memory.client,
       }),
   });
   assert.equal(result.code, 6, result.stderr);
@@ -97,7 +98,13 @@ Deno.test("pipelines deploy --set/-f renders every Task through one helm call, w
   const memory = new MemoryApplier({ namespace: "dracon" });
   const helm = new FakeHelm();
   const cluster = () =>
-    Promise.resolve({ namespace: "dracon", server: "memory", applier: memory, helmTasks: memory });
+    Promise.resolve({
+      namespace: "dracon",
+      server: "memory",
+      applier: memory,
+      helmTasks: memory,
+      client: memory.client,
+    });
   const args = ["-n", "dracon", ...ARGS.filter((a) => a !== "--dry-run")];
   const result = await runCli([...args, "--set", "image.registry=registry.internal"], {
     helm,

@@ -9,7 +9,17 @@ import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { toTask } from "../../src/tekton/task.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
+import { relative } from "node:path";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
+
+/**
+ * The kustomization as a user types it, relative to the working directory:
+ * the Pipeline records the argument as written (inventory), so the goldens
+ * hold no machine's absolute path.
+ */
+function asTyped(path: string): string {
+  return relative(Deno.cwd(), path);
+}
 
 const CASES = ["golang-project", "python-project", "rails-project", "dast-project", "no-enrichers"];
 
@@ -19,7 +29,7 @@ Deno.test("pipelines deploy --dry-run prints the golden YAML of corpus pipelines
       const result = await runCli([
         "pipelines",
         "deploy",
-        fixture(`pipelines/${name}`),
+        asTyped(fixture(`pipelines/${name}`)),
         "--dry-run",
         "--base-dir",
         DRACON_ROOT,
@@ -40,7 +50,7 @@ Deno.test("pipelines deploy --dry-run prints the golden YAML of corpus pipelines
 
 Deno.test("pipelines deploy examples --dry-run (the README's main job) prints its golden YAML, no --base-dir", async () => {
   const examples = new URL("../../examples", import.meta.url).pathname;
-  const result = await runCli(["pipelines", "deploy", examples, "--dry-run"]);
+  const result = await runCli(["pipelines", "deploy", asTyped(examples), "--dry-run"]);
   assert.equal(result.code, 0, result.stderr);
   const expectedFile = fixture("examples/dry-run.yaml");
   if (Deno.env.get("UPDATE_GOLDEN") === "1") await Deno.writeTextFile(expectedFile, result.stdout);
@@ -79,7 +89,7 @@ Deno.test("pipelines deploy --dry-run --output-file writes the YAML to the file"
   const result = await runCli([
     "pipelines",
     "deploy",
-    fixture("pipelines/no-enrichers"),
+    asTyped(fixture("pipelines/no-enrichers")),
     "--dry-run",
     "--base-dir",
     DRACON_ROOT,
@@ -118,7 +128,13 @@ Deno.test("pipelines deploy --dry-run reads helm:// Tasks from the cluster, read
     )),
   );
   const cluster = () =>
-    Promise.resolve({ namespace: "dracon", server: "memory", applier: memory, helmTasks: memory });
+    Promise.resolve({
+      namespace: "dracon",
+      server: "memory",
+      applier: memory,
+      helmTasks: memory,
+      client: memory.client,
+    });
 
   await t.step(
     "the Pipeline is assembled; the Helm Task is not printed, nothing is applied",

@@ -22,7 +22,13 @@ const STRATEGIES: [string, string[]][] = [
 /** A cluster of one in-memory namespace. */
 function memoryCluster(memory: MemoryApplier): () => Promise<Cluster> {
   return () =>
-    Promise.resolve({ namespace: "dracon", server: "memory", applier: memory, helmTasks: memory });
+    Promise.resolve({
+      namespace: "dracon",
+      server: "memory",
+      applier: memory,
+      helmTasks: memory,
+      client: memory.client,
+    });
 }
 
 /** `pipelines deploy <fixture> <flags>` with the client `--dry-run` replaced by `strategy`. */

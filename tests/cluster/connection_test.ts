@@ -487,6 +487,7 @@ clusterTest(
       helm: new HelmCli(),
       stdout: { write: (text) => Promise.resolve(void (stdout += text)) },
       signals: NO_SIGNALS,
+      clock: { now: () => new Date() },
       cluster: (options) =>
         connectCluster(options, {
           fs,

@@ -213,7 +213,11 @@ for (const major of [3, 4] as const) {
             `${EXAMPLES}/${example.dir}/kustomization.yaml`,
           );
           assert.equal(result.code, 0, result.stderr);
-          assert.equal(result.stdout, `pipeline.tekton.dev/${example.pipeline} created\n`);
+          assert.equal(
+            result.stdout,
+            `pipeline.tekton.dev/${example.pipeline} created\n` +
+              "1 object: 1 created, 0 configured, 0 unchanged, 0 failed in 0.0 s\n",
+          );
           assert.ok((await pipelineNames(env, env.namespace)).includes(example.pipeline));
           await assertHelmTasksUntouched(env.namespace, before);
           lap(`deployed ${example.dir}`);
@@ -233,7 +237,11 @@ for (const major of [3, 4] as const) {
             ...railsFlags,
           );
           assert.equal(result.code, 0, result.stderr);
-          assert.equal(result.stdout, "pipeline.tekton.dev/dracon-rails-project created\n");
+          assert.equal(
+            result.stdout,
+            "pipeline.tekton.dev/dracon-rails-project created\n" +
+              "1 object: 1 created, 0 configured, 0 unchanged, 0 failed in 0.0 s\n",
+          );
           assert.ok(
             result.warnings.some((w) =>
               w.includes(
@@ -268,13 +276,15 @@ for (const major of [3, 4] as const) {
           assert.equal(result.code, 0, result.stderr);
           assert.equal(
             result.stdout,
-            "task.tekton.dev/producer-brakeman created\npipeline.tekton.dev/dracon-rails-project created\n",
+            "task.tekton.dev/producer-brakeman created\npipeline.tekton.dev/dracon-rails-project created\n" +
+              "2 objects: 2 created, 0 configured, 0 unchanged, 0 failed in 0.0 s\n",
           );
           assert.deepEqual(await pipelineNames(env, namespace), ["dracon-rails-project"]);
           await assertHelmTasksUntouched(namespace, installed);
           const brakeman = (await list<Task>(env, namespace, "tasks"))
             .find((t) => t.metadata.name === "producer-brakeman")!;
-          assert.equal(brakeman.metadata.labels?.["app.kubernetes.io/managed-by"], undefined);
+          // draconctl's own, never labelled as Helm's (docs/inventory.md).
+          assert.equal(brakeman.metadata.labels?.["app.kubernetes.io/managed-by"], "draconctl");
           assert.deepEqual(
             brakeman.spec.steps!.map((s) => s.image),
             [
@@ -379,7 +389,11 @@ for (const major of [3, 4] as const) {
           );
           const result = await deploy(second, dir);
           assert.equal(result.code, 0, result.stderr);
-          assert.equal(result.stdout, "pipeline.tekton.dev/dracon-second created\n");
+          assert.equal(
+            result.stdout,
+            "pipeline.tekton.dev/dracon-second created\n" +
+              "1 object: 1 created, 0 configured, 0 unchanged, 0 failed in 0.0 s\n",
+          );
           assert.deepEqual(await pipelineNames(env, second), ["dracon-second"]);
           assert.deepEqual(await resourceVersions(env, second), installed);
           lap("second release deployed");

@@ -45,7 +45,7 @@ Deno.test("golden dry runs, --output-file and --version work with the shipped pe
       const result = await runProduct([
         "pipelines",
         "deploy",
-        fixture(`pipelines/${name}`),
+        `fixtures/pipelines/${name}`, // as typed in the repository root, as the goldens record it
         "--base-dir",
         DRACON_ROOT,
         "--dry-run",
@@ -62,7 +62,7 @@ Deno.test("golden dry runs, --output-file and --version work with the shipped pe
     const result = await runProduct([
       "pipelines",
       "deploy",
-      fixture("pipelines/no-enrichers"),
+      "fixtures/pipelines/no-enrichers",
       "--base-dir",
       DRACON_ROOT,
       "--dry-run",

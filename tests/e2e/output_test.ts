@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { DRACON_ROOT, fixture } from "../cli/_cli.ts";
 import { productCommand, runProduct } from "./_product.ts";
 
+/** The kustomization as typed in the repository root (the Pipeline records it so; see the goldens). */
 const DRY_RUN = [
   "pipelines",
   "deploy",
-  fixture("pipelines/golang-project"),
+  "fixtures/pipelines/golang-project",
   "--base-dir",
   DRACON_ROOT,
   "--dry-run",

@@ -251,6 +251,7 @@ Deno.test("fuzz: pipelines deploy on generated and mutated inputs", async () => 
             server: "memory",
             applier: memory,
             helmTasks: memory,
+            client: memory.client,
           });
         const started = performance.now();
         const result = await runCli(["pipelines", "deploy", "/k"], { fs, cluster });

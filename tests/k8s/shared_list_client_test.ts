@@ -17,6 +17,12 @@ class RecordingClient implements ObjectClient {
   readonly lists: string[] = [];
   failNext = false;
   constructor(private readonly items: KubeObject[]) {}
+  get(_a: string, _k: string, _ns: string, name: string): Promise<KubeObject | undefined> {
+    return Promise.reject(new Error(`GET ${name}: not used by these tests`));
+  }
+  delete(_a: string, _k: string, _ns: string, name: string): Promise<boolean> {
+    return Promise.reject(new Error(`DELETE ${name}: not used by these tests`));
+  }
   apply(object: KubeObject): Promise<KubeObject> {
     return Promise.resolve(object);
   }

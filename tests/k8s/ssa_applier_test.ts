@@ -24,6 +24,12 @@ class FakeObjectClient implements ObjectClient {
   listErrors: Error[] = [];
   #rv = 0;
 
+  get(_a: string, _k: string, _ns: string, name: string): Promise<KubeObject | undefined> {
+    return Promise.reject(new Error(`GET ${name}: not used by these tests`));
+  }
+  delete(_a: string, _k: string, _ns: string, name: string): Promise<boolean> {
+    return Promise.reject(new Error(`DELETE ${name}: not used by these tests`));
+  }
   apply(object: KubeObject, options: ServerSideApplyOptions): Promise<KubeObject> {
     this.calls.push(`PATCH ${object.metadata.name}${options.dryRun ? " dry" : ""}`);
     const error = this.applyErrors.shift();

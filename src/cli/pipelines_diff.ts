@@ -1,0 +1,67 @@
+/**
+ * `draconctl pipelines diff <kustomization> [--exit-code]`.
+ *
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { DifferencesFound } from "../errors.ts";
+import type { AnyCommand } from "./_command.ts";
+import {
+  clusterOptionsOf,
+  targetOptionsOf,
+  withInspectOptions,
+  withTargetOptions,
+  writeResult,
+} from "./_inspect_command.ts";
+
+const HELP = `
+Shows what "pipelines deploy" would change, object by object: a unified diff
+of the live object against the server-side dry run of what deploy sends, both
+without managed fields, status, resourceVersion, generation, uid and
+creationTimestamp (as kubectl diff). Helm's Tasks are not applied, so not shown.
+
+With --exit-code: 0 no change, 1 changes (nothing on stderr), 2 and above
+errors as usual (git diff's and kubectl diff's convention).
+
+Examples:
+  draconctl pipelines diff ./pipelines/golang -n dracon
+  draconctl pipelines diff ./pipelines/golang -n dracon --exit-code -o json
+`;
+
+/** Registers `diff` under `pipelines`. */
+export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
+  withTargetOptions(withInspectOptions(
+    parent.command("diff").description("show what a deploy would change, as a unified diff"),
+  ))
+    .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
+    .option("--exit-code", "exit 1 when the deploy would change something")
+    .addHelpText("after", HELP)
+    .action(async (kustomization, options, command) => {
+      const { diffPipeline } = await import("../pipelines/diff.ts");
+      const result = await diffPipeline(
+        kustomization,
+        deps,
+        clusterOptionsOf(command, options),
+        targetOptionsOf(options),
+      );
+      await writeResult(deps, options.output, result, {
+        names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),
+        text: () =>
+          result.objects.flatMap((o) =>
+            o.change === "unchanged" ? [] : [
+              ...(o.conflict
+                ? [
+                  `# ${o.subject}: another field manager owns fields; deploy needs --force-conflicts`,
+                ]
+                : []),
+              ...o.diff.trimEnd().split("\n"),
+            ]
+          ),
+      });
+      if (options.exitCode && result.changed) {
+        throw new DifferencesFound(
+          `${result.objects.filter((o) => o.change !== "unchanged").length} object(s) would change`,
+        );
+      }
+    });
+}

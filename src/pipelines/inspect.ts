@@ -1,0 +1,325 @@
+/**
+ * The read-only commands after a deploy: `pipelines list` (what draconctl
+ * deployed and where each Task comes from), `pipelines status` (per object:
+ * in sync, drifted, missing, provided by Helm) and `components list` (the
+ * Helm releases providing Tasks, and which Pipelines use each).
+ *
+ * A target is a kustomization (a path that exists: read and assembled as a
+ * client dry run does, so its Pipeline name and desired Tasks are known) or
+ * a Pipeline name.
+ *
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { UsageError } from "../errors.ts";
+import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
+import { subjectOf } from "../k8s/objects.ts";
+import type { KubeObject } from "../k8s/objects.ts";
+import { canonicalJson } from "../k8s/ssa_applier.ts";
+import type { Cluster, ClusterOptions } from "../tekton/cluster.ts";
+import { invalidNameReason } from "../tekton/task.ts";
+import { deployPipeline, type DeployResult } from "./deploy.ts";
+import {
+  DIGEST_ANNOTATION,
+  isManagedByDraconctl,
+  KUSTOMIZATION_ANNOTATION,
+  taskDigest,
+  VERSION_ANNOTATION,
+} from "./inventory.ts";
+import {
+  type ForeignManager,
+  foreignManagers,
+  ownerOf,
+  PIPELINE_API_VERSION,
+  pipelinesUsing,
+  readLive,
+  TASK_API_VERSION,
+  taskRefsOf,
+} from "./live.ts";
+
+/** What the inspecting actions need. */
+export type InspectDeps = Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">;
+
+/** A Task of a listed Pipeline and where it comes from. */
+export interface ListedTask {
+  name: string;
+  /** `draconctl` (local or URL), `helm`, `other` (applied by someone else), `missing`. */
+  from: "draconctl" | "helm" | "other" | "missing";
+  /** The reference as written (draconctl's Tasks). */
+  source?: string;
+  digest?: string;
+  release?: string;
+  chart?: string;
+}
+
+/** One Pipeline draconctl deployed. */
+export interface ListedPipeline {
+  name: string;
+  namespace: string;
+  kustomization: string | undefined;
+  version: string | undefined;
+  tasks: ListedTask[];
+}
+
+/** `pipelines list`: the Pipelines draconctl deployed (`namespace` `""`: every namespace). */
+export async function listPipelines(
+  deps: Pick<Deps, "cluster">,
+  cluster: ClusterOptions,
+  allNamespaces: boolean,
+): Promise<ListedPipeline[]> {
+  const connected = await deps.cluster(cluster);
+  const live = await readLive(connected.client, allNamespaces ? "" : connected.namespace);
+  return live.pipelines.filter(isManagedByDraconctl).map((pipeline) => {
+    const namespace = pipeline.metadata.namespace ?? connected.namespace;
+    const annotations = pipeline.metadata.annotations ?? {};
+    return {
+      name: pipeline.metadata.name,
+      namespace,
+      kustomization: annotations[KUSTOMIZATION_ANNOTATION],
+      version: annotations[VERSION_ANNOTATION],
+      tasks: taskRefsOf(pipeline).map((name) =>
+        listedTask(
+          name,
+          live.tasks.find((t) => t.metadata.name === name && t.metadata.namespace === namespace),
+        )
+      ),
+    };
+  }).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+function listedTask(name: string, task: KubeObject | undefined): ListedTask {
+  if (task === undefined) return { name, from: "missing" };
+  const owner = ownerOf(task);
+  if (owner.kind === "helm") {
+    return { name, from: "helm", release: owner.release, ...opt("chart", owner.chart) };
+  }
+  if (owner.kind === "draconctl") {
+    return {
+      name,
+      from: "draconctl",
+      ...opt("source", owner.source),
+      ...opt("digest", owner.digest),
+    };
+  }
+  return { name, from: "other" };
+}
+
+/** The state of one object of a pipeline. */
+export type ObjectState = "in-sync" | "drifted" | "missing" | "helm";
+
+/** One line of `pipelines status`. */
+export interface ObjectStatus {
+  subject: string;
+  kind: "Task" | "Pipeline";
+  name: string;
+  state: ObjectState;
+  /** Why drifted, or the Helm release. */
+  detail?: string;
+  /** Field managers other than draconctl's that own fields, with what they own. */
+  managers?: ForeignManager[];
+}
+
+/** What `pipelines status` found. */
+export interface PipelineStatus {
+  namespace: string;
+  pipeline: string;
+  objects: ObjectStatus[];
+  inSync: boolean;
+}
+
+/** A target resolved: the Pipeline's name and, for a kustomization, what a deploy would apply. */
+export interface ResolvedTarget {
+  pipeline: string;
+  desired: DeployResult | undefined;
+}
+
+/** How a kustomization target is read (deploy's flags of the same names). */
+export interface TargetOptions {
+  baseDir?: string;
+  loadRestrictor?: "rootOnly" | "none";
+}
+
+/**
+ * A kustomization (an existing path) read as a client dry run reads it, or
+ * a Pipeline name (checked as Kubernetes checks names).
+ *
+ * @throws {UsageError} a target that is neither
+ */
+export async function resolveTarget(
+  target: string,
+  deps: InspectDeps,
+  cluster: ClusterOptions,
+  options: TargetOptions = {},
+): Promise<ResolvedTarget> {
+  if (await deps.fs.stat(target) !== undefined) {
+    const desired = await deployPipeline(target, deps, {
+      ...options,
+      strategy: "client",
+      cluster,
+      fetch: DEFAULT_FETCH_OPTIONS,
+    });
+    if (desired.pipeline === undefined) {
+      throw new UsageError(`${target}: the Pipeline cannot be assembled: ${desired.warnings[0]}`);
+    }
+    return { pipeline: desired.pipeline, desired };
+  }
+  const reason = invalidNameReason(target);
+  if (reason !== undefined || target.includes("/")) {
+    throw new UsageError(
+      `"${target}" is neither a kustomization (no such file or directory) nor a Pipeline name` +
+        (reason === undefined ? "" : ` (${reason})`),
+      { hint: "pass a kustomization path, or the name of a Pipeline (pipelines list shows them)" },
+    );
+  }
+  return { pipeline: target, desired: undefined };
+}
+
+/** `pipelines status`: every object of the pipeline, live against what was applied (and would be). */
+export async function pipelineStatus(
+  target: string,
+  deps: InspectDeps,
+  cluster: ClusterOptions,
+  options: TargetOptions = {},
+): Promise<PipelineStatus> {
+  const resolved = await resolveTarget(target, deps, cluster, options);
+  const connected = await deps.cluster(cluster);
+  const { client, namespace } = connected;
+  const live = await client.get(PIPELINE_API_VERSION, "Pipeline", namespace, resolved.pipeline);
+  const objects: ObjectStatus[] = [];
+  const desiredPipeline = resolved.desired?.objects.find((o) => o.kind === "Pipeline");
+  const pipelineSubject = `pipeline.tekton.dev/${resolved.pipeline}`;
+  if (live === undefined) {
+    objects.push({
+      subject: pipelineSubject,
+      kind: "Pipeline",
+      name: resolved.pipeline,
+      state: "missing",
+    });
+  } else {
+    const drift = driftOf(live, cluster.fieldManager);
+    const differs = desiredPipeline !== undefined &&
+      canonicalJson(desiredPipeline.spec) !== canonicalJson(live.spec);
+    objects.push(
+      drift ??
+        (differs
+          ? {
+            ...entry(live),
+            state: "drifted",
+            detail: "differs from the kustomization: deploy would change it",
+          }
+          : { ...entry(live), state: "in-sync" }),
+    );
+  }
+  const names = resolved.desired !== undefined
+    ? resolved.desired.objects.filter((o) => o.kind === "Task").map((o) => o.metadata.name)
+      .concat(resolved.desired.helm.map((h) => h.task))
+    : live === undefined
+    ? []
+    : taskRefsOf(live);
+  const tasks = await Promise.all(
+    names.map((name) => client.get(TASK_API_VERSION, "Task", namespace, name)),
+  );
+  for (const [i, name] of names.entries()) {
+    const task = tasks[i];
+    const desired = resolved.desired?.objects.find((o) =>
+      o.kind === "Task" && o.metadata.name === name
+    );
+    objects.push(taskStatus(name, task, desired, cluster.fieldManager));
+  }
+  return {
+    namespace,
+    pipeline: resolved.pipeline,
+    objects,
+    inSync: objects.every((o) => o.state === "in-sync" || o.state === "helm"),
+  };
+}
+
+function taskStatus(
+  name: string,
+  task: KubeObject | undefined,
+  desired: KubeObject | undefined,
+  fieldManager: string,
+): ObjectStatus {
+  if (task === undefined) {
+    return { subject: `task.tekton.dev/${name}`, kind: "Task", name, state: "missing" };
+  }
+  const owner = ownerOf(task);
+  if (owner.kind === "helm") {
+    return { ...entry(task), state: "helm", detail: `provided by Helm release "${owner.release}"` };
+  }
+  if (owner.kind === "other") {
+    const drift = driftOf(task, fieldManager);
+    return {
+      ...entry(task),
+      state: "drifted",
+      detail: "not applied by draconctl (no inventory label)",
+      ...(drift?.managers ? { managers: drift.managers } : {}),
+    };
+  }
+  const drift = driftOf(task, fieldManager);
+  if (drift !== undefined) return drift;
+  if (owner.digest !== taskDigest(task)) {
+    return { ...entry(task), state: "drifted", detail: "its content no longer matches its digest" };
+  }
+  if (desired !== undefined && desired.metadata.annotations?.[DIGEST_ANNOTATION] !== owner.digest) {
+    return {
+      ...entry(task),
+      state: "drifted",
+      detail: "differs from the kustomization: deploy would change it",
+    };
+  }
+  return { ...entry(task), state: "in-sync" };
+}
+
+/** `drifted`, naming the field managers, when someone else owns fields of the object. */
+function driftOf(object: KubeObject, fieldManager: string): ObjectStatus | undefined {
+  const managers = foreignManagers(object, fieldManager);
+  if (managers.length === 0) return undefined;
+  const detail = managers.map((m) => `${m.manager} (${m.operation}) changed ${m.fields.join(", ")}`)
+    .join("; ");
+  return { ...entry(object), state: "drifted", detail, managers };
+}
+
+function entry(object: KubeObject): Pick<ObjectStatus, "subject" | "kind" | "name"> {
+  return {
+    subject: subjectOf(object),
+    kind: object.kind === "Pipeline" ? "Pipeline" : "Task",
+    name: object.metadata.name,
+  };
+}
+
+/** One Helm release providing Tasks. */
+export interface ListedRelease {
+  release: string;
+  chart: string | undefined;
+  tasks: { name: string; usedBy?: string[] }[];
+}
+
+/** `components list`: the Helm releases of the namespace that provide Tasks, with `usages` their users. */
+export async function listComponents(
+  deps: Pick<Deps, "cluster">,
+  cluster: ClusterOptions,
+  usages: boolean,
+): Promise<{ namespace: string; releases: ListedRelease[] }> {
+  const connected: Cluster = await deps.cluster(cluster);
+  const live = await readLive(connected.client, connected.namespace);
+  const releases = new Map<string, ListedRelease>();
+  for (const task of live.tasks) {
+    const owner = ownerOf(task);
+    if (owner.kind !== "helm") continue;
+    const release = releases.get(owner.release) ??
+      { release: owner.release, chart: owner.chart, tasks: [] };
+    release.tasks.push({
+      name: task.metadata.name,
+      ...(usages ? { usedBy: pipelinesUsing(live.pipelines, task.metadata.name) } : {}),
+    });
+    releases.set(owner.release, release);
+  }
+  const sorted = [...releases.values()].sort((a, b) => a.release.localeCompare(b.release));
+  for (const r of sorted) r.tasks.sort((a, b) => a.name.localeCompare(b.name));
+  return { namespace: connected.namespace, releases: sorted };
+}
+
+function opt<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
