@@ -12,6 +12,7 @@ import { allCommands, type AnyCommand, commandPath } from "./_command.ts";
 import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
+import { registerPipelinesCheck } from "./pipelines_check.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
 
 /** Thrown when `--help` or `--version` was asked for; `output` is what to print. */
@@ -87,6 +88,7 @@ export function createProgram(deps: Deps): Command {
 
   const pipelines = program.command("pipelines").description("Assemble and deploy pipelines");
   registerPipelinesDeploy(pipelines, deps);
+  registerPipelinesCheck(pipelines, deps);
   const components = program.command("components").description(
     "Package and publish component Tasks",
   );

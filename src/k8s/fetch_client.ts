@@ -108,6 +108,33 @@ export class FetchObjectClient implements ObjectClient {
     }) as KubeObject;
   }
 
+  async get(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    const resource = await this.#resource(apiVersion, kind);
+    const path = `${
+      collectionPath(apiVersion, resource, resource.namespaced ? namespace : undefined)
+    }/${encodeURIComponent(name)}`;
+    try {
+      return { ...await this.#request("GET", path) as KubeObject, apiVersion, kind };
+    } catch (error) {
+      if (error instanceof ApiStatusError && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async create(object: KubeObject): Promise<KubeObject> {
+    const resource = await this.#resource(object.apiVersion, object.kind);
+    const namespace = resource.namespaced ? object.metadata.namespace ?? "default" : undefined;
+    return await this.#request("POST", collectionPath(object.apiVersion, resource, namespace), {
+      contentType: "application/json",
+      body: JSON.stringify(object),
+    }) as KubeObject;
+  }
+
   async list(
     apiVersion: string,
     kind: string,

@@ -1,6 +1,6 @@
 /**
  * The port every Kubernetes call of draconctl goes through: server-side
- * apply and LIST. The real implementation is `fetch_client.ts`; the
+ * apply, LIST, and (`pipelines run`) GET and create. The real implementation is `fetch_client.ts`; the
  * applier, the Helm lookup and the shared LIST cache sit on top of it.
  *
  * @module
@@ -31,4 +31,13 @@ export interface ObjectClient {
     namespace: string,
     options?: { labelSelector?: string },
   ): Promise<KubeObject[]>;
+  /** One GET; `undefined` when the object does not exist (404 with a served kind). */
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<KubeObject | undefined>;
+  /** `POST` (create; `metadata.generateName` works); returns the object created. */
+  create(object: KubeObject): Promise<KubeObject>;
 }

@@ -23,7 +23,7 @@ import type { ObjectClient, ServerSideApplyOptions } from "./object_client.ts";
  * An {@link ObjectClient} that answers LISTs from one unselected LIST per
  * `apiVersion`, kind and namespace, filtering equality label selectors
  * (`a=b,c=d`) itself; other selectors go to the server. A failed LIST is not
- * kept, so the next call asks again. Applies pass straight through.
+ * kept, so the next call asks again. Applies, GETs and creates pass straight through.
  */
 export class SharedListClient implements ObjectClient {
   readonly #client: ObjectClient;
@@ -39,6 +39,19 @@ export class SharedListClient implements ObjectClient {
 
   apply(object: KubeObject, options: ServerSideApplyOptions): Promise<KubeObject> {
     return this.#client.apply(object, options);
+  }
+
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    return this.#client.get(apiVersion, kind, namespace, name);
+  }
+
+  create(object: KubeObject): Promise<KubeObject> {
+    return this.#client.create(object);
   }
 
   async list(

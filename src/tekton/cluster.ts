@@ -8,6 +8,7 @@
  */
 import type { Applier } from "../k8s/applier.ts";
 import type { ConnectionFlags } from "../k8s/kubeconfig.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
 import type { Task } from "./types.ts";
 
 /** Finds Tasks that Helm releases installed. */
@@ -36,6 +37,12 @@ export interface Cluster {
   server: string;
   applier: Applier;
   helmTasks: HelmTaskLookup;
+  /**
+   * The API calls beyond apply (`pipelines check` reads Tasks and feature
+   * flags, `pipelines run` creates and follows a PipelineRun). In-memory
+   * clusters of tests that never check or run leave it out.
+   */
+  client?: ObjectClient;
 }
 
 /** Opens a {@link Cluster}; the real one imports the Kubernetes client lazily. */

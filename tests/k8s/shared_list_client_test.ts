@@ -20,6 +20,12 @@ class RecordingClient implements ObjectClient {
   apply(object: KubeObject): Promise<KubeObject> {
     return Promise.resolve(object);
   }
+  get(): Promise<KubeObject | undefined> {
+    return Promise.reject(new Error("not used"));
+  }
+  create(): Promise<KubeObject> {
+    return Promise.reject(new Error("not used"));
+  }
   list(
     apiVersion: string,
     kind: string,

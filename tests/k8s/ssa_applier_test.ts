@@ -46,6 +46,12 @@ class FakeObjectClient implements ObjectClient {
     return Promise.resolve(merged);
   }
 
+  get(): Promise<KubeObject | undefined> {
+    return Promise.reject(new Error("not used"));
+  }
+  create(): Promise<KubeObject> {
+    return Promise.reject(new Error("not used"));
+  }
   async list(apiVersion: string, kind: string, namespace: string): Promise<KubeObject[]> {
     this.calls.push(`LIST ${apiVersion} ${kind} ${namespace}`);
     await new Promise((r) => setTimeout(r, 1));
