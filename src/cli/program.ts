@@ -14,6 +14,7 @@ import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerPipelinesCheck } from "./pipelines_check.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
+import { registerPipelinesRun } from "./pipelines_run.ts";
 
 /** Thrown when `--help` or `--version` was asked for; `output` is what to print. */
 export class CommandDone extends DraconError {
@@ -89,6 +90,7 @@ export function createProgram(deps: Deps): Command {
   const pipelines = program.command("pipelines").description("Assemble and deploy pipelines");
   registerPipelinesDeploy(pipelines, deps);
   registerPipelinesCheck(pipelines, deps);
+  registerPipelinesRun(pipelines, deps);
   const components = program.command("components").description(
     "Package and publish component Tasks",
   );
