@@ -47,6 +47,12 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
       collectWorkspace,
       [] as WorkspaceSource[],
     )
+    .option(
+      "--annotation <key=value>",
+      "an annotation of the PipelineRun (repeatable)",
+      collectKeyValue,
+      [],
+    )
     .option("--service-account <name>", "service account the TaskRuns run as")
     .option("--generate-name <prefix>", 'metadata.generateName (default: "<pipeline>-run-")')
     .option(
@@ -90,6 +96,10 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
         ...(flags.serviceAccount === undefined ? {} : { serviceAccount: flags.serviceAccount }),
         ...(flags.generateName === undefined ? {} : { generateName: flags.generateName }),
         ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }),
+        annotations: new Map(flags.annotation.map((pair) => {
+          const at = pair.indexOf("=");
+          return [pair.slice(0, at), pair.slice(at + 1)] as const;
+        })),
         dryRun: flags.dryRun ?? false,
         wait: flags.wait ?? false,
         onProgress: format === "text"
@@ -106,6 +116,7 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
 
 interface RunFlags extends PlanFlags {
   param: string[];
+  annotation: string[];
   paramsFile?: string;
   workspace: WorkspaceSource[];
   serviceAccount?: string;

@@ -36,6 +36,8 @@ export interface RunPipelineOptions {
   serviceAccount?: string;
   /** `metadata.generateName`. @default "<pipeline>-run-" */
   generateName?: string;
+  /** `metadata.annotations` of the run (Tekton copies them to TaskRuns and Pods). @default none */
+  annotations?: ReadonlyMap<string, string>;
   /** `spec.timeouts.pipeline`, a Go duration (`30m`). @default Tekton's */
   timeout?: string;
   /** Print, do not create. */
@@ -180,6 +182,9 @@ function pipelineRun(
     metadata: {
       generateName: options.generateName ?? `${pipeline}-run-`,
       namespace,
+      ...(options.annotations?.size
+        ? { annotations: Object.fromEntries(options.annotations) }
+        : {}),
     } as unknown as KubeObject["metadata"],
     spec: {
       pipelineRef: { name: pipeline },

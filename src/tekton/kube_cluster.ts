@@ -60,7 +60,8 @@ export async function connectCluster(options: ClusterOptions, env: ConnectEnv): 
     server: client.server,
     applier,
     helmTasks: new ClusterHelmTaskLookup(shared, { namespace }),
-    client: shared,
+    // Not the shared LISTs: `pipelines run --wait` polls, and must see what changed.
+    client,
   };
 }
 
