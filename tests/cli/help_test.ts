@@ -39,7 +39,7 @@ Deno.test("a command group without a command is a usage error naming its command
   for (
     const [args, message] of [
       [[], '"draconctl" needs a command: pipelines, components, completion, version'],
-      [["pipelines"], '"draconctl pipelines" needs a command: deploy'],
+      [["pipelines"], '"draconctl pipelines" needs a command: deploy, check, run'],
     ] as const
   ) {
     await t.step(args.join(" ") || "(no arguments)", async () => {
