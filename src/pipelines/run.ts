@@ -71,10 +71,10 @@ export async function runPipeline(
   let pipeline: Pipeline;
   if ("kustomization" in options.target) {
     const { deploy } = options.target;
+    // The run's params are checked below, against the Pipeline as deployed.
     const checked = await deployPipeline(options.target.kustomization, deps, {
       ...deploy,
       strategy: "check",
-      runParams: typed(options.params, undefined),
     });
     const cluster = await deps.cluster({
       ...deploy.cluster,
@@ -138,9 +138,9 @@ async function getPipeline(
 /** `--param` strings as the Pipeline's types: an array param splits at ",". */
 function typed(
   params: ReadonlyMap<string, ParamValue>,
-  pipeline: Pipeline | undefined,
+  pipeline: Pipeline,
 ): Map<string, ParamValue> {
-  const types = new Map((pipeline?.spec.params ?? []).map((p) => [p.name, p.type]));
+  const types = new Map((pipeline.spec.params ?? []).map((p) => [p.name, p.type]));
   return new Map(
     [...params].map((
       [name, value],
