@@ -20,7 +20,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { gatherTasks } from "../../src/charts/gather.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
-import type { KubeObject } from "../../src/tekton/types.ts";
+import type { KubeObject } from "../../src/k8s/objects.ts";
 import { DRACON_ROOT } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { testenv } from "./_dedicated.ts";
