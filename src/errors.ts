@@ -29,6 +29,10 @@ export const ExitCode = {
   cluster: 5,
   /** The `helm` binary is missing or failed. */
   helm: 6,
+  /** `pipelines run --wait`: the PipelineRun failed (or was cancelled). */
+  runFailed: 7,
+  /** `pipelines run --wait`: the PipelineRun timed out. */
+  runTimedOut: 8,
   /** Interrupted by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */
@@ -171,6 +175,16 @@ export class OutputClosedError extends DraconError {
 /** The `helm` binary is missing or failed. */
 export class HelmError extends DraconError {
   override readonly exitCode = ExitCode.helm;
+}
+
+/** `pipelines run --wait`: the PipelineRun ended without succeeding. */
+export class PipelineRunFailedError extends DraconError {
+  override readonly exitCode: ExitCode = ExitCode.runFailed;
+}
+
+/** `pipelines run --wait`: the PipelineRun ran out of time (Tekton's `PipelineRunTimeout`). */
+export class PipelineRunTimedOutError extends PipelineRunFailedError {
+  override readonly exitCode: ExitCode = ExitCode.runTimedOut;
 }
 
 /** The exit code for any thrown value; unknown errors are internal (1). */

@@ -332,6 +332,7 @@ const MODE_NAMES: Record<DeployStrategy, string> = {
   server: "server-dry-run",
   validate: "validate",
   apply: "apply",
+  check: "check",
 };
 
 async function formatDeploy(

@@ -13,7 +13,9 @@ import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
 import { goToolSpellings } from "./go_spellings.ts";
+import { registerPipelinesCheck } from "./pipelines_check.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
+import { registerPipelinesRun } from "./pipelines_run.ts";
 import { registerPipelinesList } from "./pipelines_list.ts";
 import { registerPipelinesStatus } from "./pipelines_status.ts";
 import { registerPipelinesDelete } from "./pipelines_delete.ts";
@@ -95,6 +97,8 @@ export function createProgram(deps: Deps): Command {
     "Assemble, deploy, inspect and delete pipelines",
   );
   registerPipelinesDeploy(pipelines, deps);
+  registerPipelinesCheck(pipelines, deps);
+  registerPipelinesRun(pipelines, deps);
   registerPipelinesList(pipelines, deps);
   registerPipelinesStatus(pipelines, deps);
   registerPipelinesDelete(pipelines, deps);

@@ -9,3 +9,9 @@
 export interface Clock {
   now(): Date;
 }
+
+/** Waits `ms` milliseconds (polling a PipelineRun); tests hand in their own. */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** The real {@link Sleep}. */
+export const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -158,6 +158,15 @@ export class FetchObjectClient implements ObjectClient {
     }`;
   }
 
+  async create(object: KubeObject): Promise<KubeObject> {
+    const resource = await this.#resource(object.apiVersion, object.kind);
+    const namespace = resource.namespaced ? object.metadata.namespace ?? "default" : undefined;
+    return await this.#request("POST", collectionPath(object.apiVersion, resource, namespace), {
+      contentType: "application/json",
+      body: JSON.stringify(object),
+    }) as KubeObject;
+  }
+
   async list(
     apiVersion: string,
     kind: string,

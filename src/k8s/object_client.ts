@@ -1,6 +1,6 @@
 /**
  * The port every Kubernetes call of draconctl goes through: server-side
- * apply, LIST, GET and DELETE. The real implementation is `fetch_client.ts`; the
+ * apply, LIST, GET, DELETE and create. The real implementation is `fetch_client.ts`; the
  * applier, the Helm lookup and the shared LIST cache sit on top of it.
  *
  * @module
@@ -61,4 +61,6 @@ export interface ObjectClient {
     name: string,
     options: DeleteOptions,
   ): Promise<boolean>;
+  /** `POST` (create; `metadata.generateName` works); returns the object created. */
+  create(object: KubeObject): Promise<KubeObject>;
 }

@@ -23,7 +23,7 @@ import type { DeleteOptions, ObjectClient, ServerSideApplyOptions } from "./obje
  * An {@link ObjectClient} that answers LISTs from one unselected LIST per
  * `apiVersion`, kind and namespace, filtering equality label selectors
  * (`a=b,c=d`) itself; other selectors go to the server. A failed LIST is not
- * kept, so the next call asks again. Applies, GETs and DELETEs pass straight through.
+ * kept, so the next call asks again. Applies, GETs, DELETEs and creates pass straight through.
  */
 export class SharedListClient implements ObjectClient {
   readonly #client: ObjectClient;
@@ -47,6 +47,10 @@ export class SharedListClient implements ObjectClient {
 
   delete(apiVersion: string, kind: string, namespace: string, name: string, o: DeleteOptions) {
     return this.#client.delete(apiVersion, kind, namespace, name, o);
+  }
+
+  create(object: KubeObject): Promise<KubeObject> {
+    return this.#client.create(object);
   }
 
   async list(

@@ -8,6 +8,7 @@
  * | `server`   | yes                               | the cluster (one LIST)          | no (`dryRun=All`) |
  * | `validate` | yes                               | the cluster                     | no (`dryRun=All`), summary |
  * | `apply`    | yes                               | the cluster                     | yes    |
+ * | `check`    | yes                               | the cluster                     | no (reads Tasks, feature flags) |
  *
  * Every strategy takes the same steps in the same order: read and check the
  * inputs ({@link planPipeline}), one namespace rule ({@link deployNamespace}),
@@ -15,7 +16,10 @@
  * offline, or unavailable), one rendering step (Tasks holding Helm
  * expressions through helm, with the same values: a client dry run prints
  * what apply sends), then the seed's {@link Orchestrator}: `prepare`, and —
- * except `client` — `deploy` through the cluster's {@link Applier}.
+ * except `client` and `check` — `deploy` through the cluster's {@link Applier}.
+ * `check` and `validate` also make the checks Tekton's PipelineRun reconciler
+ * makes before the first TaskRun ({@link checkRun}); any problem ends them
+ * with every problem listed, before the dry-run apply.
  *
  * @module
  */
@@ -28,7 +32,10 @@ import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
 import { helmExpressionsIn } from "../tekton/task.ts";
-import type { Pipeline, Task } from "../tekton/types.ts";
+import type { ParamValue, Pipeline, Task } from "../tekton/types.ts";
+import type { RunCheck } from "../tekton/pipeline_run_checks.ts";
+import { checkFailed, checkRun } from "./run_check.ts";
+import type { ResolvedComponent } from "./component.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
@@ -48,7 +55,7 @@ import { toKubeError } from "../k8s/errors.ts";
 import { VERSION } from "../version.ts";
 
 /** How far a deploy goes. */
-export type DeployStrategy = "client" | "server" | "validate" | "apply";
+export type DeployStrategy = "client" | "server" | "validate" | "apply" | "check";
 
 /** Options of {@link deployPipeline}. */
 export interface DeployPipelineOptions extends PlanOptions {
@@ -76,6 +83,8 @@ export interface DeployPipelineOptions extends PlanOptions {
    * throws ends the deploy with nothing applied. @default none
    */
   beforeApply?: () => Promise<void>;
+  /** `check`: the params of the PipelineRun to check as well. @default none */
+  runParams?: ReadonlyMap<string, ParamValue>;
   /** The orchestrator (tests hand in another). @default tektonOrchestrator */
   orchestrator?: Orchestrator;
   /** Called with each object's entry as soon as it is applied (not for `client`). */
@@ -96,6 +105,8 @@ export interface DeployResult {
   /** What each apply did; empty for `client`. */
   changes: ChangeSetEntry[];
   warnings: string[];
+  /** `check` and `validate`: what a PipelineRun needs (the check passed). */
+  check?: RunCheck;
 }
 
 /**
@@ -217,6 +228,24 @@ export async function deployPipeline(
   if (cluster === undefined || strategy === "client") {
     return result(strategy, namespace, pipeline, objects, helm, [], warnings);
   }
+  let check: RunCheck | undefined;
+  if (strategy === "check" || strategy === "validate") {
+    if (strategy === "check") await cluster.applier.check(objects); // Tekton installed: its kinds served
+    const known = [...prepared.tasks, ...prepared.helm.map((c) => c.task)];
+    check = await checkRun(
+      prepared.pipeline,
+      known,
+      cluster.client === undefined
+        ? undefined
+        : { client: cluster.client, namespace: cluster.namespace },
+      options.runParams === undefined ? {} : { runParams: options.runParams },
+    );
+    warnings.push(...check.warnings);
+    if (check.problems.length > 0) throw checkFailed(check, `Pipeline "${pipeline}"`);
+    if (strategy === "check") {
+      return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), check };
+    }
+  }
   await options.beforeApply?.();
   phase(
     `applying ${prepared.tasks.length} Task(s), then pipeline.tekton.dev/${pipeline}` +
@@ -241,7 +270,10 @@ export async function deployPipeline(
         force: options.forceConflicts ?? false,
       });
     }
-    return result(strategy, namespace, pipeline, objects, helm, changes, warnings);
+    return {
+      ...result(strategy, namespace, pipeline, objects, helm, changes, warnings),
+      ...(check === undefined ? {} : { check }),
+    };
   } finally {
     unlisten();
   }

@@ -37,7 +37,11 @@ export interface Cluster {
   server: string;
   applier: Applier;
   helmTasks: HelmTaskLookup;
-  /** The raw API calls (GET, LIST, DELETE, apply) that `list`, `status`, `delete` and `diff` make. */
+  /**
+   * The raw API calls beyond apply, unshared (`pipelines run --wait` polls and
+   * must see what changed): GET, LIST, DELETE and create for `list`, `status`,
+   * `delete`, `diff`, `check` and `run`.
+   */
   client: ObjectClient;
 }
 

@@ -60,6 +60,7 @@ export async function connectCluster(options: ClusterOptions, env: ConnectEnv): 
     server: client.server,
     applier,
     helmTasks: new ClusterHelmTaskLookup(shared, { namespace }),
+    // Not the shared LISTs: `pipelines run --wait` polls, and must see what changed.
     client,
   };
 }

@@ -78,7 +78,7 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
   readonly #annotationsOf = new Map<string, string[]>();
   #inFlight = 0;
 
-  /** The same store as an {@link ObjectClient} (GET, LIST, DELETE with preconditions, apply). */
+  /** The same store as an {@link ObjectClient} (GET, LIST, DELETE with preconditions, apply, create). */
   readonly client: ObjectClient = {
     server: "memory",
     apply: (object, options) => Promise.resolve(this.#clientApply(object, options)),
@@ -88,7 +88,27 @@ export class MemoryApplier implements Applier, HelmTaskLookup {
       Promise.resolve(this.#live(keyOf(kind, name, namespace))),
     delete: (_apiVersion, kind, namespace, name, options) =>
       this.#clientDelete(kind, namespace, name, options),
+    create: (object) => Promise.resolve(this.#clientCreate(object)),
   };
+
+  /** A POST: `generateName` gets a suffix; an existing name is the server's 409. */
+  #clientCreate(object: KubeObject): KubeObject {
+    const target = this.#withNamespace(structuredClone(object));
+    const generate = target.metadata.generateName;
+    if (!target.metadata.name && typeof generate === "string") {
+      target.metadata.name = `${generate}${(++this.#version).toString(36).padStart(5, "0")}`;
+    }
+    const key = keyOf(target.kind, target.metadata.name, target.metadata.namespace);
+    if (this.#store.has(key)) {
+      throw new ApiStatusError(409, {
+        code: 409,
+        reason: "AlreadyExists",
+        message: `${key} exists`,
+      });
+    }
+    this.#put(key, target, "draconctl");
+    return structuredClone(this.#store.get(key)!);
+  }
 
   constructor(options: MemoryApplierOptions = {}) {
     this.#namespace = options.namespace ?? "default";

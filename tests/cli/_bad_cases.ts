@@ -234,6 +234,42 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["components", "list", "extra"],
   },
   {
+    name: "run-bad-workspace",
+    exit: 2,
+    message: ["-w", "name=emptyDir", "output=tmpfs"],
+    args: ["pipelines", "run", "p", "-w", "output=tmpfs"],
+  },
+  {
+    name: "run-bad-param",
+    exit: 2,
+    message: ["--param", "key=value", "novalue"],
+    args: ["pipelines", "run", "p", "-p", "novalue"],
+  },
+  {
+    name: "run-bad-timeout",
+    exit: 2,
+    message: ["--timeout", "soon"],
+    args: ["pipelines", "run", "p", "--timeout", "soon"],
+  },
+  {
+    name: "run-dry-run-and-wait",
+    exit: 2,
+    message: ["--dry-run and --wait cannot be combined"],
+    args: ["pipelines", "run", "p", "--dry-run", "--wait"],
+  },
+  {
+    name: "run-target-neither-path-nor-name",
+    exit: 2,
+    message: ['"./no/such/Dir" is neither a kustomization nor a Pipeline name'],
+    args: ["pipelines", "run", "./no/such/Dir"],
+  },
+  {
+    name: "run-params-file-bad-value",
+    exit: 2,
+    message: ['--params-file "deno.json": param "compilerOptions": expected a string'],
+    args: ["pipelines", "run", "p", "--params-file", "deno.json"],
+  },
+  {
     name: "helm-chart-malformed",
     exit: 2,
     message: ["--helm-chart", "<release>=<chart>", "chart.tgz"],

@@ -39,7 +39,10 @@ Deno.test("a command group without a command is a usage error naming its command
   for (
     const [args, message] of [
       [[], '"draconctl" needs a command: pipelines, components, completion, version'],
-      [["pipelines"], '"draconctl pipelines" needs a command: deploy, list, status, delete, diff'],
+      [
+        ["pipelines"],
+        '"draconctl pipelines" needs a command: deploy, check, run, list, status, delete, diff',
+      ],
       [["components"], '"draconctl components" needs a command: package, list'],
     ] as const
   ) {

@@ -26,6 +26,9 @@ class RecordingClient implements ObjectClient {
   apply(object: KubeObject): Promise<KubeObject> {
     return Promise.resolve(object);
   }
+  create(): Promise<KubeObject> {
+    return Promise.reject(new Error("not used"));
+  }
   list(
     apiVersion: string,
     kind: string,

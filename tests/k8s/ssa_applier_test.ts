@@ -52,6 +52,9 @@ class FakeObjectClient implements ObjectClient {
     return Promise.resolve(merged);
   }
 
+  create(): Promise<KubeObject> {
+    return Promise.reject(new Error("not used"));
+  }
   async list(apiVersion: string, kind: string, namespace: string): Promise<KubeObject[]> {
     this.calls.push(`LIST ${apiVersion} ${kind} ${namespace}`);
     await new Promise((r) => setTimeout(r, 1));

@@ -1,0 +1,279 @@
+/**
+ * The `pipelines run` action: checks a PipelineRun of a deployed Pipeline
+ * (Tekton's reconciler checks, {@link checkRun}), creates it, and with
+ * `wait` follows its TaskRuns to the end. The Pipeline is named directly
+ * (read from the cluster) or by its kustomization (checked with the deploy
+ * action's `check` strategy; the Pipeline must be deployed).
+ *
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { ClusterError, PipelineRunFailedError, PipelineRunTimedOutError } from "../errors.ts";
+import { type Sleep, sleep as realSleep } from "../io/clock.ts";
+import type { KubeObject } from "../k8s/objects.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
+import type { ClusterOptions } from "../tekton/cluster.ts";
+import type { ParamValue, Pipeline } from "../tekton/types.ts";
+import { deployPipeline, type DeployPipelineOptions } from "./deploy.ts";
+import { checkFailed, checkRun } from "./run_check.ts";
+
+/** A workspace binding of `-w name=…`. */
+export type WorkspaceSource =
+  | { name: string; kind: "emptyDir" }
+  | { name: string; kind: "pvc"; size: string }
+  | { name: string; kind: "secret" | "configmap"; object: string };
+
+/** Options of {@link runPipeline}. */
+export interface RunPipelineOptions {
+  /** `kustomization`: the target is a kustomization path; `pipeline`: a Pipeline's name. */
+  target: { kustomization: string; deploy: Omit<DeployPipelineOptions, "strategy"> } | {
+    pipeline: string;
+    cluster: ClusterOptions;
+  };
+  /** `--param k=v` (strings: an array param splits at ","), then the params file's values. */
+  params: ReadonlyMap<string, ParamValue>;
+  workspaces: readonly WorkspaceSource[];
+  serviceAccount?: string;
+  /** `metadata.generateName`. @default "<pipeline>-run-" */
+  generateName?: string;
+  /** `metadata.annotations` of the run (Tekton copies them to TaskRuns and Pods). @default none */
+  annotations?: ReadonlyMap<string, string>;
+  /** `spec.timeouts.pipeline`, a Go duration (`30m`). @default Tekton's */
+  timeout?: string;
+  /** Print, do not create. */
+  dryRun: boolean;
+  /** Follow the run to its end. */
+  wait: boolean;
+  /** Between two polls. @default 1000 */
+  pollMs?: number;
+  sleep?: Sleep;
+  /** `wait`: a line per TaskRun change. @default none */
+  onProgress?: (line: string) => void | Promise<void>;
+}
+
+/** What {@link runPipeline} did. */
+export interface RunResult {
+  /** The PipelineRun as created (or, `dryRun`, as it would be). */
+  run: KubeObject;
+  /** `wait`: `Succeeded`. */
+  status?: string;
+  warnings: string[];
+}
+
+/** Creates (and with `wait` follows) a PipelineRun; throws before creating anything when a check fails. */
+export async function runPipeline(
+  deps: Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals" | "logger">,
+  options: RunPipelineOptions,
+): Promise<RunResult> {
+  const warnings: string[] = [];
+  let client: ObjectClient;
+  let namespace: string;
+  let pipeline: Pipeline;
+  if ("kustomization" in options.target) {
+    const { deploy } = options.target;
+    // The run's params are checked below, against the Pipeline as deployed.
+    const checked = await deployPipeline(options.target.kustomization, deps, {
+      ...deploy,
+      strategy: "check",
+    });
+    const cluster = await deps.cluster({
+      ...deploy.cluster,
+      ...(checked.namespace === undefined ? {} : { namespace: checked.namespace }),
+    });
+    client = requireClient(cluster.client);
+    namespace = cluster.namespace;
+    warnings.push(...checked.warnings);
+    pipeline = await getPipeline(
+      client,
+      namespace,
+      checked.pipeline!,
+      options.target.kustomization,
+    );
+  } else {
+    const cluster = await deps.cluster(options.target.cluster);
+    client = requireClient(cluster.client);
+    namespace = cluster.namespace;
+    pipeline = await getPipeline(client, namespace, options.target.pipeline, undefined);
+  }
+  const params = typed(options.params, pipeline);
+  const check = await checkRun(pipeline, [], { client, namespace }, { runParams: params });
+  check.problems.push(...workspaceProblems(pipeline, options.workspaces));
+  if (check.problems.length > 0) {
+    throw checkFailed(check, `PipelineRun of Pipeline "${pipeline.metadata.name}"`);
+  }
+  if (!("kustomization" in options.target)) warnings.push(...check.warnings);
+  const run = pipelineRun(pipeline.metadata.name, namespace, params, options);
+  if (options.dryRun) return { run, warnings };
+  const created = { ...await client.create(run), apiVersion: run.apiVersion, kind: run.kind };
+  if (!options.wait) return { run: created, warnings };
+  const status = await follow(client, created, options);
+  return { run: created, status, warnings };
+}
+
+function requireClient(client: ObjectClient | undefined): ObjectClient {
+  if (client === undefined) throw new ClusterError("this cluster connection cannot create objects");
+  return client;
+}
+
+async function getPipeline(
+  client: ObjectClient,
+  namespace: string,
+  name: string,
+  kustomization: string | undefined,
+): Promise<Pipeline> {
+  const found = await client.get("tekton.dev/v1", "Pipeline", namespace, name);
+  if (found === undefined) {
+    throw new ClusterError(
+      `pipeline.tekton.dev/${name} does not exist in namespace "${namespace}"`,
+      {
+        hint: kustomization === undefined
+          ? "check the name (kubectl get pipelines), or deploy it with draconctl pipelines deploy"
+          : `deploy it first: draconctl pipelines deploy ${kustomization} -n ${namespace}`,
+      },
+    );
+  }
+  return found as Pipeline;
+}
+
+/** `--param` strings as the Pipeline's types: an array param splits at ",". */
+function typed(
+  params: ReadonlyMap<string, ParamValue>,
+  pipeline: Pipeline,
+): Map<string, ParamValue> {
+  const types = new Map((pipeline.spec.params ?? []).map((p) => [p.name, p.type]));
+  return new Map(
+    [...params].map((
+      [name, value],
+    ) => [
+      name,
+      typeof value === "string" && types.get(name) === "array" ? value.split(",") : value,
+    ]),
+  );
+}
+
+/** `ValidateWorkspaceBindings`: every required workspace of the Pipeline bound, none unknown. */
+function workspaceProblems(pipeline: Pipeline, given: readonly WorkspaceSource[]): string[] {
+  const declared = new Map((pipeline.spec.workspaces ?? []).map((w) => [w.name, w.optional]));
+  const problems: string[] = [];
+  for (const ws of given) {
+    if (!declared.has(ws.name)) {
+      problems.push(`-w ${ws.name}: the Pipeline declares no workspace "${ws.name}"`);
+    }
+  }
+  for (const [name, optional] of declared) {
+    if (optional !== true && !given.some((w) => w.name === name)) {
+      problems.push(
+        `workspace "${name}": the Pipeline requires it and the PipelineRun does not bind it (-w ${name}=emptyDir|pvc:<size>|secret:<name>|configmap:<name>)`,
+      );
+    }
+  }
+  return problems;
+}
+
+function pipelineRun(
+  pipeline: string,
+  namespace: string,
+  params: ReadonlyMap<string, ParamValue>,
+  options: RunPipelineOptions,
+): KubeObject {
+  return {
+    apiVersion: "tekton.dev/v1",
+    kind: "PipelineRun",
+    metadata: {
+      generateName: options.generateName ?? `${pipeline}-run-`,
+      namespace,
+      ...(options.annotations?.size
+        ? { annotations: Object.fromEntries(options.annotations) }
+        : {}),
+    } as unknown as KubeObject["metadata"],
+    spec: {
+      pipelineRef: { name: pipeline },
+      ...(params.size === 0
+        ? {}
+        : { params: [...params].map(([name, value]) => ({ name, value })) }),
+      ...(options.workspaces.length === 0 ? {} : { workspaces: options.workspaces.map(binding) }),
+      ...(options.serviceAccount === undefined
+        ? {}
+        : { taskRunTemplate: { serviceAccountName: options.serviceAccount } }),
+      ...(options.timeout === undefined ? {} : { timeouts: { pipeline: options.timeout } }),
+    },
+  } as KubeObject;
+}
+
+function binding(ws: WorkspaceSource): Record<string, unknown> {
+  switch (ws.kind) {
+    case "emptyDir":
+      return { name: ws.name, emptyDir: {} };
+    case "pvc":
+      return {
+        name: ws.name,
+        volumeClaimTemplate: {
+          spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: ws.size } } },
+        },
+      };
+    case "secret":
+      return { name: ws.name, secret: { secretName: ws.object } };
+    case "configmap":
+      return { name: ws.name, configMap: { name: ws.object } };
+  }
+}
+
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+function succeeded(object: KubeObject | undefined): Condition | undefined {
+  const conditions = (object as { status?: { conditions?: Condition[] } } | undefined)?.status
+    ?.conditions;
+  return conditions?.find((c) => c.type === "Succeeded");
+}
+
+/** Polls the run and its TaskRuns, logging each TaskRun's change; throws unless it succeeded. */
+async function follow(
+  client: ObjectClient,
+  run: KubeObject,
+  options: RunPipelineOptions,
+): Promise<string> {
+  const sleep = options.sleep ?? realSleep;
+  const name = run.metadata.name;
+  const namespace = run.metadata.namespace ?? "default";
+  const subject = `pipelinerun.tekton.dev/${name}`;
+  const progress = async (line: string) => void await options.onProgress?.(line);
+  await progress(`${subject} created; waiting for it to finish`);
+  const seen = new Map<string, string>();
+  for (;;) {
+    const current = await client.get("tekton.dev/v1", "PipelineRun", namespace, name);
+    const taskRuns = await client.list("tekton.dev/v1", "TaskRun", namespace, {
+      labelSelector: `tekton.dev/pipelineRun=${name}`,
+    });
+    for (const taskRun of taskRuns) {
+      const task = taskRun.metadata.labels?.["tekton.dev/pipelineTask"] ?? taskRun.metadata.name;
+      const c = succeeded(taskRun);
+      const state = c?.status === "True"
+        ? "succeeded"
+        : c?.status === "False"
+        ? `failed (${c.reason ?? "Failed"})`
+        : "running";
+      if (seen.get(task) !== state) {
+        seen.set(task, state);
+        await progress(`${subject}: task ${task} ${state}`);
+      }
+    }
+    const c = succeeded(current);
+    if (c?.status === "True") return c.reason ?? "Succeeded";
+    if (c?.status === "False") {
+      const message = `${subject} ${c.reason ?? "Failed"}${c.message ? `: ${c.message}` : ""}`;
+      if (c.reason === "PipelineRunTimeout") throw new PipelineRunTimedOutError(message);
+      throw new PipelineRunFailedError(message, {
+        hint: `kubectl get taskruns -n ${namespace} -l tekton.dev/pipelineRun=${name}`,
+      });
+    }
+    if (current === undefined) {
+      throw new ClusterError(`${subject} disappeared from namespace "${namespace}"`);
+    }
+    await sleep(options.pollMs ?? 1000);
+  }
+}
