@@ -528,8 +528,8 @@ clusterTest(
       assert.equal(
         (task.metadata as { labels?: Record<string, string> }).labels
           ?.["app.kubernetes.io/managed-by"],
-        undefined,
-        `${task.metadata.name} is local, not Helm's`,
+        "draconctl",
+        `${task.metadata.name} is local (applied by draconctl), not Helm's`,
       );
     }
   },
