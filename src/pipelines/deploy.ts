@@ -35,7 +35,6 @@ import { helmExpressionsIn } from "../tekton/task.ts";
 import type { ParamValue, Pipeline, Task } from "../tekton/types.ts";
 import type { RunCheck } from "../tekton/pipeline_run_checks.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
-import type { ResolvedComponent } from "./component.ts";
 import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
