@@ -197,10 +197,11 @@ export class SsaApplier implements Applier {
 
 /** Whether two versions of an object are the same, ignoring what every write changes. */
 export function sameObject(a: KubeObject, b: KubeObject): boolean {
-  return canonicalJson(comparable(a)) === canonicalJson(comparable(b));
+  return canonicalJson(withoutVolatileFields(a)) === canonicalJson(withoutVolatileFields(b));
 }
 
-function comparable(object: KubeObject): KubeObject {
+/** The object without its status and the metadata every write changes (managed fields included). */
+export function withoutVolatileFields(object: KubeObject): KubeObject {
   const metadata: Record<string, unknown> = { ...object.metadata };
   for (const field of VOLATILE_METADATA) delete metadata[field];
   const { status: _status, ...rest } = object;

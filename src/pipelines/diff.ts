@@ -18,6 +18,7 @@ import { ApiStatusError } from "../k8s/api_errors.ts";
 import { toKubeError } from "../k8s/errors.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import { subjectOf } from "../k8s/objects.ts";
+import { withoutVolatileFields } from "../k8s/ssa_applier.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { toYaml } from "../yaml/yaml.ts";
 import { type InspectDeps, resolveTarget, type TargetOptions } from "./inspect.ts";
@@ -40,15 +41,6 @@ export interface DiffResult {
   objects: ObjectDiff[];
   changed: boolean;
 }
-
-/** Metadata fields the server sets on every write: not part of a diff. */
-const STRIPPED_METADATA = [
-  "managedFields",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "uid",
-] as const;
 
 /** Diffs what a deploy of `kustomization` would apply against what is live. */
 export async function diffPipeline(
@@ -88,8 +80,8 @@ export async function diffPipeline(
         conflict = true;
         after = await client.apply(object, { ...options, force: true });
       }
-      const before = live === undefined ? "" : await toYaml(stripped(live));
-      const next = await toYaml(stripped(after));
+      const before = live === undefined ? "" : await toYaml(withoutVolatileFields(live));
+      const next = await toYaml(withoutVolatileFields(after));
       const change = live === undefined ? "created" : before === next ? "unchanged" : "changed";
       const diff = change === "unchanged"
         ? ""
@@ -107,12 +99,4 @@ export async function diffPipeline(
     objects: diffs,
     changed: diffs.some((d) => d.change !== "unchanged"),
   };
-}
-
-/** The object without managed fields, status and what every write changes. */
-function stripped(object: KubeObject): KubeObject {
-  const metadata: Record<string, unknown> = { ...object.metadata };
-  for (const field of STRIPPED_METADATA) delete metadata[field];
-  const { status: _status, ...rest } = object;
-  return { ...rest, metadata: metadata as KubeObject["metadata"] };
 }
