@@ -166,8 +166,7 @@ interface FoundFiles {
 
 async function kubeconfigFiles(flags: ConnectionFlags, env: KubeConfigEnv): Promise<FoundFiles> {
   if (flags.kubeconfig !== undefined) {
-    // An explicit file must exist (client-go's ExplicitPath).
-    await readKubeConfigText(flags.kubeconfig, env.fs);
+    // An explicit file must exist (client-go's ExplicitPath): reading it says so if not.
     return { present: [flags.kubeconfig], missingMessage: "" };
   }
   const listed = (env.env("KUBECONFIG") ?? "").split(":").filter((f) => f !== "");
