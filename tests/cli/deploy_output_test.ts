@@ -2,22 +2,11 @@
  * What a deploy prints: each object as soon as it is applied, then one
  * summary line timed by the injected clock; `-v` says what each phase does.
  */
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import assert from "node:assert/strict";
-import type { Cluster } from "../../src/tekton/cluster.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { MemoryLogger } from "../_fakes/memory_logger.ts";
 import { runCli } from "./_cli.ts";
-
-function memoryCluster(memory: MemoryApplier): () => Promise<Cluster> {
-  return () =>
-    Promise.resolve({
-      namespace: "dracon",
-      server: "memory",
-      applier: memory,
-      helmTasks: memory,
-      client: memory.client,
-    });
-}
 
 /** A clock that has moved 800 ms by its second reading. */
 function clockOf(...ms: number[]) {

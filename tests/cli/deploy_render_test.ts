@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { FakeHelm } from "../_fakes/fake_helm.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
@@ -79,14 +80,7 @@ Deno.test("pipelines deploy without helm says so once, however many Tasks need i
   ];
   const result = await runCli(args, {
     helm,
-    cluster: () =>
-      Promise.resolve({
-        namespace: "dracon",
-        server: "memory",
-        applier: memory,
-        helmTasks: memory,
-        client: memory.client,
-      }),
+    cluster: memoryCluster(memory),
   });
   assert.equal(result.code, 6, result.stderr);
   assert.equal(helm.calls.length, 1, "all the Tasks in one helm call");
@@ -97,14 +91,7 @@ Deno.test("pipelines deploy without helm says so once, however many Tasks need i
 Deno.test("pipelines deploy --set/-f renders every Task through one helm call, whatever their number", async () => {
   const memory = new MemoryApplier({ namespace: "dracon" });
   const helm = new FakeHelm();
-  const cluster = () =>
-    Promise.resolve({
-      namespace: "dracon",
-      server: "memory",
-      applier: memory,
-      helmTasks: memory,
-      client: memory.client,
-    });
+  const cluster = memoryCluster(memory);
   const args = ["-n", "dracon", ...ARGS.filter((a) => a !== "--dry-run")];
   const result = await runCli([...args, "--set", "image.registry=registry.internal"], {
     helm,

@@ -4,6 +4,7 @@
  * (the Tasks in kustomization order, then the Pipeline). Regenerate with
  * `deno task test:update` and review the diff like code.
  */
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import assert from "node:assert/strict";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
@@ -127,14 +128,7 @@ Deno.test("pipelines deploy --dry-run reads helm:// Tasks from the cluster, read
       "base.yaml",
     )),
   );
-  const cluster = () =>
-    Promise.resolve({
-      namespace: "dracon",
-      server: "memory",
-      applier: memory,
-      helmTasks: memory,
-      client: memory.client,
-    });
+  const cluster = memoryCluster(memory);
 
   await t.step(
     "the Pipeline is assembled; the Helm Task is not printed, nothing is applied",

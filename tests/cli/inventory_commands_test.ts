@@ -4,8 +4,8 @@
  * Pipeline someone applied with kubectl. (tests/cluster/inventory_test.ts
  * runs the same against a real API server.)
  */
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import assert from "node:assert/strict";
-import type { Cluster } from "../../src/tekton/cluster.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { toTask } from "../../src/tekton/task.ts";
@@ -43,14 +43,7 @@ async function setUp() {
     "ci",
     processTask(toTask((await parseYamlDocuments(base, "base"))[0]!.value, "base")),
   );
-  const cluster = (): Promise<Cluster> =>
-    Promise.resolve({
-      namespace: "dracon",
-      server: "memory",
-      applier: memory,
-      helmTasks: memory,
-      client: memory.client,
-    });
+  const cluster = memoryCluster(memory);
   return { dir, memory, cluster };
 }
 

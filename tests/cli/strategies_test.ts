@@ -6,8 +6,8 @@
  * same exit code and the same error text as the client dry run, and none may
  * apply anything — so the strategies cannot diverge again.
  */
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import assert from "node:assert/strict";
-import type { Cluster } from "../../src/tekton/cluster.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { BAD_INPUT_CASES, badInputArgs } from "./_bad_cases.ts";
 import { fixture, runCli } from "./_cli.ts";
@@ -18,18 +18,6 @@ const STRATEGIES: [string, string[]][] = [
   ["validate", ["--only-validate"]],
   ["apply", []],
 ];
-
-/** A cluster of one in-memory namespace. */
-function memoryCluster(memory: MemoryApplier): () => Promise<Cluster> {
-  return () =>
-    Promise.resolve({
-      namespace: "dracon",
-      server: "memory",
-      applier: memory,
-      helmTasks: memory,
-      client: memory.client,
-    });
-}
 
 /** `pipelines deploy <fixture> <flags>` with the client `--dry-run` replaced by `strategy`. */
 function argsWith(args: string[], strategy: string[]): string[] {

@@ -10,6 +10,7 @@
  * Budget: `DRACONCTL_FUZZ_RUNS` runs per property (default 60, the CI run);
  * `deno task fuzz` runs 2000. `DRACONCTL_FUZZ_SEED` replays a failure.
  */
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ExitCode } from "../../src/errors.ts";
@@ -245,14 +246,7 @@ Deno.test("fuzz: pipelines deploy on generated and mutated inputs", async () => 
           "/k/pipeline.yaml": mb(await yamlOf(base)),
         });
         const memory = new MemoryApplier({ namespace: "dracon" });
-        const cluster = () =>
-          Promise.resolve({
-            namespace: "dracon",
-            server: "memory",
-            applier: memory,
-            helmTasks: memory,
-            client: memory.client,
-          });
+        const cluster = memoryCluster(memory);
         const started = performance.now();
         const result = await runCli(["pipelines", "deploy", "/k"], { fs, cluster });
         const ms = performance.now() - started;

@@ -3,6 +3,7 @@
  * label and where it came from; Helm's Tasks are never stamped; a Task's
  * digest is its content's, whatever the namespace or the server adds.
  */
+import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import assert from "node:assert/strict";
 import {
   DIGEST_ANNOTATION,
@@ -76,14 +77,7 @@ Deno.test("deploy stamps every applied object and never a Helm-owned Task", asyn
   memory.addHelmTask("ci", baseTask);
   const helmBefore = structuredClone(memory.get("Task", "base"));
   const result = await runCli(["-n", "dracon", "pipelines", "deploy", dir], {
-    cluster: () =>
-      Promise.resolve({
-        namespace: "dracon",
-        server: "memory",
-        applier: memory,
-        helmTasks: memory,
-        client: memory.client,
-      }),
+    cluster: memoryCluster(memory),
   });
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(memory.applied.map((o) => o.metadata.name), ["wget", "dracon-inv"]);
