@@ -42,6 +42,7 @@ import {
   type Prepared,
   renderComponents,
   tektonOrchestrator,
+  withNamespace,
 } from "./orchestrator.ts";
 import type { RunReader } from "./run_reader.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
@@ -397,12 +398,6 @@ function result(
   warnings: string[],
 ): DeployResult {
   return { strategy, namespace, pipeline, objects, helm, changes, warnings };
-}
-
-function withNamespace<T extends Task | Pipeline>(object: T, namespace: string | undefined): T {
-  return namespace === undefined
-    ? object
-    : { ...object, metadata: { ...object.metadata, namespace } };
 }
 
 /** A client dry run's objects as one multi-document YAML stream, as `-o yaml` prints them. */

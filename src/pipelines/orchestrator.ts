@@ -301,7 +301,11 @@ function ownedByHelm(component: ResolvedComponent, release: string): ValidationE
   ], { hint: `reference it as "helm://${release}/${component.name}" instead` });
 }
 
-function withNamespace<T extends Task | Pipeline>(object: T, namespace: string | undefined): T {
+/** `object` in `namespace`; unchanged when the namespace is left to the context (`undefined`). */
+export function withNamespace<T extends Task | Pipeline>(
+  object: T,
+  namespace: string | undefined,
+): T {
   return namespace === undefined
     ? object
     : { ...object, metadata: { ...object.metadata, namespace } };
