@@ -33,6 +33,11 @@ export const ExitCode = {
   runFailed: 7,
   /** `pipelines run --wait`: the PipelineRun timed out. */
   runTimedOut: 8,
+  /**
+   * `--locked` or `pipelines lock --check`: what the kustomization resolves to
+   * differs from its lock file (docs/lock.md); nothing was written.
+   */
+  lockMismatch: 9,
   /** Interrupted by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */
@@ -185,6 +190,16 @@ export class PipelineRunFailedError extends DraconError {
 /** `pipelines run --wait`: the PipelineRun ran out of time (Tekton's `PipelineRunTimeout`). */
 export class PipelineRunTimedOutError extends PipelineRunFailedError {
   override readonly exitCode: ExitCode = ExitCode.runTimedOut;
+}
+
+/**
+ * What a kustomization resolves to differs from its lock file: every
+ * difference, one problem each, naming the component and both digests.
+ */
+export class LockMismatchError extends ValidationError {
+  constructor(problems: readonly string[], options: DraconErrorOptions = {}) {
+    super(problems, { ...options, exitCode: ExitCode.lockMismatch });
+  }
 }
 
 /** The exit code for any thrown value; unknown errors are internal (1). */

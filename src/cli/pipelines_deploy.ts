@@ -35,6 +35,8 @@ a Task installed by that Helm release. Relative paths resolve against the
 kustomization's directory, or against --base-dir, and must stay inside it
 (no "..", absolute path or symlink leading out) unless --load-restrictor none.
 A URL may pin its content: https://host/task.yaml#sha256=<hex>.
+With --locked, every component and the Pipeline must resolve as the lock file
+("pipelines lock") says, or nothing is written (exit 9, docs/lock.md).
 
 Local and URL Tasks are applied with server-side apply; Helm Tasks must
 already be on the cluster; the Pipeline is applied last, and only when every
@@ -73,6 +75,14 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       ),
     )
     .option("--output-file <path>", "write the output to this file instead of stdout")
+    .option(
+      "--locked",
+      "refuse, before any write, when a component or the Pipeline differs from the lock file (exit 9)",
+    )
+    .option(
+      "--lock-file <path>",
+      "with --locked: the lock file (default: draconctl.lock beside it)",
+    )
     .option("--base-dir <dir>", "directory that relative component paths resolve against")
     .option(
       "--load-restrictor <restrictor>",
@@ -179,6 +189,14 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const allInputs = () => [...knownInputs, ...inputs.read];
       if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
       const run = { ...deps, fs: inputs };
+      const lock = options.locked
+        ? await (await import("../pipelines/lock.ts")).readLockFor(
+          kustomization,
+          options.lockFile,
+          inputs,
+          options.maxBodySize,
+        )
+        : undefined;
       const strategy: DeployStrategy = options.dryRun === "client"
         ? "client"
         : options.onlyValidate
@@ -212,6 +230,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         render,
         cluster: clusterOptions,
         helmCharts: options.helmChart,
+        ...(lock === undefined ? {} : { lock }),
         ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
         // Refused before anything is applied, not after.
         ...(output === undefined
@@ -261,7 +280,14 @@ function checkFlagCombination(options: {
   onlyValidate?: true;
   helmChart: readonly OfflineRelease[];
   output?: "text" | "json" | "yaml";
+  locked?: true;
+  lockFile?: string;
 }): void {
+  if (options.lockFile !== undefined && !options.locked) {
+    throw new UsageError("--lock-file only works with --locked", {
+      hint: "add --locked to check the deploy against the lock file",
+    });
+  }
   if (options.onlyValidate && options.dryRun !== undefined) {
     throw new UsageError(`--dry-run=${options.dryRun} and --only-validate cannot be combined`, {
       hint: "--only-validate already sends everything with dryRun=All; pass one of them",
@@ -414,7 +440,7 @@ export function summaryLine(
 }
 
 /** Parses and collects `--helm-chart <release>=<chart>`. */
-function collectHelmChart(value: string, previous: OfflineRelease[]): OfflineRelease[] {
+export function collectHelmChart(value: string, previous: OfflineRelease[]): OfflineRelease[] {
   const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(.+)$/.exec(value);
   if (!match) {
     throw new InvalidArgumentError(

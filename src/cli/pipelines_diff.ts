@@ -4,7 +4,8 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
-import { DifferencesFound } from "../errors.ts";
+import { DifferencesFound, UsageError } from "../errors.ts";
+import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import type { AnyCommand } from "./_command.ts";
 import {
   clusterOptionsOf,
@@ -35,14 +36,35 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
   ))
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .option("--exit-code", "exit 1 when the deploy would change something")
+    .option(
+      "--locked",
+      "refuse (exit 9) when a component or the Pipeline differs from the lock file",
+    )
+    .option(
+      "--lock-file <path>",
+      "with --locked: the lock file (default: draconctl.lock beside it)",
+    )
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
       const { diffPipeline } = await import("../pipelines/diff.ts");
+      if (options.lockFile !== undefined && !options.locked) {
+        throw new UsageError("--lock-file only works with --locked", {
+          hint: "add --locked to check the diff against the lock file",
+        });
+      }
+      const lock = options.locked
+        ? await (await import("../pipelines/lock.ts")).readLockFor(
+          kustomization,
+          options.lockFile,
+          deps.fs,
+          DEFAULT_FETCH_OPTIONS.maxBytes,
+        )
+        : undefined;
       const result = await diffPipeline(
         kustomization,
         deps,
         clusterOptionsOf(command, options),
-        targetOptionsOf(options),
+        { ...targetOptionsOf(options), ...(lock === undefined ? {} : { lock }) },
       );
       await writeResult(deps, options.output, result, {
         names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),

@@ -21,8 +21,15 @@ manager that changed what, or why), "missing", or "helm" (provided by a Helm
 release). A kustomization is read as deploy reads it, so an object deploy
 would change is drifted too; a name takes the live Pipeline's Tasks.
 
-With --exit-code: 0 when everything is in sync or provided by Helm, 1 when
-not (nothing on stderr), 2 and above for errors as usual.
+With a draconctl.lock beside the kustomization, or a Pipeline deployed with
+--locked, a last row "lock" says whether the cluster still matches the
+reviewed lock: "in-sync", "stale" (something resolves differently now),
+"drifted" (deployed without that lock) or "unverified" (a name: only the
+digest deployed is known). See docs/lock.md.
+
+With --exit-code: 0 when everything is in sync or provided by Helm (and the
+lock in sync or unverified), 1 when not (nothing on stderr), 2 and above for
+errors as usual.
 
 Examples:
   draconctl pipelines status ./pipelines/golang -n dracon
@@ -50,12 +57,20 @@ export function registerPipelinesStatus(parent: AnyCommand, deps: Deps): void {
         text: () =>
           table(
             ["OBJECT", "STATE", "DETAIL"],
-            status.objects.map((o) => [o.subject, o.state, o.detail ?? ""]),
+            [
+              ...status.objects.map((o) => [o.subject, o.state, o.detail ?? ""]),
+              ...(status.lock
+                ? [[`lock ${status.lock.file ?? ""}`.trim(), status.lock.state, status.lock.detail]]
+                : []),
+            ],
           ),
       });
       if (options.exitCode && !status.inSync) {
         const n = status.objects.filter((o) => o.state === "drifted" || o.state === "missing");
-        throw new DifferencesFound(`${n.length} object(s) not in sync`);
+        const lock = status.lock?.state === "stale" || status.lock?.state === "drifted";
+        throw new DifferencesFound(
+          `${n.length} object(s) not in sync` + (lock ? `, lock ${status.lock!.state}` : ""),
+        );
       }
     });
 }

@@ -20,6 +20,7 @@ import { registerPipelinesList } from "./pipelines_list.ts";
 import { registerPipelinesStatus } from "./pipelines_status.ts";
 import { registerPipelinesDelete } from "./pipelines_delete.ts";
 import { registerPipelinesDiff } from "./pipelines_diff.ts";
+import { registerPipelinesLock } from "./pipelines_lock.ts";
 import { registerComponentsList } from "./components_list.ts";
 
 /** Thrown when `--help` or `--version` was asked for; `output` is what to print. */
@@ -103,6 +104,7 @@ export function createProgram(deps: Deps): Command {
   registerPipelinesStatus(pipelines, deps);
   registerPipelinesDelete(pipelines, deps);
   registerPipelinesDiff(pipelines, deps);
+  registerPipelinesLock(pipelines, deps);
   const components = program.command("components").description(
     "Package and publish component Tasks",
   );

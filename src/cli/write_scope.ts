@@ -24,6 +24,8 @@ export const WRITING_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "status"],
   ["pipelines", "delete"],
   ["pipelines", "diff"],
+  // Writes draconctl.lock (and renders as deploy does).
+  ["pipelines", "lock"],
 ];
 
 /**
@@ -56,6 +58,7 @@ export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "status"],
   ["pipelines", "delete"],
   ["pipelines", "diff"],
+  ["pipelines", "lock"],
   ["components", "list"],
 ];
 

@@ -54,4 +54,6 @@ export interface ResolvedComponent {
   task: Task;
   /** Where the Task was read from, for messages (file path or URL). */
   origin: string;
+  /** Local and URL components: `sha256:<hex>` of the text read (the lock's digest, docs/lock.md). */
+  digest?: string;
 }

@@ -36,6 +36,8 @@ export interface LoadedDocument {
   value: unknown;
   /** Its 1-based first line. */
   line: number;
+  /** Lowercase hex SHA-256 of the text read (its UTF-8 bytes): a URL's pin, a lock's digest. */
+  sha256: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function loadComponentDocument(
   deps: LoadDeps,
   options: FetchOptions,
 ): Promise<LoadedDocument> {
-  const { origin, text } = ref.kind === "file"
+  const { origin, text, sha256 } = ref.kind === "file"
     ? await readFileRef(ref, deps.fs, options.maxBytes)
     : await fetchUrlRef(ref, deps.fetcher, options);
   checkText(text, origin);
@@ -80,14 +82,14 @@ export async function loadComponentDocument(
     ], { hint: "put each Task in its own file and list each one in components" });
   }
   const doc = docs[0]!;
-  return { origin, value: doc.value, line: doc.line };
+  return { origin, value: doc.value, line: doc.line, sha256: sha256 ?? await sha256Hex(text) };
 }
 
 async function readFileRef(
   ref: FileRef,
   fs: FileReader,
   maxBytes: number,
-): Promise<{ origin: string; text: string }> {
+): Promise<{ origin: string; text: string; sha256?: string }> {
   let info = await statInput(fs, ref.path, { outsideHint: RESTRICTOR_HINT });
   if (info === undefined) {
     throw new LoadError(ref.path, "no such file or directory", {
@@ -117,7 +119,7 @@ async function fetchUrlRef(
   ref: UrlRef,
   fetcher: Fetcher,
   options: FetchOptions,
-): Promise<{ origin: string; text: string }> {
+): Promise<{ origin: string; text: string; sha256: string }> {
   const origin = redactUrl(ref.url);
   let text: string;
   try {
@@ -126,8 +128,8 @@ async function fetchUrlRef(
     if (cause instanceof LoadError) throw cause;
     throw new LoadError(origin, `fetch failed: ${messageOf(cause)}`, { cause });
   }
+  const actual = await sha256Hex(text);
   if (ref.sha256 !== undefined) {
-    const actual = await sha256Hex(text);
     if (actual !== ref.sha256) {
       throw new LoadError(
         origin,
@@ -136,7 +138,7 @@ async function fetchUrlRef(
       );
     }
   }
-  return { origin, text };
+  return { origin, text, sha256: actual };
 }
 
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */

@@ -26,7 +26,7 @@
 import { ChartHelmTaskLookup, type OfflineRelease } from "../charts/offline_releases.ts";
 import type { RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
-import { ClusterError, UsageError } from "../errors.ts";
+import { ClusterError, LockMismatchError, UsageError } from "../errors.ts";
 import type { ChangeSetEntry } from "../k8s/applier.ts";
 import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.ts";
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
@@ -53,6 +53,7 @@ import type { KubeObject } from "../k8s/objects.ts";
 import { ApiStatusError } from "../k8s/api_errors.ts";
 import { toKubeError } from "../k8s/errors.ts";
 import { VERSION } from "../version.ts";
+import { checkLock, type Lock, lockOf, type ReadLock } from "./lock_file.ts";
 
 /** How far a deploy goes. */
 export type DeployStrategy = "client" | "server" | "validate" | "apply" | "check";
@@ -89,6 +90,16 @@ export interface DeployPipelineOptions extends PlanOptions {
   orchestrator?: Orchestrator;
   /** Called with each object's entry as soon as it is applied (not for `client`). */
   onApplied?: (entry: ChangeSetEntry) => void;
+  /**
+   * `--locked`: refuse, before any write, when anything resolves differently
+   * from this lock; the objects carry its digest (docs/lock.md). @default none
+   */
+  lock?: ReadLock;
+  /**
+   * `client`: refuse (a cluster error) rather than print without the
+   * Pipeline when `helm://` Tasks cannot be read (`pipelines lock`). @default false
+   */
+  helmRequired?: boolean;
 }
 
 /** What a deploy did, or (dry runs) would do. */
@@ -107,6 +118,8 @@ export interface DeployResult {
   warnings: string[];
   /** `check` and `validate`: what a PipelineRun needs (the check passed). */
   check?: RunCheck;
+  /** What the kustomization resolved to, as a lock (docs/lock.md); when the Pipeline was assembled. */
+  lock?: Lock;
 }
 
 /**
@@ -206,6 +219,20 @@ export async function deployPipeline(
     // Only a client dry run gets here: print what can be printed, and say why not the rest.
     const tasks = rendered.local.map((c) => stampTask(withNamespace(c.task, namespace), c.ref.raw));
     if (plan.helm.length > 0) {
+      if (options.lock !== undefined) {
+        throw new LockMismatchError([
+          `${options.lock.file}: ${plan.helm.length} Helm reference(s) cannot be checked ` +
+          `against the lock (${
+            plan.helm.map((ref) => `"${ref.raw}"`).join(", ")
+          }): ${error.reason}`,
+        ], { hint: "pass --helm-chart <release>=<chart>, or run it against the cluster" });
+      }
+      if (options.helmRequired) {
+        throw new ClusterError(
+          `${plan.file}: ${plan.helm.length} Helm reference(s) cannot be resolved: ${error.reason}`,
+          { hint: "pass --helm-chart <release>=<chart>, or make the cluster reachable" },
+        );
+      }
       warnings.push(
         `${plan.file}: ${plan.helm.length} Helm reference(s) not resolved (${
           plan.helm.map((ref) => `"${ref.raw}"`).join(", ")
@@ -216,17 +243,19 @@ export async function deployPipeline(
     releases = new Map();
   }
   phase(`Helm releases with Tasks: ${releases.size}`);
-  const prepared = withInventory(
-    orchestrator.prepare(rendered, releases, { namespace }),
-    rendered,
-    kustomizationPath,
-  );
+  const unstamped = orchestrator.prepare(rendered, releases, { namespace });
+  const lock = lockOf(rendered, unstamped, VERSION);
+  if (options.lock !== undefined) {
+    phase(`checking ${options.lock.file}`);
+    checkLock(options.lock, lock); // before any write
+  }
+  const prepared = withInventory(unstamped, rendered, kustomizationPath, options.lock?.digest);
   warnings.push(...prepared.warnings);
   const objects = [...prepared.tasks, prepared.pipeline];
   const helm = prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name }));
   const pipeline = prepared.pipeline.metadata.name;
   if (cluster === undefined || strategy === "client") {
-    return result(strategy, namespace, pipeline, objects, helm, [], warnings);
+    return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), lock };
   }
   let check: RunCheck | undefined;
   if (strategy === "check" || strategy === "validate") {
@@ -243,7 +272,7 @@ export async function deployPipeline(
     warnings.push(...check.warnings);
     if (check.problems.length > 0) throw checkFailed(check, `Pipeline "${pipeline}"`);
     if (strategy === "check") {
-      return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), check };
+      return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), check, lock };
     }
   }
   await options.beforeApply?.();
@@ -273,6 +302,7 @@ export async function deployPipeline(
     return {
       ...result(strategy, namespace, pipeline, objects, helm, changes, warnings),
       ...(check === undefined ? {} : { check }),
+      lock,
     };
   } finally {
     unlisten();
@@ -374,17 +404,26 @@ const KEEP_ATTEMPTS = 5;
 /**
  * Every object the deploy applies, with the inventory (`inventory.ts`): the
  * Tasks their reference as written and digest, the Pipeline the
- * kustomization as given and the version. Helm's Tasks are not applied and
+ * kustomization as given and the version, both the lock's digest (`--locked`). Helm's Tasks are not applied and
  * not stamped. A client dry run prints these very objects.
  */
-function withInventory(prepared: Prepared, plan: PipelinePlan, kustomization: string): Prepared {
+function withInventory(
+  prepared: Prepared,
+  plan: PipelinePlan,
+  kustomization: string,
+  lock: string | undefined,
+): Prepared {
   const sources = new Map(plan.local.map((c) => [c.name, c.ref.raw]));
   return {
     ...prepared,
     tasks: prepared.tasks.map((task) =>
-      stampTask(task, sources.get(task.metadata.name) ?? task.metadata.name)
+      stampTask(task, sources.get(task.metadata.name) ?? task.metadata.name, lock)
     ),
-    pipeline: stampPipeline(prepared.pipeline, { kustomization, version: VERSION }),
+    pipeline: stampPipeline(prepared.pipeline, {
+      kustomization,
+      version: VERSION,
+      ...(lock === undefined ? {} : { lock }),
+    }),
   };
 }
 

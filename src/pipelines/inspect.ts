@@ -19,10 +19,13 @@ import { canonicalJson } from "../k8s/ssa_applier.ts";
 import type { Cluster, ClusterOptions } from "../tekton/cluster.ts";
 import { invalidNameReason } from "../tekton/task.ts";
 import { deployPipeline, type DeployResult } from "./deploy.ts";
+import { type Lock, lockDifferences, type ReadLock } from "./lock_file.ts";
+import { lockPathOf, readLock } from "./lock.ts";
 import {
   DIGEST_ANNOTATION,
   isManagedByDraconctl,
   KUSTOMIZATION_ANNOTATION,
+  LOCK_ANNOTATION,
   taskDigest,
   VERSION_ANNOTATION,
 } from "./inventory.ts";
@@ -119,11 +122,34 @@ export interface ObjectStatus {
   managers?: ForeignManager[];
 }
 
+/**
+ * Whether the cluster still matches the reviewed lock (docs/lock.md):
+ * `in-sync` (the kustomization resolves as its lock says, and the live
+ * Pipeline was deployed with that lock), `stale` (something resolves
+ * differently now: a Helm release upgraded, a file edited), `drifted`
+ * (the live Pipeline carries another lock's digest, or none), `unverified`
+ * (a Pipeline name: only the digest it was deployed with is known).
+ */
+export interface LockStatus {
+  state: "in-sync" | "stale" | "drifted" | "unverified";
+  /** The lock file compared (a kustomization target with one beside it). */
+  file?: string;
+  /** The live Pipeline's lock annotation. */
+  deployed?: string;
+  /** `sha256:<hex>` of the lock file. */
+  digest?: string;
+  detail: string;
+  /** `stale`: every difference. */
+  differences?: string[];
+}
+
 /** What `pipelines status` found. */
 export interface PipelineStatus {
   namespace: string;
   pipeline: string;
   objects: ObjectStatus[];
+  /** Present when a lock file is beside the kustomization or the live Pipeline carries a lock digest. */
+  lock?: LockStatus;
   inSync: boolean;
 }
 
@@ -137,6 +163,8 @@ export interface ResolvedTarget {
 export interface TargetOptions {
   baseDir?: string;
   loadRestrictor?: "rootOnly" | "none";
+  /** `--locked`: refuse when the kustomization resolves differently from this lock. */
+  lock?: ReadLock;
 }
 
 /**
@@ -182,6 +210,12 @@ export async function pipelineStatus(
   options: TargetOptions = {},
 ): Promise<PipelineStatus> {
   const resolved = await resolveTarget(target, deps, cluster, options);
+  const lockFile = resolved.desired === undefined
+    ? undefined
+    : await lockPathOf(target, undefined, deps.fs);
+  const lock = lockFile !== undefined && await deps.fs.stat(lockFile) !== undefined
+    ? await readLock(lockFile, deps.fs, DEFAULT_FETCH_OPTIONS.maxBytes)
+    : undefined;
   const connected = await deps.cluster(cluster);
   const { client, namespace } = connected;
   const live = await client.get(PIPELINE_API_VERSION, "Pipeline", namespace, resolved.pipeline);
@@ -226,12 +260,53 @@ export async function pipelineStatus(
     );
     objects.push(taskStatus(name, task, desired, cluster.fieldManager));
   }
+  const lockStatus = lockStatusOf(lock, resolved.desired?.lock, live);
   return {
     namespace,
     pipeline: resolved.pipeline,
     objects,
-    inSync: objects.every((o) => o.state === "in-sync" || o.state === "helm"),
+    ...(lockStatus === undefined ? {} : { lock: lockStatus }),
+    inSync: objects.every((o) => o.state === "in-sync" || o.state === "helm") &&
+      (lockStatus === undefined || lockStatus.state === "in-sync" ||
+        lockStatus.state === "unverified"),
   };
+}
+
+function lockStatusOf(
+  lock: ReadLock | undefined,
+  now: Lock | undefined,
+  live: KubeObject | undefined,
+): LockStatus | undefined {
+  const deployed = live?.metadata.annotations?.[LOCK_ANNOTATION];
+  const was = deployed === undefined ? {} : { deployed };
+  if (lock === undefined) {
+    if (deployed === undefined) return undefined;
+    return {
+      state: "unverified",
+      ...was,
+      detail: `deployed with lock ${deployed}; pass the kustomization to compare its lock`,
+    };
+  }
+  const known = { file: lock.file, digest: lock.digest, ...was };
+  const differences = now === undefined ? [] : lockDifferences(lock.lock, now);
+  if (differences.length > 0) {
+    return {
+      state: "stale",
+      ...known,
+      detail: `${differences.length} difference(s) from the lock: ${differences[0]}`,
+      differences,
+    };
+  }
+  if (deployed !== lock.digest) {
+    return {
+      state: "drifted",
+      ...known,
+      detail: deployed === undefined
+        ? "the live Pipeline was not deployed with --locked"
+        : `the live Pipeline was deployed with lock ${deployed}, the lock file is ${lock.digest}`,
+    };
+  }
+  return { state: "in-sync", ...known, detail: `resolves as the lock says (${lock.digest})` };
 }
 
 function taskStatus(

@@ -12,6 +12,7 @@
  * | annotation `draconctl.dracon.ocurity.com/digest` | Task  | `sha256:<hex>` of the canonical Task             |
  * | annotation `draconctl.dracon.ocurity.com/kustomization` | Pipeline | the kustomization argument as written |
  * | annotation `draconctl.dracon.ocurity.com/version` | Pipeline | draconctl's version                         |
+ * | annotation `draconctl.dracon.ocurity.com/lock` | both (`--locked`) | `sha256:<hex>` of the lock file's bytes |
  *
  * @module
  */
@@ -35,12 +36,16 @@ export const KUSTOMIZATION_ANNOTATION = `${ANNOTATION_PREFIX}kustomization`;
 /** Pipeline: the version of draconctl that applied it. */
 export const VERSION_ANNOTATION = `${ANNOTATION_PREFIX}version`;
 
+/** Both, when deployed with `--locked`: `sha256:<hex>` of the lock file's bytes (docs/lock.md). */
+export const LOCK_ANNOTATION = `${ANNOTATION_PREFIX}lock`;
+
 /** Every annotation key of the inventory ({@link taskDigest} leaves out every key of the prefix). */
 export const INVENTORY_ANNOTATIONS: readonly string[] = [
   SOURCE_ANNOTATION,
   DIGEST_ANNOTATION,
   KUSTOMIZATION_ANNOTATION,
   VERSION_ANNOTATION,
+  LOCK_ANNOTATION,
 ];
 
 /** A `label=value` selector of draconctl's objects, for a LIST. */
@@ -52,7 +57,7 @@ export function isManagedByDraconctl(object: Pick<KubeObject, "metadata">): bool
 }
 
 /**
- * The content digest of a Task: SHA-256 of its canonical JSON (keys sorted)
+ * The content digest of a Task (or of the Pipeline: the lock's Pipeline digest): SHA-256 of its canonical JSON (keys sorted)
  * without its namespace, the inventory's label and annotations (every key
  * under {@link ANNOTATION_PREFIX}), and
  * anything the server adds (status, managed fields, uid, versions). The
@@ -79,22 +84,27 @@ export function taskDigest(task: KubeObject): string {
   return `sha256:${createHash("sha256").update(canonicalJson(canonical)).digest("hex")}`;
 }
 
-/** A Task with the inventory: managed-by label, its reference as written and its digest. */
-export function stampTask(task: Task, source: string): Task {
+/**
+ * A Task with the inventory: managed-by label, its reference as written and
+ * its digest, and the lock's digest when deployed with `--locked`.
+ */
+export function stampTask(task: Task, source: string, lock?: string): Task {
   return stamp(task, {
     [SOURCE_ANNOTATION]: source,
     [DIGEST_ANNOTATION]: taskDigest(task),
+    ...(lock === undefined ? {} : { [LOCK_ANNOTATION]: lock }),
   });
 }
 
-/** The Pipeline with the inventory: managed-by label, the kustomization and the version. */
+/** The Pipeline with the inventory: managed-by label, the kustomization, the version (and lock). */
 export function stampPipeline(
   pipeline: Pipeline,
-  origin: { kustomization: string; version: string },
+  origin: { kustomization: string; version: string; lock?: string },
 ): Pipeline {
   return stamp(pipeline, {
     [KUSTOMIZATION_ANNOTATION]: origin.kustomization,
     [VERSION_ANNOTATION]: origin.version,
+    ...(origin.lock === undefined ? {} : { [LOCK_ANNOTATION]: origin.lock }),
   });
 }
 

@@ -247,6 +247,7 @@ async function resolveLocal(
     type: componentTypeOf(task),
     task: processed,
     origin: doc.origin,
+    digest: `sha256:${doc.sha256}`,
   };
 }
 
