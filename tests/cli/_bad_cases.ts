@@ -826,6 +826,49 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     exit: 3,
     message: ['Pipeline "dracon-x"', 'declares no workspace "shared"'],
   },
+  // The lock file (issue 17, docs/lock.md).
+  {
+    name: "lock-missing",
+    exit: 4,
+    message: ["lock-missing/draconctl.lock", "no such lock file", "pipelines lock"],
+    flags: ["--locked", "--load-restrictor", "none"],
+  },
+  {
+    name: "lock-stale",
+    exit: 9,
+    message: [
+      'components/base": digest sha256:0000000000000000000000000000000000000000000000000000000000000000 in the lock, now sha256:',
+      'components/gone": in the lock (sha256:0000',
+      'golang-gosec": not in the lock (resolves to sha256:',
+      'pipeline "dracon-x": digest sha256:0000',
+    ],
+    flags: ["--locked", "--load-restrictor", "none"],
+    errorLines: 4,
+  },
+  {
+    name: "lock-stale-check",
+    exit: 9,
+    message: ['components/base": digest sha256:0000', "writes the lock again"],
+    args: ["pipelines", "lock", fixture("bad/lock-stale"), "--check", "--load-restrictor", "none"],
+    errorLines: 4,
+  },
+  {
+    name: "lock-malformed",
+    exit: 3,
+    message: [
+      "lock-malformed/draconctl.lock",
+      'apiVersion "draconctl.dracon.ocurity.com/v9"',
+      "pipeline:",
+    ],
+    flags: ["--locked", "--load-restrictor", "none"],
+    errorLines: 2,
+  },
+  {
+    name: "lock-file-without-locked",
+    exit: 2,
+    message: ["--lock-file only works with --locked"],
+    flags: ["--lock-file", "x.lock", "--load-restrictor", "none"],
+  },
 ];
 
 /**

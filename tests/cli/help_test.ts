@@ -41,7 +41,7 @@ Deno.test("a command group without a command is a usage error naming its command
       [[], '"draconctl" needs a command: pipelines, components, completion, version'],
       [
         ["pipelines"],
-        '"draconctl pipelines" needs a command: deploy, check, run, list, status, delete, diff',
+        '"draconctl pipelines" needs a command: deploy, check, run, list, status, delete, diff, lock',
       ],
       [["components"], '"draconctl components" needs a command: package, list'],
     ] as const
