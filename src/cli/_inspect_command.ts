@@ -38,7 +38,10 @@ export function withInspectOptions<
     );
 }
 
-/** Adds what reading a kustomization target takes, as deploy reads it: `--base-dir`, `--load-restrictor`. */
+/**
+ * Adds what reading a kustomization target takes, as deploy reads it:
+ * `--base-dir`, `--load-restrictor`, `--allow-insecure-http`.
+ */
 export function withTargetOptions<
   Args extends unknown[],
   Opts extends OptionValues,
@@ -51,15 +54,17 @@ export function withTargetOptions<
       '"rootOnly": local files only inside the base directory; "none": anywhere',
       parseLoadRestrictorOption,
       "rootOnly" as const,
-    );
+    )
+    .option("--allow-insecure-http", "allow http:// component URLs");
 }
 
 /** The plan options of {@link withTargetOptions}. */
 export function targetOptionsOf(
-  options: { baseDir?: string; loadRestrictor: "rootOnly" | "none" },
+  options: { baseDir?: string; loadRestrictor: "rootOnly" | "none"; allowInsecureHttp?: true },
 ): TargetOptions {
   return {
     loadRestrictor: options.loadRestrictor,
+    ...(options.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
     ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
   };
 }

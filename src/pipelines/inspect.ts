@@ -163,6 +163,8 @@ export interface ResolvedTarget {
 export interface TargetOptions {
   baseDir?: string;
   loadRestrictor?: "rootOnly" | "none";
+  /** Allow `http://` component URLs. @default false */
+  allowInsecureHttp?: boolean;
   /** `--locked`: refuse when the kustomization resolves differently from this lock. */
   lock?: ReadLock;
 }
@@ -184,7 +186,7 @@ export async function resolveTarget(
       ...options,
       strategy: "client",
       cluster,
-      fetch: DEFAULT_FETCH_OPTIONS,
+      fetch: { ...DEFAULT_FETCH_OPTIONS, allowInsecureHttp: options.allowInsecureHttp ?? false },
     });
     if (desired.pipeline === undefined) {
       throw new UsageError(`${target}: the Pipeline cannot be assembled: ${desired.warnings[0]}`);
