@@ -34,7 +34,7 @@ interface ClusterCase {
   /** `helm`: the namespace where a Helm release installed base and git-clone; `missing`: none. */
   namespace?: "fresh" | "helm" | "missing";
   /** The kustomization to deploy; default: the fixture directory. */
-  dir?: (tmp: string) => Promise<string>;
+  dir?: (tmp: string, target: { env: ClusterEnv; namespace: string }) => Promise<string>;
   /** The run must end within this many milliseconds. @default 10000 */
   withinMs?: number;
   /** Applies may have happened (the failure came from the server); the Pipeline never. */
@@ -191,6 +191,37 @@ const CASES: ClusterCase[] = [
     exit: 3,
     message: ['"helm://dracon-oss-components/producer-semgrep"', "(it has: base, git-clone)"],
     namespace: "helm",
+  },
+  {
+    // The lock (docs/lock.md) reviewed another Helm Task "base" than the one installed now.
+    name: "cluster-lock-helm-changed",
+    exit: 9,
+    message: [
+      'component "helm://dracon-oss-components/base": digest sha256:' + "0".repeat(64),
+      "in the lock, now sha256:",
+    ],
+    namespace: "helm",
+    flags: ["--locked"],
+    dir: async (tmp, { env, namespace }) => {
+      const dir = `${tmp}/lock-helm-changed`;
+      await Deno.mkdir(dir);
+      await Deno.writeTextFile(
+        `${dir}/kustomization.yaml`,
+        "nameSuffix: -x\ncomponents:\n  - helm://dracon-oss-components/base\n" +
+          "  - helm://dracon-oss-components/git-clone\n",
+      );
+      const args = ["--kubeconfig", env.kubeconfigPath, "-n", namespace, "pipelines", "lock", dir];
+      const locked = await runCli(args, { cluster: realCluster() });
+      assert.equal(locked.code, 0, locked.stderr);
+      const text = await Deno.readTextFile(`${dir}/draconctl.lock`);
+      const edited = text.replace(
+        /(ref: helm:\/\/dracon-oss-components\/base\n(?:\s+\w+: .*\n)*?\s+digest: sha256:)[0-9a-f]{64}/,
+        `$1${"0".repeat(64)}`,
+      );
+      assert.notEqual(edited, text);
+      await Deno.writeTextFile(`${dir}/draconctl.lock`, edited);
+      return dir;
+    },
   },
   {
     name: "cluster-helm-owned",
@@ -360,7 +391,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
   const outputs: string[] = [];
   const deploy = async (c: ClusterCase, namespace: string, extra: string[] = []) => {
     const kubeconfig = c.kubeconfig ? await c.kubeconfig(env, tmp) : env.kubeconfigPath;
-    const dir = c.dir ? await c.dir(tmp) : fixture(`bad/${c.name}`);
+    const dir = c.dir ? await c.dir(tmp, { env, namespace }) : fixture(`bad/${c.name}`);
     const args = ["--kubeconfig", kubeconfig, "-n", namespace, "pipelines", "deploy", dir];
     const flags = (c.flags ?? []).map((flag) => flag === "VALUES" ? `${dir}/values.yaml` : flag);
     const started = performance.now();
