@@ -243,13 +243,17 @@ export async function deployPipeline(
     releases = new Map();
   }
   phase(`Helm releases with Tasks: ${releases.size}`);
-  const unstamped = orchestrator.prepare(rendered, releases, { namespace });
-  const lock = lockOf(rendered, unstamped, VERSION);
+  const prepared = withInventory(
+    orchestrator.prepare(rendered, releases, { namespace }),
+    rendered,
+    kustomizationPath,
+    options.lock?.digest,
+  );
+  const lock = lockOf(rendered, prepared, VERSION);
   if (options.lock !== undefined) {
     phase(`checking ${options.lock.file}`);
     checkLock(options.lock, lock); // before any write
   }
-  const prepared = withInventory(unstamped, rendered, kustomizationPath, options.lock?.digest);
   warnings.push(...prepared.warnings);
   const objects = [...prepared.tasks, prepared.pipeline];
   const helm = prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name }));

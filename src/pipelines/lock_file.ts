@@ -17,7 +17,7 @@ import { canonicalJson } from "../k8s/ssa_applier.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping, parseYamlDocuments, toYaml } from "../yaml/yaml.ts";
 import type { ResolvedComponent } from "./component.ts";
-import { taskDigest } from "./inventory.ts";
+import { DIGEST_ANNOTATION, taskDigest } from "./inventory.ts";
 import type { Prepared } from "./orchestrator.ts";
 import type { PipelinePlan } from "./plan.ts";
 
@@ -44,6 +44,12 @@ export interface LockedComponent {
   chartVersion?: string;
   /** `sha256:<hex>` of the canonical content (docs/lock.md). */
   digest: string;
+  /**
+   * `local` and `url` Tasks draconctl applies: the Task as applied (processed,
+   * Helm expressions rendered with `--set`/`-f`), the inventory's digest
+   * annotation. Absent for one a Helm release provides.
+   */
+  applied?: string;
 }
 
 /** A lock: what a kustomization resolved to. */
@@ -59,17 +65,26 @@ export interface Lock {
 }
 
 /**
- * The lock of a deploy: the plan's local and URL components (with the digest
- * of the text read) and the prepared deploy's `helm://` components and
- * Pipeline. Independent of the kustomization's order of components and of
- * the namespace.
+ * The lock of a deploy: the plan's local and URL components (the digest of
+ * the text read, and of the Task as applied: the inventory's digest
+ * annotation of the stamped Task) and the prepared deploy's `helm://`
+ * components and Pipeline. Independent of the kustomization's order of
+ * components and of the namespace.
  */
 export function lockOf(plan: PipelinePlan, prepared: Prepared, version: string): Lock {
-  const local = plan.local.map((c): LockedComponent => ({
-    ref: c.ref.raw,
-    kind: c.ref.kind === "url" ? "url" : "local",
-    digest: c.digest ?? taskDigest(c.task),
-  }));
+  const applied = new Map(
+    prepared.tasks.map((t) => [t.metadata.name, t.metadata.annotations?.[DIGEST_ANNOTATION]]),
+  );
+  const local = plan.local.map((c): LockedComponent => {
+    const digest = applied.get(c.name);
+    return {
+      ref: c.ref.raw,
+      kind: c.ref.kind === "url" ? "url" : "local",
+      // Every component the plan loaded has the digest of its text.
+      digest: c.digest ?? taskDigest(c.task),
+      ...(digest === undefined ? {} : { applied: digest }),
+    };
+  });
   const helm = prepared.helm.filter((c) => c.ref.kind === "helm").map(lockedHelm);
   return {
     apiVersion: LOCK_API_VERSION,
@@ -131,6 +146,7 @@ export async function lockText(lock: Lock): Promise<string> {
       ...(c.chart === undefined ? {} : { chart: c.chart }),
       ...(c.chartVersion === undefined ? {} : { chartVersion: c.chartVersion }),
       digest: c.digest,
+      ...(c.applied === undefined ? {} : { applied: c.applied }),
     })),
   };
   return HEADER + await toYaml(ordered);
@@ -209,8 +225,14 @@ function componentProblem(entry: unknown): string | undefined {
   if (typeof entry.kind !== "string" || !KINDS.includes(entry.kind)) {
     return `"${entry.ref}": kind must be one of ${KINDS.join(", ")}`;
   }
-  if (typeof entry.digest !== "string" || !DIGEST.test(entry.digest)) {
-    return `"${entry.ref}": digest must be sha256:<64 hex>`;
+  for (const key of ["digest", "applied"]) {
+    const value = entry[key];
+    if (
+      (key === "digest" || value !== undefined) &&
+      !(typeof value === "string" && DIGEST.test(value))
+    ) {
+      return `"${entry.ref}": ${key} must be sha256:<64 hex>`;
+    }
   }
   for (const key of ["release", "chart", "chartVersion"]) {
     if (entry[key] !== undefined && typeof entry[key] !== "string") {
@@ -255,6 +277,13 @@ export function lockDifferences(locked: Lock, now: Lock): string[] {
       }
       if (a.digest !== b.digest) {
         problems.push(`component "${ref}": digest ${a.digest} in the lock, now ${b.digest}`);
+      }
+      if (a.applied !== b.applied) {
+        problems.push(
+          `component "${ref}": Task as applied ${a.applied ?? "(none)"} in the lock, ` +
+            `now ${b.applied ?? "(none)"}` +
+            (a.digest === b.digest ? " (same text: --set, -f or --app-version changed it)" : ""),
+        );
       }
     }
   }

@@ -160,8 +160,11 @@ clusterTest(
           localFile,
           local.replace("Prints findings", "Prints all findings"),
         );
-        // Only its bytes changed (a description the Pipeline does not take): that one line.
-        await refused([digestLine("./consumer-lock-local.yaml")], 1);
+        // Its text and so the Task changed (a description the Pipeline does not take): two lines.
+        await refused([
+          digestLine("./consumer-lock-local.yaml"),
+          /component "\.\/consumer-lock-local\.yaml": Task as applied sha256:[0-9a-f]{64} in the lock, now sha256:[0-9a-f]{64}$/m,
+        ], 2);
         await Deno.writeTextFile(localFile, local);
         assert.equal((await cli("pipelines", "lock", dir, "--check")).code, 0);
       });
@@ -174,6 +177,25 @@ clusterTest(
         assert.equal((await cli("pipelines", "lock", dir, "--check")).code, 0);
       });
 
+      await t.step("other --set values render another Task: refused, naming it", async () => {
+        const result = await cli(
+          "pipelines",
+          "deploy",
+          dir,
+          "--locked",
+          "--set",
+          "image.registry=registry.elsewhere.example",
+        );
+        assert.equal(result.code, 9, result.stderr);
+        assert.match(
+          result.stderr,
+          /component "\.\/consumer-lock-local\.yaml": Task as applied sha256:[0-9a-f]{64} in the lock, now sha256:[0-9a-f]{64} \(same text: --set/,
+        );
+        // The URL Task's second step pulls from the registry value too.
+        assert.ok(result.stderr.includes(`component "${url}": Task as applied`), result.stderr);
+        assert.equal(result.stderr.match(/^error: /gm)?.length, 2, result.stderr);
+        assert.deepEqual(await ours(env), before, "nothing was written");
+      });
       await t.step(
         "offline, --dry-run --locked --helm-chart checks against the chart",
         async () => {
