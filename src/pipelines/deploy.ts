@@ -408,8 +408,9 @@ const KEEP_ATTEMPTS = 5;
 /**
  * Every object the deploy applies, with the inventory (`inventory.ts`): the
  * Tasks their reference as written and digest, the Pipeline the
- * kustomization as given and the version, both the lock's digest (`--locked`). Helm's Tasks are not applied and
- * not stamped. A client dry run prints these very objects.
+ * kustomization as given and the version, both the lock's digest
+ * (`--locked`). Helm's Tasks are not applied and not stamped. A client dry
+ * run prints these very objects.
  */
 function withInventory(
   prepared: Prepared,
