@@ -66,7 +66,10 @@ export async function lockPipeline(
       hint: "name a file the lock may be written to",
     });
   }
-  await deps.fs.writeTextFile(file, await lockText(lock));
+  // Written beside it, then renamed: a lock is never left half-written.
+  const temp = `${file}.draconctl-tmp`;
+  await deps.fs.writeTextFile(temp, await lockText(lock));
+  await deps.fs.rename(temp, file);
   return { file, lock, written: true };
 }
 

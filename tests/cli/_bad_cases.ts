@@ -838,19 +838,20 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     exit: 9,
     message: [
       'components/base": digest sha256:0000000000000000000000000000000000000000000000000000000000000000 in the lock, now sha256:',
+      'components/base": Task as applied (none) in the lock, now sha256:',
       'components/gone": in the lock (sha256:0000',
       'golang-gosec": not in the lock (resolves to sha256:',
       'pipeline "dracon-x": digest sha256:0000',
     ],
     flags: ["--locked", "--load-restrictor", "none"],
-    errorLines: 4,
+    errorLines: 5,
   },
   {
     name: "lock-stale-check",
     exit: 9,
     message: ['components/base": digest sha256:0000', "writes the lock again"],
     args: ["pipelines", "lock", fixture("bad/lock-stale"), "--check", "--load-restrictor", "none"],
-    errorLines: 4,
+    errorLines: 5,
   },
   {
     name: "lock-malformed",
