@@ -309,3 +309,43 @@ Deno.test("lockDifferences() ignores the draconctl version, reports kind and rel
     'component "x": release "r" in the lock, now "s"',
   ]);
 });
+
+Deno.test("lockDifferences() names exactly the components that differ, whatever they are", () => {
+  const hex = fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256:${h}`);
+  const component = fc.record({
+    ref: fc.stringMatching(/^[a-z][a-z0-9/.-]{0,20}$/),
+    kind: fc.constantFrom("local" as const, "url" as const, "helm" as const),
+    digest: hex,
+  });
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(component, { selector: (c) => c.ref, minLength: 1, maxLength: 8 }),
+      fc.array(fc.constantFrom("digest", "kind", "remove", "keep"), { minLength: 8, maxLength: 8 }),
+      hex,
+      (components, changes, digest) => {
+        const base = {
+          apiVersion: "draconctl.dracon.ocurity.com/v1alpha1" as const,
+          kind: "PipelineLock" as const,
+          draconctl: "0.1.0",
+          pipeline: { name: "p", digest },
+        };
+        const now = components.flatMap((c, i) => {
+          const change = changes[i]!;
+          if (change === "remove") return [];
+          if (change === "digest") return [{ ...c, digest: `sha256:${"f".repeat(64)}` }];
+          if (change === "kind") {
+            return [{ ...c, kind: c.kind === "url" ? "local" as const : "url" as const }];
+          }
+          return [c];
+        }).reverse(); // order never counts
+        const differences = lockDifferences({ ...base, components }, { ...base, components: now });
+        for (const [i, c] of components.entries()) {
+          const named = differences.some((d) => d.startsWith(`component "${c.ref}": `));
+          const changed = changes[i] !== "keep" &&
+            !(changes[i] === "digest" && c.digest === `sha256:${"f".repeat(64)}`);
+          assert.equal(named, changed, `${c.ref} (${changes[i]}): ${differences.join("\n")}`);
+        }
+      },
+    ),
+  );
+});
