@@ -4,7 +4,8 @@
  * `pkg/apis/pipeline/v1/pipeline_validation.go` (tektoncd/pipeline v1.15.0)
  * that need no cluster state and no feature flag, and the DAG check of
  * `pkg/reconciler/pipeline/dag` (`runAfter` and result references name
- * tasks of the Pipeline, without a cycle). docs/validation.md lists them.
+ * tasks of the Pipeline, without a cycle), with `when`, `finally`, matrix and
+ * embedded `taskSpec` rules. docs/validation.md lists them.
  *
  * @example
  * ```ts

@@ -10,13 +10,17 @@
  * | every `taskRef` resolves | `resources.GetTaskFunc` (`CouldntGetTask`) |
  * | required Task params passed, types match, object keys | `taskrun.ValidateResolvedTask` (`validateParams`) |
  * | workspaces bound / declared | `workspace.ValidateBindings` (TaskRun) |
+ * | a required Task workspace not bound to an optional Pipeline workspace | `resources.ValidateOptionalWorkspaces` |
+ * | matrix params: passed, of string Task params | `validateParams` (`wrongTypeParamsNames`) |
  * | `$(tasks.X.results.Y)` names a result of X's Task | `resources.ValidatePipelineTaskResults`, `ValidatePipelineResults` |
  * | `$(params.x[N])` in range | `resources.ValidateParamArrayIndex` |
  * | run params: required supplied, types match | `ValidateRequiredParametersProvided`, `ValidateParamTypesMatching` |
  *
  * A param a pipeline task passes that its Task does not declare is a
  * warning: Tekton ignores it (`wrongTypeParamsNames`: "extra params"). Every
- * problem names the pipeline task, the Task and the field.
+ * problem names the pipeline task, the Task and the field. The differential
+ * test (tests/cluster/tekton_differential_test.ts) holds these checks to
+ * Tekton's own verdicts.
  *
  * @module
  */
