@@ -254,7 +254,7 @@ function checkWhen(
       problems.push(`${at}.values: expected a non-empty list of values`);
     }
     if (typeof when.input === "string") {
-      checkParamValue(when.input, "string", `${at}.input`, params, problems);
+      checkParamValue(when.input, "string", `${at}.input`, params, problems, false);
     }
     (Array.isArray(when.values) ? when.values : []).forEach((value, j) => {
       if (typeof value !== "string") return;
@@ -262,7 +262,7 @@ function checkWhen(
       const context = whole !== undefined && params.types.get(whole) === "array"
         ? "element"
         : "string";
-      checkParamValue(value, context, `${at}.values[${j}]`, params, problems);
+      checkParamValue(value, context, `${at}.values[${j}]`, params, problems, false);
     });
   });
 }
@@ -381,6 +381,8 @@ function checkTask(
  * - `isolated` (a string param that is exactly `$(params.x[*])`): the name only;
  * - `element` (an element of an array param): no whole object, and a whole
  *   array only as the entire element.
+ *
+ * Context variables are checked in params, not in `when` (as Tekton).
  */
 function checkParamValue(
   value: string,
@@ -388,6 +390,7 @@ function checkParamValue(
   at: string,
   params: Declared,
   problems: Problems,
+  contextVariables = true,
 ) {
   for (const match of value.matchAll(/\$\(([^)]*)\)/g)) {
     const prefix = match[1]!.split(/[.[]/, 1)[0]!;
@@ -424,7 +427,7 @@ function checkParamValue(
       }
     }
   }
-  for (const [prefix, names] of CONTEXT_NAMES) {
+  for (const [prefix, names] of contextVariables ? CONTEXT_NAMES : []) {
     for (const ref of referencesIn(value, prefix)) {
       if (!names.has(ref.name)) {
         problems.push(`${at}: "${ref.text}" is not a context variable`);

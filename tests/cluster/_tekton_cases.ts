@@ -430,6 +430,16 @@ const MUTATIONS: Mutation[] = [
     (pt.when ??= []).push({ input: "$(params.no-such-param)", operator: "in", values: ["x"] });
     return true;
   }],
+  ["a when expression on an unknown context variable", (c, i) => {
+    const pt = pick(dagTasks(c.pipeline), i);
+    if (!pt) return false;
+    (pt.when ??= []).push({
+      input: "$(context.pipelineRun.nosuch)",
+      operator: "in",
+      values: ["x"],
+    });
+    return true;
+  }],
   ["a when expression with an invalid operator", (c, i) => {
     const pt = pick(dagTasks(c.pipeline), i);
     if (!pt) return false;
