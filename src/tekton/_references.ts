@@ -18,6 +18,8 @@ export interface Reference {
   indexed: boolean;
   /** Dot notation with more than two components after the prefix (Tekton refuses it). */
   tooDeep: boolean;
+  /** No key after the name (`$(params.o)`, `$(params.o[*])`, not `$(params.o.key)`). */
+  whole: boolean;
 }
 
 /** `braceMatchingRegex` with `parameterSubstitution` (`.*?(\[\*\])?`), for one prefix. */
@@ -45,6 +47,7 @@ export function referencesIn(value: string, prefix: string): Reference[] {
     const dotted = match[1];
     let raw = dotted ?? match[2] ?? match[3] ?? "";
     let tooDeep = false;
+    const whole = dotted === undefined || !dotted.includes(".");
     if (dotted !== undefined && dotted.includes(".")) {
       tooDeep = dotted.split(".").length > 2;
       raw = dotted.slice(0, dotted.indexOf("."));
@@ -52,7 +55,7 @@ export function referencesIn(value: string, prefix: string): Reference[] {
     const star = raw.endsWith("[*]");
     const indexed = /\[\d*\]$/.test(raw);
     const name = raw.replace(/\[\d*\*?\]/g, "");
-    found.push({ name, text: match[0], star, indexed, tooDeep });
+    found.push({ name, text: match[0], star, indexed, tooDeep, whole });
   }
   return found;
 }

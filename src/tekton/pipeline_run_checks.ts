@@ -10,13 +10,17 @@
  * | every `taskRef` resolves | `resources.GetTaskFunc` (`CouldntGetTask`) |
  * | required Task params passed, types match, object keys | `taskrun.ValidateResolvedTask` (`validateParams`) |
  * | workspaces bound / declared | `workspace.ValidateBindings` (TaskRun) |
+ * | a required Task workspace not bound to an optional Pipeline workspace | `resources.ValidateOptionalWorkspaces` |
+ * | matrix params: passed, of string Task params | `validateParams` (`wrongTypeParamsNames`) |
  * | `$(tasks.X.results.Y)` names a result of X's Task | `resources.ValidatePipelineTaskResults`, `ValidatePipelineResults` |
  * | `$(params.x[N])` in range | `resources.ValidateParamArrayIndex` |
  * | run params: required supplied, types match | `ValidateRequiredParametersProvided`, `ValidateParamTypesMatching` |
  *
  * A param a pipeline task passes that its Task does not declare is a
  * warning: Tekton ignores it (`wrongTypeParamsNames`: "extra params"). Every
- * problem names the pipeline task, the Task and the field.
+ * problem names the pipeline task, the Task and the field. The differential
+ * test (tests/cluster/tekton_differential_test.ts) holds these checks to
+ * Tekton's own verdicts.
  *
  * @module
  */
@@ -97,6 +101,10 @@ export function checkPipelineRun(
       if (isMapping(task)) all.push({ task, path: `spec.${section}[${i}]` });
     });
   }
+  const optionalWorkspaces = new Set(
+    (Array.isArray(spec.workspaces) ? spec.workspaces : [])
+      .filter((w) => isMapping(w) && w.optional === true).map((w) => (w as { name: unknown }).name),
+  );
   for (const { task, path } of all) {
     const name = String(task.name);
     const at = `pipeline task "${name}" (${path})`;
@@ -134,6 +142,7 @@ export function checkPipelineRun(
       task,
       resolvedTask,
       `${at}, Task "${resolvedTask.metadata.name}"`,
+      optionalWorkspaces,
       problems,
       warnings,
     );
@@ -151,6 +160,7 @@ function checkBindings(
   task: Record<string, unknown>,
   resolved: Task,
   at: string,
+  optionalWorkspaces: ReadonlySet<unknown>,
   problems: string[],
   warnings: string[],
 ) {
@@ -179,20 +189,33 @@ function checkBindings(
       }`,
     );
   });
+  // A matrix param passes one string of its list to each TaskRun (`wrongTypeParamsNames`).
+  const matrix = isMapping(task.matrix) && Array.isArray(task.matrix.params)
+    ? task.matrix.params
+    : [];
+  const matrixNames = new Set<string>();
+  matrix.forEach((param, i) => {
+    if (!isMapping(param) || typeof param.name !== "string") return;
+    matrixNames.add(param.name);
+    const declared = specs.get(param.name);
+    if (declared !== undefined && declaredType(declared) !== "string") {
+      problems.push(
+        `${at}: matrix.params[${i}] "${param.name}": the Task declares type "${
+          declaredType(declared)
+        }", a matrix passes strings`,
+      );
+    }
+  });
   for (const [name, declared] of specs) {
     const value = passed.get(name);
-    if (value === undefined && declared.default === undefined) {
+    if (value === undefined && !matrixNames.has(name) && declared.default === undefined) {
       problems.push(`${at}: params: required param "${name}" (no default) is not passed`);
     }
-    if (declaredType(declared) === "object" && isMapping(declared.properties)) {
-      const given = isMapping(value)
-        ? value
-        : isMapping(declared.default)
-        ? declared.default
-        : undefined;
-      if (given === undefined) continue;
+    if (declaredType(declared) === "object" && isMapping(declared.properties) && isMapping(value)) {
+      // `MissingKeysObjectParamNames`: the keys passed and those of the default count.
+      const given = { ...(isMapping(declared.default) ? declared.default : {}), ...value };
       const missing = Object.keys(declared.properties).filter((key) => !(key in given));
-      if (missing.length > 0 && !(typeof value === "string" && VARIABLE.test(value))) {
+      if (missing.length > 0) {
         problems.push(
           `${at}: params "${name}": object keys ${
             missing.map((k) => `"${k}"`).join(", ")
@@ -214,6 +237,13 @@ function checkBindings(
     if (!declaredWorkspaces.has(ws.name)) {
       problems.push(
         `${at}: workspaces[${i}] "${ws.name}": the Task declares no such workspace`,
+      );
+    }
+    // `ValidateOptionalWorkspaces`: an optional pipeline workspace may go unbound.
+    const target = typeof ws.workspace === "string" && ws.workspace !== "" ? ws.workspace : ws.name;
+    if (declaredWorkspaces.get(ws.name) === false && optionalWorkspaces.has(target)) {
+      problems.push(
+        `${at}: workspaces[${i}] "${ws.name}": the Task requires it, pipeline workspace "${target}" is optional`,
       );
     }
   });

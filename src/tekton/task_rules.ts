@@ -75,6 +75,9 @@ export function taskRuleProblems(task: Task): string[] {
   const results = checkResults(spec.results, problems);
   checkNamedList(spec.volumes, "spec.volumes", "volume", problems);
   const steps = listAt(spec, "steps", "spec.steps", problems);
+  if (steps.length === 0 && Array.isArray(spec.steps)) {
+    problems.push("spec.steps: a Task needs at least one step");
+  }
   const names = new Set<string>();
   steps.forEach((step, i) => {
     const path = `spec.steps[${i}]`;

@@ -870,6 +870,24 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["--lock-file only works with --locked"],
     flags: ["--lock-file", "x.lock", "--load-restrictor", "none"],
   },
+  {
+    name: "base-pipeline-finally-run-after",
+    exit: 3,
+    message: [
+      'Pipeline "dracon-x"',
+      'spec.finally[0].runAfter: a finally task cannot have "runAfter"',
+    ],
+  },
+  {
+    name: "base-pipeline-when-operator",
+    exit: 3,
+    message: ['Pipeline "dracon-x"', 'when[0].operator: expected "in" or "notin", found "matches"'],
+  },
+  {
+    name: "base-pipeline-array-in-string",
+    exit: 3,
+    message: ['Pipeline "dracon-x"', 'array param "channels" cannot be used whole'],
+  },
 ];
 
 /**

@@ -119,6 +119,39 @@ const MUTATIONS: Mutation[] = [
     (p) => p.spec.results = [{ name: "r", value: "$(tasks.scan.results.x)" }],
     /spec\.results\[0\] "r": .*Task "scan" of pipeline task "scan" declares no result "x"/,
   ],
+  // found by the differential test against Tekton (tests/cluster/tekton_differential_test.ts)
+  [
+    "an optional pipeline workspace bound to a required Task workspace",
+    (p) => (p.spec.workspaces as { optional?: boolean }[])[0]!.optional = true,
+    /Task "clone": workspaces\[0\] "output": the Task requires it, pipeline workspace "ws" is optional/,
+  ],
+  [
+    "an object param missing a key that neither the value nor the default has",
+    (p) => {
+      const scan = tasks(p)[1];
+      delete scan.taskRef;
+      scan.workspaces = [];
+      scan.params = [{ name: "target", value: { host: "x" } }];
+      scan.taskSpec = {
+        params: [{
+          name: "target",
+          type: "object",
+          properties: { host: {}, port: {}, path: {} },
+          default: { path: "/" },
+        }],
+        steps: [{ name: "s", image: "busybox" }],
+      };
+    },
+    /Task "scan": params "target": object keys "port" are missing/,
+  ],
+  [
+    "a matrix param for an array Task param",
+    (p) => {
+      tasks(p)[1].params.pop();
+      tasks(p)[1].matrix = { params: [{ name: "flags", value: ["a", "b"] }] };
+    },
+    /Task "scan": matrix\.params\[0\] "flags": the Task declares type "array", a matrix passes strings/,
+  ],
 ];
 
 for (const [name, mutate, expected] of MUTATIONS) {

@@ -17,6 +17,7 @@ const REFUSED: [string, Record<string, unknown>, string[]][] = [
   ["a number as image", { steps: [{ name: "run", image: 123 }] }, [
     "spec.steps[0].image: expected a string, found number 123",
   ]],
+  ["no step", { steps: [] }, ["spec.steps: a Task needs at least one step"]],
   ["duplicate step names", { steps: [STEP, STEP] }, [
     'spec.steps[1].name: step name "run" is used more than once',
   ]],
