@@ -35,7 +35,7 @@ import { helmExpressionsIn } from "../tekton/task.ts";
 import type { ParamValue, Pipeline, Task } from "../tekton/types.ts";
 import type { RunCheck } from "../tekton/pipeline_run_checks.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
-import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
+import { DEFAULT_APPLY_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
   type Orchestrator,
@@ -260,7 +260,7 @@ export async function deployPipeline(
       dryRun: strategy !== "apply",
       force: options.forceConflicts ?? false,
       stop: stop.signal,
-      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency: options.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
       ...(options.onApplied ? { onApplied: options.onApplied } : {}),
     });
     if (strategy === "apply") {
