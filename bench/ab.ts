@@ -91,7 +91,10 @@ const median = (values: number[]) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const labels = [...rows.keys()];
+// Rows in the spec's order (the first rounds are rotated).
+const labels = entries.flatMap((e) =>
+  e.deploy ? [`${e.label}: cold`, `${e.label}: no-op`] : [e.label]
+);
 const base = (label: string) => {
   // The ratio of a deploy row is against the first entry's row of the same phase.
   const phase = label.match(/: (cold|no-op)$/)?.[1];
@@ -100,7 +103,8 @@ const base = (label: string) => {
 };
 console.log(`| entry | median | min | ratio | CPU (user+sys) |`);
 console.log(`| --- | ---: | ---: | ---: | ---: |`);
-for (const [label, row] of rows) {
+for (const label of labels) {
+  const row = rows.get(label)!;
   const m = median(row.wall);
   console.log(
     `| ${label} | ${m.toFixed(0)} ms | ${Math.min(...row.wall).toFixed(0)} ms | ${
