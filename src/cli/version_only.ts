@@ -3,7 +3,7 @@
  * command tree loads: `main.ts` answers them without importing the CLI
  * library (commander and Deno's Node compatibility layer it brings, ~30 ms of
  * a ~50 ms start). The text is the one `draconctl --version` prints through
- * the tree; tests/cli/version_only_test.ts compares the two.
+ * the tree; tests/cli/help_test.ts compares the two.
  *
  * @module
  */

@@ -367,6 +367,8 @@ export class FetchObjectClient implements ObjectClient {
         // offer h2 (an HTTP/1.1-only server or proxy). The request was not
         // answered, so it is sent again, once, over a client that also offers
         // HTTP/1.1 (also when another request's failure replaced the client).
+        // Only reads go out before the first answer: every write waits for
+        // its kind's discovery GET.
         if (!trial || !(error instanceof TypeError) || timeout.signal.aborted) throw error;
         slot.fallBack();
         if (slot.client === client) throw error; // h2 had answered meanwhile: a real failure
