@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { runProgram } from "./src/cli/program.ts";
+import { isVersionOnly } from "./src/cli/version_only.ts";
 import { connectsToCluster, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import {
@@ -23,6 +23,7 @@ import { DenoFileSystem } from "./src/io/filesystem.ts";
 import { DenoRunPermissions } from "./src/io/run_permissions.ts";
 import { ProcessSignals } from "./src/io/process_signals.ts";
 import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
+import { versionLine } from "./src/version.ts";
 
 const encoder = new TextEncoder();
 
@@ -33,6 +34,12 @@ export async function run(
   stderr: (text: string) => void,
 ): Promise<number> {
   try {
+    // `--version` alone is answered without loading the command tree (~30 ms).
+    if (isVersionOnly(args)) {
+      await deps.stdout.write(`${versionLine()}\n`);
+      return 0;
+    }
+    const { runProgram } = await import("./src/cli/program.ts");
     await runProgram(args, deps);
     return 0;
   } catch (error) {

@@ -21,6 +21,14 @@
 import { stringify as stringifyYaml } from "yaml";
 import { PERMISSION_FLAGS } from "../scripts/permissions.ts";
 import { type LatencyProxy, startLatencyProxy } from "../scripts/latency_proxy.ts";
+import {
+  adminTls,
+  type FloorParts,
+  floors,
+  measureConnection,
+  type ScaleSeries,
+  scaleSvg,
+} from "./floor.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const DRACON = `${REPO}/../shared/dracon`;
@@ -33,7 +41,10 @@ interface Config {
   latencies: number[];
   out: string | undefined;
   smoke: boolean;
-  /** Scenarios to run (`--scenarios deploy,corpus,helm,startup,package`). @default all */
+  /**
+   * Scenarios to run (`--scenarios deploy,corpus,helm,startup,package,floor`).
+   * @default all but floor
+   */
   scenarios: string[];
 }
 
@@ -434,6 +445,90 @@ async function alternate(
   }
 }
 
+/**
+ * draconctl alone against its round-trip floor (bench/floor.ts), cold and
+ * no-op, for each N and latency; the floor's parts are measured in each
+ * repetition, interleaved with the deploys, and `kubectl version --client` as
+ * a marker of the machine's load. Points: `floor: …` scenarios, tool
+ * `draconctl`, `floor` (the floor of that repetition) and `kubectl version`.
+ */
+async function floorScenario(env: Env, config: Config, points: Point[]): Promise<void> {
+  const tls = adminTls(await Deno.readTextFile(`${env.state}/kubeconfig`));
+  const at = (scenario: string, n: number, latency: number, tool: string) => {
+    let p = points.find((p) =>
+      p.scenario === scenario && p.n === n && p.latency === latency && p.tool === tool
+    );
+    if (p === undefined) points.push(p = { scenario, n, latency, tool, samples: [] });
+    return p;
+  };
+  const wallOnly = (wallMs: number): Sample => ({
+    wallMs,
+    userMs: 0,
+    sysMs: 0,
+    rssMb: 0,
+    requests: {},
+    connections: 0,
+    stdout: "",
+  });
+  for (const n of config.ns) {
+    const fx = await makeFixture(env, n);
+    for (const latency of config.latencies) {
+      const kc = env.kubeconfigs.get(latency)!;
+      const port = env.proxies.get(latency)?.port ?? env.apiPort;
+      const warm = await createNamespace(env, "fwarm");
+      await measure(env, latency, commandFor("draconctl", "cold", fx, kc, warm));
+      for (let rep = 0; rep < config.reps; rep++) {
+        const started = performance.now();
+        await exec(env, [...draconctl, "pipelines", "deploy", "--help"]);
+        const startMs = performance.now() - started;
+        const connection = await measureConnection(`https://127.0.0.1:${port}`, tls);
+        const parts: FloorParts = { startMs, ...connection };
+        const floor = floors(parts);
+        const kubectl = await measure(env, latency, [`${env.bin}/kubectl`, "version", "--client"]);
+        const ns = await createNamespace(env, "floor");
+        for (const phase of ["cold", "redeploy"] as const) {
+          const scenario = `floor: ${phase === "cold" ? "deploy (cold)" : "redeploy (no change)"}`;
+          const sample = await measure(env, latency, commandFor("draconctl", phase, fx, kc, ns));
+          checkDraconctl(sample, phase, n);
+          at(scenario, n, latency, "draconctl").samples.push(sample);
+          at(scenario, n, latency, "floor").samples.push(
+            wallOnly(phase === "cold" ? floor.coldMs : floor.noopMs),
+          );
+          at(scenario, n, latency, "kubectl version").samples.push(kubectl);
+        }
+        log(
+          `floor N=${n} ${latency}ms rep ${rep + 1}/${config.reps}: start ${
+            startMs.toFixed(0)
+          } ms, TLS ${connection.tlsMs.toFixed(0)} ms, round ${connection.roundMs.toFixed(0)} ms`,
+        );
+      }
+    }
+  }
+}
+
+/** The cold-deploy medians of the floor scenario against N, with fitted lines. */
+function floorSvg(summaries: Summary[]): string | undefined {
+  const colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"];
+  const series: ScaleSeries[] = [];
+  const latencies = [...new Set(summaries.map((s) => s.latency))].sort((a, b) => b - a);
+  for (const latency of latencies) {
+    for (const tool of ["draconctl", "floor"]) {
+      const rows = summaries.filter((s) =>
+        s.scenario === "floor: deploy (cold)" && s.tool === tool && s.latency === latency
+      );
+      if (rows.length < 2) continue;
+      series.push({
+        label: `${tool === "floor" ? "floor" : "draconctl cold"}, +${latency} ms`,
+        color: colors[series.length % colors.length]!,
+        points: rows.map((r) => ({ n: r.n, ms: r.medianMs })),
+        dashed: tool === "floor",
+      });
+    }
+  }
+  if (series.length === 0) return undefined;
+  return scaleSvg("cold deploy: median wall time against N (dashed: the round-trip floor)", series);
+}
+
 /** N helm:// references into one release: one LIST, whatever N. */
 async function helmScenario(env: Env, config: Config, points: Point[]): Promise<void> {
   const max = Math.max(...config.ns);
@@ -630,7 +725,9 @@ function report(summaries: Summary[], startup: Startup[]): string {
     const rows = summaries.filter((s) => s.scenario === scenario);
     lines.push(`### ${scenario}`, "");
     lines.push(
-      "| N | latency | tool | median | p90 | min | ratio vs kubectl | ratio vs helm | CPU (user+sys) | peak RSS | requests (first run, by verb) | connections |",
+      `| N | latency | tool | median | p90 | min | ratio vs ${
+        scenario.startsWith("floor") ? "floor" : "kubectl"
+      } | ratio vs helm | CPU (user+sys) | peak RSS | requests (first run, by verb) | connections |`,
       "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     );
     for (const r of rows) {
@@ -645,9 +742,9 @@ function report(summaries: Summary[], startup: Startup[]): string {
       lines.push(
         `| ${r.n} | ${r.latency} ms | ${r.tool} | ${fmt(r.medianMs)} | ${fmt(r.p90Ms)} | ${
           fmt(r.minMs)
-        } | ${ratio("kubectl")} | ${ratio("helm")} | ${fmt(r.cpuMs)} | ${
-          r.rssMb.toFixed(0)
-        } MB | ${r.requests} | ${r.latency > 0 ? r.connections : ""} |`,
+        } | ${ratio(scenario.startsWith("floor") ? "floor" : "kubectl")} | ${ratio("helm")} | ${
+          fmt(r.cpuMs)
+        } | ${r.rssMb.toFixed(0)} MB | ${r.requests} | ${r.latency > 0 ? r.connections : ""} |`,
       );
     }
     lines.push("");
@@ -693,6 +790,26 @@ function targets(summaries: Summary[], startup: Startup[]): string[] {
     );
     row(`golang-project ${phase}, 0 ms: ≤ ${limit} ms`, s?.medianMs, limit, "ms");
   }
+  const floorOf = (phase: string, n: number, latency: number, tool: string) =>
+    summaries.find((s) =>
+      s.scenario === `floor: ${phase}` && s.n === n && s.latency === latency && s.tool === tool
+    );
+  for (const [phase, limit] of [["deploy (cold)", 1.3], ["redeploy (no change)", 1.2]] as const) {
+    for (const latency of [...new Set(summaries.map((s) => s.latency))].filter((l) => l > 0)) {
+      const a = floorOf(phase, 50, latency, "draconctl"), b = floorOf(phase, 50, latency, "floor");
+      if (a && b) {
+        row(
+          `${phase}, N=50, ${latency} ms: ≤ ${limit}× floor`,
+          a.medianMs / b.medianMs,
+          limit,
+          "×",
+        );
+      }
+    }
+  }
+  const thousand = floorOf("deploy (cold)", 1000, 50, "draconctl");
+  row("deploy cold, N=1000, 50 ms: ≤ 3 s", thousand?.medianMs, 3000, "ms");
+  row("peak RSS, N=1000 cold deploy: ≤ 150 MB", thousand?.rssMb, 150, "MB");
   for (const s of startup.filter((s) => s.command.startsWith("draconctl"))) {
     row(`\`${s.command}\` ≤ 150 ms median`, s.medianMs, 150, "ms");
   }
@@ -794,6 +911,7 @@ if (import.meta.main) {
     if (run("deploy")) await deployScenario(env, config, points);
     if (run("corpus")) await corpusScenario(env, config, points);
     if (run("helm")) await helmScenario(env, config, points);
+    if (config.scenarios.includes("floor")) await floorScenario(env, config, points);
     if (!config.smoke && run("startup")) startup = await startupScenario(env, config);
     if (!config.smoke && run("package")) {
       await packageScenario(env, config, points).catch((error) =>
@@ -814,7 +932,9 @@ if (import.meta.main) {
         JSON.stringify({ config, summaries, startup }, null, 2),
       );
       await Deno.writeTextFile(`${config.out}/deploy.svg`, svg(summaries));
-      log(`wrote ${config.out}/{results.md,results.json,deploy.svg}`);
+      const scale = floorSvg(summaries);
+      if (scale !== undefined) await Deno.writeTextFile(`${config.out}/scale.svg`, scale);
+      log(`wrote ${config.out}/{results.md,results.json,deploy.svg${scale ? ",scale.svg" : ""}}`);
     }
   } finally {
     for (const proxy of env.proxies.values()) await proxy.close();

@@ -173,11 +173,14 @@ function notes(names: readonly string[]): string {
 class Placeholders {
   readonly #prefix: string;
   readonly #texts: string[] = [];
+  /** A token anywhere (compiled once: {@link holdsTemplate} runs for every scalar). */
+  readonly #anyToken: RegExp;
 
   constructor(avoid: string) {
     let prefix = "DRACONCTLHELM";
     while (avoid.includes(prefix)) prefix += "X";
     this.#prefix = prefix;
+    this.#anyToken = new RegExp(`${prefix}[ET]\\d+Z`);
   }
 
   substitute(value: unknown): unknown {
@@ -190,7 +193,7 @@ class Placeholders {
   }
 
   holdsTemplate(value: string): boolean {
-    return new RegExp(`${this.#prefix}[ET]\\d+Z`).test(value);
+    return this.#anyToken.test(value);
   }
 
   restore(text: string): string {

@@ -13,6 +13,7 @@ import type { ChangeSetEntry } from "../k8s/applier.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import type { PlanOptions } from "../pipelines/plan.ts";
 import { PIPELINE_API_VERSIONS } from "../pipelines/assembly.ts";
+import { DEFAULT_APPLY_CONCURRENCY, DEFAULT_CONCURRENCY } from "../pipelines/_concurrency.ts";
 import {
   MAX_CONCURRENCY,
   parseByteSize,
@@ -116,9 +117,9 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
     )
     .option(
       "--concurrency <n>",
-      `components loaded or applied at once (1-${MAX_CONCURRENCY})`,
+      `components loaded or applied at once (1-${MAX_CONCURRENCY}; default: ${DEFAULT_CONCURRENCY} ` +
+        `loaded, ${DEFAULT_APPLY_CONCURRENCY} applied)`,
       parseConcurrency,
-      16,
     )
     .option(
       "--field-manager <name>",
@@ -154,7 +155,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const plan: PlanOptions = {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         allowInsecureHttp: options.allowInsecureHttp ?? false,
-        concurrency: options.concurrency,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         loadRestrictor: options.loadRestrictor,
         pipelineApiVersion: options.pipelineApiVersion,
         requireDigest: options.requireDigest ?? false,

@@ -71,7 +71,7 @@ export class FetchObjectClient implements ObjectClient {
   readonly #base: string;
   readonly #connection: Connection;
   /** One HTTP client per client certificate (`undefined`: none), created on first use. */
-  readonly #clients = new Map<string | undefined, Deno.HttpClient>();
+  readonly #clients = new Map<string | undefined, ClientSlot>();
   readonly #headers: Headers;
   readonly #timeoutMs: number;
   readonly #onRequest: ((method: string, url: string) => void) | undefined;
@@ -227,26 +227,47 @@ export class FetchObjectClient implements ObjectClient {
 
   /** Closes the HTTP clients and their connections. */
   close(): void {
-    for (const client of this.#clients.values()) client.close();
+    for (const slot of this.#clients.values()) slot.client.close();
     this.#clients.clear();
   }
 
-  #clientFor(credentials: Credentials): Deno.HttpClient {
+  /**
+   * The HTTP client for `credentials`. Over https without a proxy it first
+   * speaks HTTP/2 only, so the requests sent at once at start share one TLS
+   * connection (offering HTTP/1.1 too, the client opens one connection per
+   * request until the first handshake has chosen h2: four at start). A server
+   * that does not offer h2 fails that client's first requests; the slot then
+   * falls back to HTTP/1.1 + HTTP/2 for the rest of the run ({@link #send}).
+   */
+  #clientFor(credentials: Credentials): ClientSlot {
     const key = credentials.clientCert
       ? `${credentials.clientCert.cert}\n${credentials.clientCert.key}`
       : undefined;
-    let client = this.#clients.get(key);
-    if (client === undefined) {
-      client = createHttpClient({
-        caCerts: this.#connection.caCerts,
-        http1: true,
-        http2: true,
-        ...(this.#connection.proxy ? { proxy: this.#connection.proxy } : {}),
-        ...(credentials.clientCert ?? {}),
-      });
-      this.#clients.set(key, client);
+    let slot = this.#clients.get(key);
+    if (slot === undefined) {
+      const h2Only = this.#base.startsWith("https:") && this.#connection.proxy === undefined;
+      const create = (http1: boolean) =>
+        createHttpClient({
+          caCerts: this.#connection.caCerts,
+          http1,
+          http2: true,
+          ...(this.#connection.proxy ? { proxy: this.#connection.proxy } : {}),
+          ...(credentials.clientCert ?? {}),
+        });
+      const created: ClientSlot = {
+        client: create(!h2Only),
+        mode: h2Only ? "h2-trial" : "settled",
+        fallBack: () => {
+          if (created.mode !== "h2-trial") return; // proven, or replaced already
+          created.client.close();
+          created.client = create(true);
+          created.mode = "settled";
+        },
+      };
+      slot = created;
+      this.#clients.set(key, slot);
     }
-    return client;
+    return slot;
   }
 
   #resource(apiVersion: string, kind: string): Promise<Resource> {
@@ -325,20 +346,53 @@ export class FetchObjectClient implements ObjectClient {
     if (credentials.authorization) headers.set("authorization", credentials.authorization);
     if (body) headers.set("content-type", body.contentType);
     const timeout = timeoutSignal(this.#timeoutMs);
-    try {
-      const response = await fetch(url, {
+    const slot = this.#clientFor(credentials);
+    const send = (client: Deno.HttpClient) =>
+      fetch(url, {
         method,
-        client: this.#clientFor(credentials),
+        client,
         signal: timeout.signal,
         headers,
         redirect: "manual",
         ...(body ? { body: body.body } : {}),
       });
+    try {
+      const client = slot.client;
+      const trial = slot.mode === "h2-trial";
+      let response: Response;
+      try {
+        response = await send(client);
+      } catch (error) {
+        // No answer over HTTP/2 only, and none before it: the server may not
+        // offer h2 (an HTTP/1.1-only server or proxy). The request was not
+        // answered, so it is sent again, once, over a client that also offers
+        // HTTP/1.1 (also when another request's failure replaced the client).
+        // Only reads go out before the first answer: every write waits for
+        // its kind's discovery GET.
+        if (!trial || !(error instanceof TypeError) || timeout.signal.aborted) throw error;
+        slot.fallBack();
+        if (slot.client === client) throw error; // h2 had answered meanwhile: a real failure
+        response = await send(slot.client);
+      }
+      // An answer over HTTP/2 only: the server speaks h2; keep that client.
+      if (slot.client === client) slot.mode = "settled";
       return { status: response.status, text: await response.text() };
     } finally {
       timeout.clear();
     }
   }
+}
+
+/**
+ * An HTTP client and how far it is proven: `h2-trial` speaks HTTP/2 only and
+ * has had no answer yet; `settled` is kept for the run (h2 answered, or the
+ * fallback offering HTTP/1.1 too).
+ */
+interface ClientSlot {
+  client: Deno.HttpClient;
+  mode: "h2-trial" | "settled";
+  /** Replaces an `h2-trial` client by one offering HTTP/1.1 and HTTP/2; else does nothing. */
+  fallBack(): void;
 }
 
 function parseJson(text: string): unknown {

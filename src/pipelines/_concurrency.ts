@@ -1,5 +1,13 @@
-/** How many components are loaded, rendered or applied at once, unless `--concurrency` says. */
+/** How many components are loaded or rendered at once, unless `--concurrency` says. */
 export const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * How many Tasks are applied at once, unless `--concurrency` says: enough
+ * that a pipeline's Tasks go out in one round trip (the requests share one
+ * HTTP/2 connection; API servers allow 100–250 streams on it, and queue the
+ * rest). Applies cost no Worker, unlike loading a URL component.
+ */
+export const DEFAULT_APPLY_CONCURRENCY = 128;
 
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight; results keep

@@ -35,7 +35,7 @@ import { helmExpressionsIn } from "../tekton/task.ts";
 import type { ParamValue, Pipeline, Task } from "../tekton/types.ts";
 import type { RunCheck } from "../tekton/pipeline_run_checks.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
-import { DEFAULT_CONCURRENCY } from "./_concurrency.ts";
+import { DEFAULT_APPLY_CONCURRENCY } from "./_concurrency.ts";
 import {
   type HelmReleases,
   type Orchestrator,
@@ -293,10 +293,13 @@ export async function deployPipeline(
       dryRun: strategy !== "apply",
       force: options.forceConflicts ?? false,
       stop: stop.signal,
-      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency: options.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
       ...(options.onApplied ? { onApplied: options.onApplied } : {}),
     });
-    if (strategy === "apply") {
+    // A Pipeline this run did not write was there, unchanged, since the LIST:
+    // a concurrent prune of another Pipeline sees it and keeps its Tasks, one
+    // of this Pipeline deletes it first (as if run after this deploy).
+    if (strategy === "apply" && changes.at(-1)?.action !== "unchanged") {
       phase("checking that every Task of the Pipeline is still there");
       await keepTasks(cluster.client, prepared.tasks, {
         fieldManager: options.cluster.fieldManager,
@@ -352,8 +355,8 @@ async function helmTaskSource(
 }
 
 /**
- * After the Pipeline is applied, makes sure each of its Tasks is still there
- * and not about to be pruned by a concurrent `pipelines delete
+ * After the Pipeline is written (created or configured), makes sure each
+ * of its Tasks is still there and not about to be pruned by a concurrent `pipelines delete
  * --prune-tasks` (delete.ts): a Task carrying the pruning mark loses it (a
  * write, so the delete's resourceVersion precondition fails and the Task
  * stays), and one already pruned is applied again. So no Pipeline is left

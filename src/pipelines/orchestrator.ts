@@ -15,7 +15,7 @@ import type { ResolvedComponent } from "./component.ts";
 import { type Pipeline, type Task } from "../tekton/types.ts";
 import { subjectOf } from "../k8s/objects.ts";
 import { helmExpressionsIn, tektonTaskProblems } from "../tekton/task.ts";
-import { DEFAULT_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
+import { DEFAULT_APPLY_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
 import { assemblePlan, type HelmRef, type PipelinePlan } from "./plan.ts";
 
 /**
@@ -63,7 +63,7 @@ export interface DeployOptions {
   dryRun?: boolean;
   /** Take over fields owned by other field managers. @default false */
   force?: boolean;
-  /** Tasks applied at once. @default DEFAULT_CONCURRENCY */
+  /** Tasks applied at once. @default DEFAULT_APPLY_CONCURRENCY */
   concurrency?: number;
   /** Called with each object's entry as soon as it is applied (or failed, or skipped). */
   onApplied?: (entry: ChangeSetEntry) => void;
@@ -176,7 +176,7 @@ export async function deploy(
   const told = (entry: ChangeSetEntry) => (options.onApplied?.(entry), entry);
   const changes = await mapConcurrent(
     prepared.tasks,
-    options.concurrency ?? DEFAULT_CONCURRENCY,
+    options.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
     async (task) => {
       // Once stopped, no new apply starts; those in flight finish and are reported.
       if (stop?.aborted) return told({ ...entryOf(task), action: "skipped" as const });

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { versionLine } from "../../src/version.ts";
+import { runProgram } from "../../src/cli/program.ts";
+import { isVersionOnly } from "../../src/cli/version_only.ts";
 import { runCli } from "./_cli.ts";
 
 Deno.test("--help and --version print to stdout and exit 0", async (t) => {
@@ -31,6 +33,27 @@ Deno.test("--help and --version print to stdout and exit 0", async (t) => {
     for (const args of [["--version"], ["-V"], ["version"]]) {
       const result = await runCli(args);
       assert.deepEqual([result.code, result.stdout, result.stderr], [0, `${versionLine()}\n`, ""]);
+    }
+  });
+  await t.step("main.ts's shortcut prints what the command tree prints", async () => {
+    for (const args of [["--version"], ["-V"], ["version"]]) {
+      assert.ok(isVersionOnly(args), args.join(" "));
+      let tree = "";
+      const { stdout } = await runCli(args);
+      await runProgram(
+        args,
+        {
+          stdout: { write: (text) => Promise.resolve(void (tree += text)) },
+        } as Parameters<typeof runProgram>[1],
+      );
+      assert.equal(stdout, tree);
+    }
+  });
+  await t.step("any other line goes through the command tree", () => {
+    for (
+      const args of [[], ["-v", "--version"], ["--version", "x"], ["--Version"], ["versions"]]
+    ) {
+      assert.ok(!isVersionOnly(args), args.join(" "));
     }
   });
 });

@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../main.ts", import.meta.url).href;
+/** The command tree: main.ts imports it dynamically, for every line but `--version` alone. */
+const PROGRAM = new URL("../../src/cli/program.ts", import.meta.url).href;
 const LAZY_PACKAGES = ["yaml", "js-yaml"];
 
 /** The parts of `deno info --json` this test reads. */
@@ -57,7 +59,7 @@ interface Reached {
  * type-only `type`), and dynamic ones only when `dynamic` is set. An npm
  * module brings its package and, transitively, the packages it depends on.
  */
-function reach(info: GraphInfo, dynamic: boolean): Reached {
+function reach(info: GraphInfo, dynamic: boolean, roots = [MAIN]): Reached {
   const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
   const resolve = (specifier: string) => info.redirects[specifier] ?? specifier;
   const reached: Reached = { modules: new Map(), npmPackages: new Map() };
@@ -84,7 +86,7 @@ function reach(info: GraphInfo, dynamic: boolean): Reached {
     }
   };
   assert.deepEqual(info.roots, [MAIN]);
-  visit(MAIN, []);
+  for (const root of roots) visit(root, []);
   return reached;
 }
 
@@ -95,7 +97,8 @@ function isNpmModuleOf(specifier: string, name: string): boolean {
 
 Deno.test("main.ts statically imports neither yaml nor js-yaml (they load on first use)", async (t) => {
   const info = await denoInfo();
-  const eager = reach(info, false);
+  // What `--help` loads: main.ts and the command tree, static imports only.
+  const eager = reach(info, false, [MAIN, PROGRAM]);
 
   await t.step("the walk works: the CLI library and the command modules are reached", () => {
     const cli = "@commander-js/extra-typings";
@@ -123,6 +126,20 @@ Deno.test("main.ts statically imports neither yaml nor js-yaml (they load on fir
       );
     });
   }
+});
+
+Deno.test("--version alone loads no npm package: main.ts reaches the command tree only dynamically", async (t) => {
+  const info = await denoInfo();
+  await t.step("the command tree is in the graph, behind a dynamic import", () => {
+    assert.ok(reach(info, true).modules.has(PROGRAM));
+    assert.ok(reach(info, true).npmPackages.has("commander"));
+  });
+  await t.step("main.ts's static imports reach neither it nor any npm package", () => {
+    const eager = reach(info, false);
+    assert.ok(!eager.modules.has(PROGRAM), eager.modules.get(PROGRAM)?.join("\n  -> "));
+    assert.deepEqual([...eager.npmPackages.keys()], []);
+    assert.ok(eager.modules.size > 5, `only ${eager.modules.size} modules reached`);
+  });
 });
 
 /** An import of npm package `name` in TypeScript source: static, dynamic, `npm:` or bare. */

@@ -16,6 +16,7 @@ import {
 import type { HelmRef, PipelinePlan } from "../../src/pipelines/plan.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
+import { DEFAULT_APPLY_CONCURRENCY } from "../../src/pipelines/_concurrency.ts";
 
 function task(name: string, type: ComponentType, image = "busybox"): Task {
   return processTask({
@@ -221,6 +222,26 @@ Deno.test("The orchestrator.deploy() applies at most `concurrency` Tasks at once
   await orchestrator.prepare(plan(components));
   await orchestrator.deploy(cluster);
   assert.equal(cluster.maxInFlight, 3);
+});
+
+Deno.test("Without `concurrency`, deploy() applies DEFAULT_APPLY_CONCURRENCY Tasks at once: 50 in one round", async (t) => {
+  const cases: [number, number][] = [
+    [50, 50],
+    [DEFAULT_APPLY_CONCURRENCY + 20, DEFAULT_APPLY_CONCURRENCY],
+  ];
+  for (const [n, expected] of cases) {
+    await t.step(`${n} Tasks: ${expected} in flight`, async () => {
+      const cluster = new MemoryApplier({ delayMs: 5 });
+      const orchestrator = orchestrate(cluster, { namespace: "default" });
+      const components = [
+        local("base", "base"),
+        ...Array.from({ length: n - 1 }, (_, i) => local(`producer-${i}`, "producer")),
+      ];
+      await orchestrator.prepare(plan(components));
+      await orchestrator.deploy(cluster);
+      assert.equal(cluster.maxInFlight, expected);
+    });
+  }
 });
 
 Deno.test("renderComponents() renders only Tasks holding Helm expressions, in one call, and checks the result", async (t) => {
