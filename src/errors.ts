@@ -33,6 +33,8 @@ export const ExitCode = {
   runFailed: 7,
   /** `pipelines run --wait`: the PipelineRun timed out. */
   runTimedOut: 8,
+  /** `--policy`: a Task breaks the image policy, or the policy cannot be evaluated; nothing applied. */
+  policy: 10,
   /** Interrupted by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */

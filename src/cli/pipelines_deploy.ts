@@ -27,6 +27,7 @@ import { checkOutputFile } from "./output_file.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
+import { addPolicyFlags, policyChoiceOf, type PolicyFlags, withPolicyOutputs } from "./_policy.ts";
 
 const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),
@@ -54,7 +55,7 @@ Examples:
 
 /** Registers `deploy` under `pipelines`. */
 export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
-  parent.command("deploy")
+  addPolicyFlags(parent.command("deploy"))
     .description("deploy a pipeline and the Tasks it needs, described by a kustomization")
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .addOption(
@@ -166,6 +167,8 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         requestTimeoutMs: options.requestTimeout,
       };
       checkFlagCombination(options);
+      const policyFlags = options as unknown as PolicyFlags;
+      const policy = policyChoiceOf(policyFlags);
       await checkFlagFiles(deps.fs, options);
       // Every file the run reads is an input the output must not overwrite.
       const inputs = new RecordingFileSystem(deps.fs);
@@ -174,6 +177,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ...options.values,
         ...options.helmChart.map((c) => c.chart),
         ...(global.kubeconfig === undefined ? [] : [global.kubeconfig]),
+        ...(policy?.file === undefined ? [] : [policy.file]),
       ];
       const output = options.outputFile === "-" ? undefined : options.outputFile;
       const allInputs = () => [...knownInputs, ...inputs.read];
@@ -204,20 +208,28 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         : undefined;
       const summary = (changes: readonly ChangeSetEntry[]) =>
         summaryLine(changes, strategy, deps.clock.now().getTime() - started.getTime());
-      const result = await deployPipeline(kustomization, run, {
-        ...plan,
-        opened,
-        strategy,
-        forceConflicts: options.forceConflicts ?? false,
-        render,
-        cluster: clusterOptions,
-        helmCharts: options.helmChart,
-        ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
-        // Refused before anything is applied, not after.
-        ...(output === undefined
-          ? {}
-          : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) }),
-      }).catch(async (error) => {
+      const result = await withPolicyOutputs(
+        deps,
+        policyFlags,
+        format,
+        allInputs,
+        () =>
+          deployPipeline(kustomization, run, {
+            ...plan,
+            ...(policy === undefined ? {} : { policy }),
+            opened,
+            strategy,
+            forceConflicts: options.forceConflicts ?? false,
+            render,
+            cluster: clusterOptions,
+            helmCharts: options.helmChart,
+            ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
+            // Refused before anything is applied, not after.
+            ...(output === undefined ? {} : {
+              beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()),
+            }),
+          }),
+      ).catch(async (error) => {
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
           if (progress) await progress.done();
@@ -348,6 +360,7 @@ async function formatDeploy(
     helm: result.helm,
     changes: result.changes,
     warnings: result.warnings,
+    ...(result.policy === undefined ? {} : { policy: policySummary(result.policy) }),
   };
   if (format === "json") return JSON.stringify(summary, null, 2) + "\n";
   if (format === "yaml") return await (await loadAction()).toYaml(summary);
@@ -422,4 +435,9 @@ function collectHelmChart(value: string, previous: OfflineRelease[]): OfflineRel
     );
   }
   return [...previous, { release: match[1]!, chart: match[3]! }];
+}
+
+/** The gate's result in a summary: the file, how many Tasks, no violation (it passed). */
+function policySummary(report: { policy: string; tasks: number }) {
+  return { file: report.policy, tasks: report.tasks, violations: 0 };
 }

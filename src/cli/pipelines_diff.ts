@@ -6,6 +6,7 @@
 import type { Deps } from "../deps.ts";
 import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
+import { addPolicyFlags, policyChoiceOf, type PolicyFlags, withPolicyOutputs } from "./_policy.ts";
 import {
   clusterOptionsOf,
   targetOptionsOf,
@@ -30,19 +31,27 @@ Examples:
 
 /** Registers `diff` under `pipelines`. */
 export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
-  withTargetOptions(withInspectOptions(
+  withTargetOptions(withInspectOptions(addPolicyFlags(
     parent.command("diff").description("show what a deploy would change, as a unified diff"),
-  ))
+  )))
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .option("--exit-code", "exit 1 when the deploy would change something")
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
+      const policyFlags = options as unknown as PolicyFlags;
+      const policy = policyChoiceOf(policyFlags);
       const { diffPipeline } = await import("../pipelines/diff.ts");
-      const result = await diffPipeline(
-        kustomization,
+      const inputs = () => [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
+      const result = await withPolicyOutputs(
         deps,
-        clusterOptionsOf(command, options),
-        targetOptionsOf(options),
+        policyFlags,
+        options.output,
+        inputs,
+        () =>
+          diffPipeline(kustomization, deps, clusterOptionsOf(command, options), {
+            ...targetOptionsOf(options),
+            ...(policy === undefined ? {} : { policy }),
+          }),
       );
       await writeResult(deps, options.output, result, {
         names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),

@@ -19,6 +19,7 @@ import { canonicalJson } from "../k8s/ssa_applier.ts";
 import type { Cluster, ClusterOptions } from "../tekton/cluster.ts";
 import { invalidNameReason } from "../tekton/task.ts";
 import { deployPipeline, type DeployResult } from "./deploy.ts";
+import type { PolicyChoice } from "./policy_deploy.ts";
 import {
   DIGEST_ANNOTATION,
   isManagedByDraconctl,
@@ -137,6 +138,8 @@ export interface ResolvedTarget {
 export interface TargetOptions {
   baseDir?: string;
   loadRestrictor?: "rootOnly" | "none";
+  /** The policy gate (diff): which policy, if any. @default none */
+  policy?: PolicyChoice;
 }
 
 /**
