@@ -1,24 +1,17 @@
 /**
- * The policy gate's flags and outputs, shared by `pipelines deploy`, `diff`
- * and `check`: `--policy <file>`, `--no-policy`, `--policy-report
- * <format>=<file>` (SARIF 2.1.0 for code scanning, or JSON), and the
- * violations on standard output with `-o json|yaml` (docs/policy.md).
+ * The policy gate's flags, shared by `pipelines deploy`, `diff` and
+ * `check`: `--policy <file>`, `--no-policy`, `--policy-report
+ * <format>=<file>` (SARIF 2.1.0 for code scanning, or JSON); the outputs
+ * (`policy_output.ts`) are loaded only when a command runs (docs/policy.md).
  *
  * @module
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
-import { VERSION } from "../version.ts";
 import type { PolicyChoice } from "../pipelines/policy_deploy.ts";
-import {
-  POLICY_RULES,
-  type PolicyReport,
-  PolicyViolationError,
-  type Violation,
-} from "../pipelines/policy_gate.ts";
+import type { PolicyReport } from "../pipelines/policy_gate.ts";
 import type { AnyCommand } from "./_command.ts";
-import { OutputFileError, writeOutputFile } from "./output_file.ts";
 
 /** A `--policy-report` request. */
 export interface PolicyReportFile {
@@ -72,9 +65,8 @@ export function policyChoiceOf(flags: PolicyFlags): PolicyChoice | undefined {
 }
 
 /**
- * Runs an action under the gate's outputs: its report files written whether
- * the gate passed or not, and a refusal's violations printed on standard
- * output with `-o json|yaml` before the error is rethrown.
+ * Runs an action under the gate's outputs ({@link withPolicyOutputs} of
+ * `policy_output.ts`, loaded now).
  */
 export async function withPolicyOutputs<T extends { policy?: PolicyReport }>(
   deps: Pick<Deps, "fs" | "stdout" | "logger">,
@@ -83,111 +75,6 @@ export async function withPolicyOutputs<T extends { policy?: PolicyReport }>(
   inputs: () => Iterable<string>,
   action: () => Promise<T>,
 ): Promise<T> {
-  let result: T;
-  try {
-    result = await action();
-  } catch (error) {
-    if (error instanceof PolicyViolationError) {
-      await writeReports(deps, flags, error.report, inputs());
-      if (format === "json" || format === "yaml") {
-        await deps.stdout.write(await formatReport(error.report, format));
-      }
-    }
-    throw error;
-  }
-  if (result.policy !== undefined) await writeReports(deps, flags, result.policy, inputs());
-  else if (flags.policyReport.length > 0) {
-    deps.logger.warn(
-      "no policy applied (no --policy, no draconctl-policy.yaml): no --policy-report written",
-    );
-  }
-  return result;
-}
-
-async function writeReports(
-  deps: Pick<Deps, "fs" | "logger">,
-  flags: PolicyFlags,
-  report: PolicyReport,
-  inputs: Iterable<string>,
-): Promise<void> {
-  const cwd = await deps.fs.realPath(".").catch(() => undefined);
-  for (const { format, file } of flags.policyReport) {
-    const text = format === "sarif"
-      ? JSON.stringify(sarifOf(report, cwd), null, 2) + "\n"
-      : await formatReport(report, "json");
-    try {
-      await writeOutputFile(deps, file, text, [...inputs]);
-    } catch (error) {
-      if (!(error instanceof OutputFileError)) throw error;
-      throw new UsageError(error.message.replace(/^--output-file/, "--policy-report"), {
-        hint: "name a file the report may be written to",
-      });
-    }
-  }
-}
-
-/** The report as `-o json|yaml` and `--policy-report json=` print it. */
-export async function formatReport(report: PolicyReport, format: "json" | "yaml"): Promise<string> {
-  const value = {
-    policy: report.policy,
-    tasks: report.tasks,
-    passed: report.violations.length === 0,
-    violations: report.violations.map(({ path: _path, ...v }) => v),
-  };
-  if (format === "json") return JSON.stringify(value, null, 2) + "\n";
-  return await (await import("../yaml/yaml.ts")).toYaml(value);
-}
-
-/** The SARIF 2.1.0 log of a report: one run of draconctl, one result per violation. */
-export function sarifOf(report: PolicyReport, cwd: string | undefined): unknown {
-  const ids = Object.keys(POLICY_RULES) as (keyof typeof POLICY_RULES)[];
-  return {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [{
-      tool: {
-        driver: {
-          name: "draconctl",
-          version: VERSION,
-          informationUri: "https://github.com/ocurity/dracon",
-          rules: ids.map((id) => ({
-            id,
-            name: id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
-            shortDescription: { text: POLICY_RULES[id] },
-            helpUri: "https://github.com/ocurity/dracon",
-            defaultConfiguration: { level: "error" },
-            properties: { tags: ["security"] },
-          })),
-        },
-      },
-      results: report.violations.map((v) => ({
-        ruleId: v.rule,
-        ruleIndex: ids.indexOf(v.rule),
-        level: "error",
-        message: { text: sarifMessage(v) },
-        locations: v.file === undefined ? [] : [{
-          physicalLocation: {
-            artifactLocation: { uri: uriOf(v.file, cwd) },
-            region: { startLine: v.line ?? 1 },
-          },
-        }],
-        partialFingerprints: {
-          "draconctl/v1": [v.rule, v.task, v.where ?? "", v.image ?? ""].join("|"),
-        },
-      })),
-    }],
-  };
-}
-
-function sarifMessage(v: Violation): string {
-  return `Task "${v.task}"${v.where === undefined ? "" : ` ${v.where}`}: ${v.reason} (${v.ref})`;
-}
-
-/** A path relative to the working directory when inside it (code scanning wants repo-relative). */
-function uriOf(file: string, cwd: string | undefined): string {
-  const encode = (p: string) => p.split("/").map(encodeURIComponent).join("/");
-  if (cwd !== undefined && file.startsWith(cwd.replace(/\/+$/, "") + "/")) {
-    return encode(file.slice(cwd.replace(/\/+$/, "").length + 1));
-  }
-  return file.startsWith("/") ? `file://${encode(file)}` : encode(file);
+  const output = await import("./policy_output.ts");
+  return await output.withPolicyOutputs(deps, flags, format, inputs, action);
 }

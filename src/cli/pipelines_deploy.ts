@@ -211,7 +211,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const result = await withPolicyOutputs(
         deps,
         policyFlags,
-        format,
+        options.output,
         allInputs,
         () =>
           deployPipeline(kustomization, run, {

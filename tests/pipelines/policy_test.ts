@@ -11,7 +11,7 @@ import {
   type PolicySubject,
   violationLine,
 } from "../../src/pipelines/policy_gate.ts";
-import { sarifOf } from "../../src/cli/_policy.ts";
+import { sarifOf } from "../../src/cli/policy_output.ts";
 import type { Pipeline, PipelineTask, Task } from "../../src/tekton/types.ts";
 
 const HEADER = "apiVersion: draconctl.dracon.ocurity.com/v1\nkind: Policy\n";
