@@ -36,6 +36,11 @@ export interface Policy {
     registries: string[];
     repositories: RepositoryPattern[];
     requireDigest: boolean;
+    /**
+     * Params whose value may be an image (`image: $(params.<name>)`), set
+     * at run time and accepted unchecked: an explicit exception.
+     */
+    allowParameters: string[];
   };
   security: {
     forbidPrivileged: boolean;
@@ -80,7 +85,7 @@ export async function readPolicy(
 
 const SECTIONS: Record<string, readonly string[]> = {
   "": ["apiVersion", "kind", "images", "security", "tasks"],
-  images: ["registries", "repositories", "requireDigest"],
+  images: ["registries", "repositories", "requireDigest", "allowParameters"],
   security: ["forbidPrivileged", "forbidHostNamespaces", "forbidHostPath"],
   tasks: ["allowed"],
 };
@@ -170,6 +175,12 @@ export async function parsePolicy(text: string, file: string): Promise<Policy> {
     if (typeof pattern === "string") fail(["images", "repositories", i], pattern);
     return pattern as RepositoryPattern;
   });
+  const allowParameters = strings("images", images, "allowParameters") ?? [];
+  allowParameters.forEach((name, i) => {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_.-]*$/.test(name)) {
+      fail(["images", "allowParameters", i], `is not a param name, got "${name}"`);
+    }
+  });
   const allowed = strings("tasks", tasks, "allowed");
   allowed?.forEach((name, i) => {
     if (!/^[a-z0-9*]([-a-z0-9.*]*[a-z0-9*])?$/.test(name)) {
@@ -178,7 +189,12 @@ export async function parsePolicy(text: string, file: string): Promise<Policy> {
   });
   return {
     file,
-    images: { registries, repositories, requireDigest: bool("images", images, "requireDigest") },
+    images: {
+      registries,
+      repositories,
+      requireDigest: bool("images", images, "requireDigest"),
+      allowParameters,
+    },
     security: {
       forbidPrivileged: bool("security", security, "forbidPrivileged"),
       forbidHostNamespaces: bool("security", security, "forbidHostNamespaces"),

@@ -331,6 +331,9 @@ function checkImage(
 ): void {
   const quoted = `image "${image}"${inherited}`;
   if (image.includes("$(")) {
+    const param = /^\$\(params(?:\.([^.()\[\]'"]+)|\[(['"])([^'"]+)\2\])\)$/.exec(image.trim());
+    const name = param?.[1] ?? param?.[3];
+    if (name !== undefined && policy.images.allowParameters.includes(name)) return;
     push({
       rule: "image-unresolved",
       image,

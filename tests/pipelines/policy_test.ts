@@ -355,3 +355,30 @@ Deno.test("SARIF 2.1.0: rules, results with rule ids and file locations", async 
     "file:///repo/c/t/task.yaml",
   );
 });
+
+Deno.test("images.allowParameters: exactly $(params.<listed>) is an accepted exception", async () => {
+  const p = await policy(
+    "images:\n  registries: [good.io]\n  allowParameters: [git-clone-gitInitImage]\n",
+  );
+  assert.deepEqual(
+    broken(
+      p,
+      images(
+        "$(params.git-clone-gitInitImage)", // ok
+        "$(params['git-clone-gitInitImage'])", // ok
+        "$(params.other)",
+        "evil.io/$(params.git-clone-gitInitImage)",
+        "$(params.git-clone-gitInitImage)-x",
+      ),
+    ),
+    [
+      "t2/step \"s\"/image-unresolved",
+      "t3/step \"s\"/image-unresolved",
+      "t4/step \"s\"/image-unresolved",
+    ],
+  );
+  await assert.rejects(
+    policy("images:\n  allowParameters: ['$(params.x)']\n"),
+    /key "images\.allowParameters\.0" is not a param name/,
+  );
+});
