@@ -372,9 +372,9 @@ Deno.test("images.allowParameters: exactly $(params.<listed>) is an accepted exc
       ),
     ),
     [
-      "t2/step \"s\"/image-unresolved",
-      "t3/step \"s\"/image-unresolved",
-      "t4/step \"s\"/image-unresolved",
+      't2/step "s"/image-unresolved',
+      't3/step "s"/image-unresolved',
+      't4/step "s"/image-unresolved',
     ],
   );
   await assert.rejects(
