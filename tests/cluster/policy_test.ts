@@ -263,6 +263,35 @@ clusterTest(
     }
 
     await t.step(
+      "offline: --helm-chart's rendered Tasks are gated, no cluster contacted",
+      async () => {
+        const kustomization = `${EXAMPLES}/golang-project/kustomization.yaml`;
+        const offline = (policy: string) =>
+          runCli(
+            ["pipelines", "deploy", kustomization, "--dry-run", "--policy", policy]
+              .concat([
+                "--helm-chart",
+                `${RELEASE}=${archive}`,
+                "--set",
+                `image.registry=${PRIVATE}`,
+              ]),
+            { helm, cluster: () => Promise.reject(new Error("contacted a cluster")) },
+          );
+        const pass = await offline(allowed);
+        assert.equal(pass.code, 0, pass.stderr);
+        const fail = await offline(denied);
+        assert.equal(fail.code, 10, fail.stderr);
+        const named = new Set(
+          [...fail.stderr.matchAll(/^error: policy: Task "([^"]+)"/gm)].map((m) => m[1]),
+        );
+        assert.deepEqual(
+          [...named].sort(),
+          (await helmTasksOf(kustomization)).filter((n) => fromPrivate.has(n)).sort(),
+        );
+      },
+    );
+
+    await t.step(
       "apply with the private host allowed deploys; check and diff gate too",
       async () => {
         const kustomization = `${EXAMPLES}/golang-project/kustomization.yaml`;
