@@ -65,16 +65,35 @@ export function policyChoiceOf(flags: PolicyFlags): PolicyChoice | undefined {
 }
 
 /**
- * Runs an action under the gate's outputs ({@link withPolicyOutputs} of
- * `policy_output.ts`, loaded now).
+ * After a failed action: a policy refusal's report files are written, and
+ * its violations printed on standard output with `-o json|yaml`; any other
+ * error passes untouched. (`policy_output.ts` is loaded only here.)
  */
-export async function withPolicyOutputs<T extends { policy?: PolicyReport }>(
+export async function reportPolicyFailure(
   deps: Pick<Deps, "fs" | "stdout" | "logger">,
   flags: PolicyFlags,
   format: string | undefined,
-  inputs: () => Iterable<string>,
-  action: () => Promise<T>,
-): Promise<T> {
+  inputs: Iterable<string>,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof Error && error.name === "PolicyViolationError")) return;
   const output = await import("./policy_output.ts");
-  return await output.withPolicyOutputs(deps, flags, format, inputs, action);
+  await output.reportPolicyFailure(deps, flags, format, inputs, error);
+}
+
+/** After a passing action: the report files, when a policy applied (else a warning if asked for). */
+export async function reportPolicy(
+  deps: Pick<Deps, "fs" | "logger">,
+  flags: PolicyFlags,
+  report: PolicyReport | undefined,
+  inputs: Iterable<string>,
+): Promise<void> {
+  if (report === undefined && flags.policyReport.length === 0) return;
+  const output = await import("./policy_output.ts");
+  await output.reportPolicy(deps, flags, report, inputs);
+}
+
+/** The gate's result in a summary: the file, how many Tasks, no violation (it passed). */
+export function policySummary(report: { policy: string; tasks: number }) {
+  return { file: report.policy, tasks: report.tasks, violations: 0 };
 }

@@ -10,7 +10,14 @@ import type { Deps } from "../deps.ts";
 import type { DeployResult } from "../pipelines/deploy.ts";
 import type { AnyCommand, GlobalOptions } from "./_command.ts";
 import { addPlanFlags, type PlanFlags, planOptionsOf } from "./_plan_flags.ts";
-import { addPolicyFlags, policyChoiceOf, type PolicyFlags, withPolicyOutputs } from "./_policy.ts";
+import {
+  addPolicyFlags,
+  policyChoiceOf,
+  type PolicyFlags,
+  policySummary,
+  reportPolicy,
+  reportPolicyFailure,
+} from "./_policy.ts";
 
 const HELP = `
 Reads the kustomization as "pipelines deploy" does, resolves helm:// Tasks and
@@ -50,22 +57,19 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
         const global = cmd.optsWithGlobals() as GlobalOptions;
         const { plan, render, cluster } = planOptionsOf(flags, global);
         const policy = policyChoiceOf(flags);
+        const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
         const { deployPipeline } = await import("../pipelines/deploy.ts");
-        const inputs = () => [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
-        const result = await withPolicyOutputs(
-          deps,
-          flags,
-          flags.output,
-          inputs,
-          () =>
-            deployPipeline(kustomization, deps, {
-              ...plan,
-              strategy: "check",
-              render,
-              cluster,
-              ...(policy === undefined ? {} : { policy }),
-            }),
-        );
+        const result = await deployPipeline(kustomization, deps, {
+          ...plan,
+          strategy: "check",
+          render,
+          cluster,
+          ...(policy === undefined ? {} : { policy }),
+        }).catch(async (error) => {
+          await reportPolicyFailure(deps, flags, flags.output, inputs, error);
+          throw error;
+        });
+        await reportPolicy(deps, flags, result.policy, inputs);
         for (const warning of result.warnings) deps.logger.warn(warning);
         await deps.stdout.write(await formatCheck(result, flags.output ?? "text"));
       },
@@ -80,9 +84,7 @@ export async function formatCheck(result: DeployResult, format: string): Promise
     tasks: result.objects.length - 1 + result.helm.length,
     required: result.check?.required ?? [],
     warnings: result.warnings,
-    ...(result.policy === undefined
-      ? {}
-      : { policy: { file: result.policy.policy, tasks: result.policy.tasks, violations: 0 } }),
+    ...(result.policy === undefined ? {} : { policy: policySummary(result.policy) }),
   };
   if (format === "json") return JSON.stringify(summary, null, 2) + "\n";
   if (format === "yaml") return await (await import("../yaml/yaml.ts")).toYaml(summary);

@@ -27,7 +27,14 @@ import { checkOutputFile } from "./output_file.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
-import { addPolicyFlags, policyChoiceOf, type PolicyFlags, withPolicyOutputs } from "./_policy.ts";
+import {
+  addPolicyFlags,
+  policyChoiceOf,
+  type PolicyFlags,
+  policySummary,
+  reportPolicy,
+  reportPolicyFailure,
+} from "./_policy.ts";
 
 const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),
@@ -208,28 +215,22 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         : undefined;
       const summary = (changes: readonly ChangeSetEntry[]) =>
         summaryLine(changes, strategy, deps.clock.now().getTime() - started.getTime());
-      const result = await withPolicyOutputs(
-        deps,
-        policyFlags,
-        options.output,
-        allInputs,
-        () =>
-          deployPipeline(kustomization, run, {
-            ...plan,
-            ...(policy === undefined ? {} : { policy }),
-            opened,
-            strategy,
-            forceConflicts: options.forceConflicts ?? false,
-            render,
-            cluster: clusterOptions,
-            helmCharts: options.helmChart,
-            ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
-            // Refused before anything is applied, not after.
-            ...(output === undefined ? {} : {
-              beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()),
-            }),
-          }),
-      ).catch(async (error) => {
+      const result = await deployPipeline(kustomization, run, {
+        ...plan,
+        ...(policy === undefined ? {} : { policy }),
+        opened,
+        strategy,
+        forceConflicts: options.forceConflicts ?? false,
+        render,
+        cluster: clusterOptions,
+        helmCharts: options.helmChart,
+        ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
+        // Refused before anything is applied, not after.
+        ...(output === undefined
+          ? {}
+          : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) }),
+      }).catch(async (error) => {
+        await reportPolicyFailure(deps, policyFlags, options.output, allInputs(), error);
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
           if (progress) await progress.done();
@@ -239,6 +240,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         }
         throw error;
       });
+      await reportPolicy(deps, policyFlags, result.policy, allInputs());
       if (strategy === "client") {
         for (const warning of result.warnings) deps.logger.warn(warning);
         const text = format === "json"
@@ -435,9 +437,4 @@ function collectHelmChart(value: string, previous: OfflineRelease[]): OfflineRel
     );
   }
   return [...previous, { release: match[1]!, chart: match[3]! }];
-}
-
-/** The gate's result in a summary: the file, how many Tasks, no violation (it passed). */
-function policySummary(report: { policy: string; tasks: number }) {
-  return { file: report.policy, tasks: report.tasks, violations: 0 };
 }

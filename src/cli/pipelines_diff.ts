@@ -6,7 +6,13 @@
 import type { Deps } from "../deps.ts";
 import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
-import { addPolicyFlags, policyChoiceOf, type PolicyFlags, withPolicyOutputs } from "./_policy.ts";
+import {
+  addPolicyFlags,
+  policyChoiceOf,
+  type PolicyFlags,
+  reportPolicy,
+  reportPolicyFailure,
+} from "./_policy.ts";
 import {
   clusterOptionsOf,
   targetOptionsOf,
@@ -38,21 +44,20 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
     .option("--exit-code", "exit 1 when the deploy would change something")
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
-      const policyFlags = options as unknown as PolicyFlags;
-      const policy = policyChoiceOf(policyFlags);
+      const flags = options as unknown as PolicyFlags;
+      const policy = policyChoiceOf(flags);
+      const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
       const { diffPipeline } = await import("../pipelines/diff.ts");
-      const inputs = () => [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
-      const result = await withPolicyOutputs(
+      const result = await diffPipeline(
+        kustomization,
         deps,
-        policyFlags,
-        options.output,
-        inputs,
-        () =>
-          diffPipeline(kustomization, deps, clusterOptionsOf(command, options), {
-            ...targetOptionsOf(options),
-            ...(policy === undefined ? {} : { policy }),
-          }),
-      );
+        clusterOptionsOf(command, options),
+        { ...targetOptionsOf(options), ...(policy === undefined ? {} : { policy }) },
+      ).catch(async (error) => {
+        await reportPolicyFailure(deps, flags, options.output, inputs, error);
+        throw error;
+      });
+      await reportPolicy(deps, flags, result.policy, inputs);
       await writeResult(deps, options.output, result, {
         names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),
         text: () =>

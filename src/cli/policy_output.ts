@@ -22,37 +22,38 @@ interface ReportFlags {
   policyReport: readonly { format: "sarif" | "json"; file: string }[];
 }
 
-/**
- * Runs an action under the gate's outputs: its report files written whether
- * the gate passed or not, and a refusal's violations printed on standard
- * output with `-o json|yaml` before the error is rethrown.
- */
-export async function withPolicyOutputs<T extends { policy?: PolicyReport }>(
+/** A refusal's report files and, with `-o json|yaml`, its report on standard output. */
+export async function reportPolicyFailure(
   deps: Pick<Deps, "fs" | "stdout" | "logger">,
   flags: ReportFlags,
   format: string | undefined,
-  inputs: () => Iterable<string>,
-  action: () => Promise<T>,
-): Promise<T> {
-  let result: T;
-  try {
-    result = await action();
-  } catch (error) {
-    if (error instanceof PolicyViolationError) {
-      await writeReports(deps, flags, error.report, inputs());
-      if (format === "json" || format === "yaml") {
-        await deps.stdout.write(await formatReport(error.report, format));
-      }
-    }
-    throw error;
+  inputs: Iterable<string>,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof PolicyViolationError)) return;
+  // The refusal is what the run reports (exit 10); a report that cannot be written is a warning.
+  await writeReports(deps, flags, error.report, inputs).catch((failure: unknown) => {
+    if (!(failure instanceof UsageError)) throw failure;
+    deps.logger.warn(failure.message);
+  });
+  if (format === "json" || format === "yaml") {
+    await deps.stdout.write(await formatReport(error.report, format));
   }
-  if (result.policy !== undefined) await writeReports(deps, flags, result.policy, inputs());
-  else if (flags.policyReport.length > 0) {
+}
+
+/** A passing gate's report files; without a policy, a warning that none was written. */
+export async function reportPolicy(
+  deps: Pick<Deps, "fs" | "logger">,
+  flags: ReportFlags,
+  report: PolicyReport | undefined,
+  inputs: Iterable<string>,
+): Promise<void> {
+  if (report !== undefined) return await writeReports(deps, flags, report, inputs);
+  if (flags.policyReport.length > 0) {
     deps.logger.warn(
       "no policy applied (no --policy, no draconctl-policy.yaml): no --policy-report written",
     );
   }
-  return result;
 }
 
 async function writeReports(
