@@ -217,7 +217,7 @@ export function repositoryPattern(raw: string): RepositoryPattern | string {
   let registry = hasRegistry ? first.toLowerCase() : DEFAULT_REGISTRY;
   if (registry === "index.docker.io") registry = DEFAULT_REGISTRY;
   let path = hasRegistry ? raw.slice(slash + 1) : raw;
-  if (registry === DEFAULT_REGISTRY && !path.includes("/") && !path.includes("*")) {
+  if (registry === DEFAULT_REGISTRY && !path.includes("/") && path !== "**") {
     path = `library/${path}`;
   }
   if (raw.includes("@") || path.includes(":")) {

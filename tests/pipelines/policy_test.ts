@@ -124,7 +124,7 @@ Deno.test("image-source: registries match whole hosts, ports and all; case-insen
 
 Deno.test("image-source: repository patterns match whole segments, normalized as images", async () => {
   const p = await policy(
-    "images:\n  repositories: [alpine, 'ghcr.io/ocurity/dracon/**', 'quay.io/team/producer-*']\n",
+    "images:\n  repositories: [alpine, 'ghcr.io/ocurity/dracon/**', 'quay.io/team/producer-*', 'py*']\n",
   );
   assert.deepEqual(
     broken(
@@ -141,6 +141,8 @@ Deno.test("image-source: repository patterns match whole segments, normalized as
         "ghcr.io/ocurity/dracon", // "**" needs at least one segment below
         "quay.io/team/producer-x", // ok
         "quay.io/team/producer-x/y",
+        "python:3", // ok: "py*" is docker.io/library/py*
+        "someone/python",
       ),
     ),
     [
@@ -149,6 +151,7 @@ Deno.test("image-source: repository patterns match whole segments, normalized as
       't7/step "s"/image-source',
       't8/step "s"/image-source',
       't10/step "s"/image-source',
+      't12/step "s"/image-source',
     ],
   );
 });
