@@ -54,6 +54,12 @@ chart renders it, with --set, -f/--values and --app-version (default: the
 chart's defaults, app version "latest"). Only such Tasks need helm. A client
 --dry-run prints them verbatim with a warning unless one of those flags is given.
 
+With --policy <file> (default: draconctl-policy.yaml beside the kustomization,
+when there) every Task as it would be applied, helm:// ones included, is
+checked against an image policy first: allowed registries, digests, no
+privileged container, host namespace or hostPath. Every violation is listed
+and nothing is applied (exit 10); --policy-report sarif=<file> writes SARIF.
+
 Examples:
   draconctl pipelines deploy ./pipelines/golang --dry-run
   draconctl pipelines deploy ./pipelines/golang -n dracon
