@@ -12,6 +12,7 @@ import { UsageError } from "../errors.ts";
 import type { PolicyChoice } from "../pipelines/policy_deploy.ts";
 import type { PolicyReport } from "../pipelines/policy_gate.ts";
 import type { AnyCommand } from "./_command.ts";
+import { asFlagError, checkOutputFile, OutputFileError } from "./output_file.ts";
 
 /** A `--policy-report` request. */
 export interface PolicyReportFile {
@@ -49,6 +50,27 @@ function collectReport(value: string, previous: PolicyReportFile[]): PolicyRepor
     throw new InvalidArgumentError(`expected sarif=<file> or json=<file>, got "${value}"`);
   }
   return [...previous, { format: match[1] as "sarif" | "json", file: match[2]! }];
+}
+
+/**
+ * Checks each `--policy-report` file as `--output-file` is checked, before
+ * any work: a report that could not be written must not surface after a
+ * deploy (exit 2).
+ */
+export async function checkPolicyReports(
+  fs: Deps["fs"],
+  flags: PolicyFlags,
+  inputs: Iterable<string>,
+): Promise<void> {
+  const known = [...inputs];
+  for (const { file } of flags.policyReport) {
+    try {
+      await checkOutputFile(fs, file, known);
+    } catch (error) {
+      if (!(error instanceof OutputFileError)) throw error;
+      throw asFlagError(error, "--policy-report");
+    }
+  }
 }
 
 /** The action's policy option of the flags. */

@@ -12,6 +12,7 @@ import type { AnyCommand, GlobalOptions } from "./_command.ts";
 import { addPlanFlags, type PlanFlags, planOptionsOf } from "./_plan_flags.ts";
 import {
   addPolicyFlags,
+  checkPolicyReports,
   policyChoiceOf,
   type PolicyFlags,
   policySummary,
@@ -58,6 +59,7 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
         const { plan, render, cluster } = planOptionsOf(flags, global);
         const policy = policyChoiceOf(flags);
         const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
+        await checkPolicyReports(deps.fs, flags, inputs);
         const { deployPipeline } = await import("../pipelines/deploy.ts");
         const result = await deployPipeline(kustomization, deps, {
           ...plan,

@@ -29,6 +29,7 @@ import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
 import {
   addPolicyFlags,
+  checkPolicyReports,
   policyChoiceOf,
   type PolicyFlags,
   policySummary,
@@ -195,6 +196,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const output = options.outputFile === "-" ? undefined : options.outputFile;
       const allInputs = () => [...knownInputs, ...inputs.read];
       if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
+      await checkPolicyReports(deps.fs, policyFlags, knownInputs);
       const run = { ...deps, fs: inputs };
       const strategy: DeployStrategy = options.dryRun === "client"
         ? "client"

@@ -8,6 +8,7 @@ import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
 import {
   addPolicyFlags,
+  checkPolicyReports,
   policyChoiceOf,
   type PolicyFlags,
   reportPolicy,
@@ -47,6 +48,7 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
       const flags = options as unknown as PolicyFlags;
       const policy = policyChoiceOf(flags);
       const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
+      await checkPolicyReports(deps.fs, flags, inputs);
       const { diffPipeline } = await import("../pipelines/diff.ts");
       const result = await diffPipeline(
         kustomization,

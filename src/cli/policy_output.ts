@@ -15,7 +15,7 @@ import {
   PolicyViolationError,
   type Violation,
 } from "../pipelines/policy_gate.ts";
-import { OutputFileError, writeOutputFile } from "./output_file.ts";
+import { asFlagError, OutputFileError, writeOutputFile } from "./output_file.ts";
 
 /** The report files asked for (`--policy-report`). */
 interface ReportFlags {
@@ -71,9 +71,7 @@ async function writeReports(
       await writeOutputFile(deps, file, text, [...inputs]);
     } catch (error) {
       if (!(error instanceof OutputFileError)) throw error;
-      throw new UsageError(error.message.replace(/^--output-file/, "--policy-report"), {
-        hint: "name a file the report may be written to",
-      });
+      throw asFlagError(error, "--policy-report");
     }
   }
 }

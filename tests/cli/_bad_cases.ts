@@ -429,6 +429,19 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     errorLines: 36,
   },
   {
+    // Checked before any work, as --output-file is.
+    name: "policy-report-directory",
+    exit: 2,
+    message: ['--policy-report "', 'fixtures/bad": is a directory'],
+    args: [
+      ...GOLANG,
+      "--policy",
+      fixture("policy/only-base.yaml"),
+      "--policy-report",
+      `json=${fixture("bad")}`,
+    ],
+  },
+  {
     name: "policy-report-format",
     exit: 2,
     message: ["--policy-report", "expected sarif=<file> or json=<file>"],
