@@ -38,6 +38,8 @@ export const ExitCode = {
    * differs from its lock file (docs/lock.md); nothing was written.
    */
   lockMismatch: 9,
+  /** `--policy`: a Task breaks the image policy, or the policy cannot be evaluated; nothing applied. */
+  policy: 10,
   /** Interrupted by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */

@@ -20,6 +20,13 @@ export class OutputFileError extends UsageError {
   }
 }
 
+/** An {@link OutputFileError} said of another flag that names an output file (exit 2). */
+export function asFlagError(error: OutputFileError, flag: string): UsageError {
+  return new UsageError(error.message.replace(/^--output-file/, flag), {
+    hint: `name a file ${flag} may write`,
+  });
+}
+
 /** Where an output file goes, as found by {@link checkOutputFile}. */
 export interface OutputPlan {
   path: string;

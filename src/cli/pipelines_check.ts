@@ -10,6 +10,15 @@ import type { Deps } from "../deps.ts";
 import type { DeployResult } from "../pipelines/deploy.ts";
 import type { AnyCommand, GlobalOptions } from "./_command.ts";
 import { addPlanFlags, type PlanFlags, planOptionsOf } from "./_plan_flags.ts";
+import {
+  addPolicyFlags,
+  checkPolicyReports,
+  policyChoiceOf,
+  type PolicyFlags,
+  policySummary,
+  reportPolicy,
+  reportPolicyFailure,
+} from "./_policy.ts";
 
 const HELP = `
 Reads the kustomization as "pipelines deploy" does, resolves helm:// Tasks and
@@ -37,24 +46,32 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
         ["text", "json", "yaml"] as const,
       ),
     );
-  addPlanFlags(command)
+  addPolicyFlags(addPlanFlags(command))
     .addHelpText("after", HELP)
     .action(
       async (...args: unknown[]) => {
         const [kustomization, flags, cmd] = args as [
           string,
-          PlanFlags & { output?: string },
+          PlanFlags & PolicyFlags & { output?: string },
           AnyCommand,
         ];
         const global = cmd.optsWithGlobals() as GlobalOptions;
         const { plan, render, cluster } = planOptionsOf(flags, global);
+        const policy = policyChoiceOf(flags);
+        const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
+        await checkPolicyReports(deps.fs, flags, inputs);
         const { deployPipeline } = await import("../pipelines/deploy.ts");
         const result = await deployPipeline(kustomization, deps, {
           ...plan,
           strategy: "check",
           render,
           cluster,
+          ...(policy === undefined ? {} : { policy }),
+        }).catch(async (error) => {
+          await reportPolicyFailure(deps, flags, flags.output, inputs, error);
+          throw error;
         });
+        await reportPolicy(deps, flags, result.policy, inputs);
         for (const warning of result.warnings) deps.logger.warn(warning);
         await deps.stdout.write(await formatCheck(result, flags.output ?? "text"));
       },
@@ -69,6 +86,7 @@ export async function formatCheck(result: DeployResult, format: string): Promise
     tasks: result.objects.length - 1 + result.helm.length,
     required: result.check?.required ?? [],
     warnings: result.warnings,
+    ...(result.policy === undefined ? {} : { policy: policySummary(result.policy) }),
   };
   if (format === "json") return JSON.stringify(summary, null, 2) + "\n";
   if (format === "yaml") return await (await import("../yaml/yaml.ts")).toYaml(summary);

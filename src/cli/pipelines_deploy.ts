@@ -28,6 +28,15 @@ import { checkOutputFile } from "./output_file.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
+import {
+  addPolicyFlags,
+  checkPolicyReports,
+  policyChoiceOf,
+  type PolicyFlags,
+  policySummary,
+  reportPolicy,
+  reportPolicyFailure,
+} from "./_policy.ts";
 
 const HELP = `
 A component is a local path (a Task file, or a directory holding task.yaml),
@@ -49,6 +58,12 @@ chart renders it, with --set, -f/--values and --app-version (default: the
 chart's defaults, app version "latest"). Only such Tasks need helm. A client
 --dry-run prints them verbatim with a warning unless one of those flags is given.
 
+With --policy <file> (default: draconctl-policy.yaml beside the kustomization,
+when there) every Task as it would be applied, helm:// ones included, is
+checked against an image policy first: allowed registries, digests, no
+privileged container, host namespace or hostPath. Every violation is listed
+and nothing is applied (exit 10); --policy-report sarif=<file> writes SARIF.
+
 Examples:
   draconctl pipelines deploy ./pipelines/golang --dry-run
   draconctl pipelines deploy ./pipelines/golang -n dracon
@@ -57,7 +72,7 @@ Examples:
 
 /** Registers `deploy` under `pipelines`. */
 export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
-  parent.command("deploy")
+  addPolicyFlags(parent.command("deploy"))
     .description("deploy a pipeline and the Tasks it needs, described by a kustomization")
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .addOption(
@@ -177,6 +192,8 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         requestTimeoutMs: options.requestTimeout,
       };
       checkFlagCombination(options);
+      const policyFlags = options as unknown as PolicyFlags;
+      const policy = policyChoiceOf(policyFlags);
       await checkFlagFiles(deps.fs, options);
       // Every file the run reads is an input the output must not overwrite.
       const inputs = new RecordingFileSystem(deps.fs);
@@ -185,10 +202,12 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ...options.values,
         ...options.helmChart.map((c) => c.chart),
         ...(global.kubeconfig === undefined ? [] : [global.kubeconfig]),
+        ...(policy?.file === undefined ? [] : [policy.file]),
       ];
       const output = options.outputFile === "-" ? undefined : options.outputFile;
       const allInputs = () => [...knownInputs, ...inputs.read];
       if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
+      await checkPolicyReports(deps.fs, policyFlags, knownInputs);
       const run = { ...deps, fs: inputs };
       const lock = options.locked
         ? await (await import("../pipelines/lock.ts")).readLockFor(
@@ -225,6 +244,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         summaryLine(changes, strategy, deps.clock.now().getTime() - started.getTime());
       const result = await deployPipeline(kustomization, run, {
         ...plan,
+        ...(policy === undefined ? {} : { policy }),
         opened,
         strategy,
         forceConflicts: options.forceConflicts ?? false,
@@ -238,6 +258,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           ? {}
           : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) }),
       }).catch(async (error) => {
+        await reportPolicyFailure(deps, policyFlags, options.output, allInputs(), error);
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
           if (progress) await progress.done();
@@ -247,6 +268,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         }
         throw error;
       });
+      await reportPolicy(deps, policyFlags, result.policy, allInputs());
       if (strategy === "client") {
         for (const warning of result.warnings) deps.logger.warn(warning);
         const text = format === "json"
@@ -375,6 +397,7 @@ async function formatDeploy(
     helm: result.helm,
     changes: result.changes,
     warnings: result.warnings,
+    ...(result.policy === undefined ? {} : { policy: policySummary(result.policy) }),
   };
   if (format === "json") return JSON.stringify(summary, null, 2) + "\n";
   if (format === "yaml") return await (await loadAction()).toYaml(summary);

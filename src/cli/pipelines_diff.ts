@@ -8,6 +8,14 @@ import { DifferencesFound, UsageError } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
 import type { AnyCommand } from "./_command.ts";
 import {
+  addPolicyFlags,
+  checkPolicyReports,
+  policyChoiceOf,
+  type PolicyFlags,
+  reportPolicy,
+  reportPolicyFailure,
+} from "./_policy.ts";
+import {
   clusterOptionsOf,
   targetOptionsOf,
   withInspectOptions,
@@ -31,9 +39,9 @@ Examples:
 
 /** Registers `diff` under `pipelines`. */
 export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
-  withTargetOptions(withInspectOptions(
+  withTargetOptions(withInspectOptions(addPolicyFlags(
     parent.command("diff").description("show what a deploy would change, as a unified diff"),
-  ))
+  )))
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .option("--exit-code", "exit 1 when the deploy would change something")
     .option(
@@ -46,6 +54,10 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
     )
     .addHelpText("after", HELP)
     .action(async (kustomization, options, command) => {
+      const flags = options as unknown as PolicyFlags;
+      const policy = policyChoiceOf(flags);
+      const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
+      await checkPolicyReports(deps.fs, flags, inputs);
       const { diffPipeline } = await import("../pipelines/diff.ts");
       if (options.lockFile !== undefined && !options.locked) {
         throw new UsageError("--lock-file only works with --locked", {
@@ -64,8 +76,16 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
         kustomization,
         deps,
         clusterOptionsOf(command, options),
-        { ...targetOptionsOf(options), ...(lock === undefined ? {} : { lock }) },
-      );
+        {
+          ...targetOptionsOf(options),
+          ...(lock === undefined ? {} : { lock }),
+          ...(policy === undefined ? {} : { policy }),
+        },
+      ).catch(async (error) => {
+        await reportPolicyFailure(deps, flags, options.output, inputs, error);
+        throw error;
+      });
+      await reportPolicy(deps, flags, result.policy, inputs);
       await writeResult(deps, options.output, result, {
         names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),
         text: () =>

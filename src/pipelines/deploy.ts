@@ -48,6 +48,14 @@ import type { RunReader } from "./run_reader.ts";
 import { openPlanSource, type PipelinePlan, type PlanOptions, planPipeline } from "./plan.ts";
 import { stampPipeline, stampTask } from "./inventory.ts";
 import { isMarked, unmark } from "./live.ts";
+import {
+  enforcePolicy,
+  type PolicyChoice,
+  policyUnavailable,
+  readRunPolicy,
+} from "./policy_deploy.ts";
+import type { Policy } from "./policy.ts";
+import type { PolicyReport } from "./policy_gate.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import { ApiStatusError } from "../k8s/api_errors.ts";
@@ -100,6 +108,8 @@ export interface DeployPipelineOptions extends PlanOptions {
    * Pipeline when `helm://` Tasks cannot be read (`pipelines lock`). @default false
    */
   helmRequired?: boolean;
+  /** The image policy gate (docs/policy.md): which policy, if any. @default none */
+  policy?: PolicyChoice;
 }
 
 /** What a deploy did, or (dry runs) would do. */
@@ -120,6 +130,8 @@ export interface DeployResult {
   check?: RunCheck;
   /** What the kustomization resolved to, as a lock (docs/lock.md); when the Pipeline was assembled. */
   lock?: Lock;
+  /** The policy gate's report (it passed), when a policy applied. */
+  policy?: PolicyReport;
 }
 
 /**
@@ -161,7 +173,9 @@ export async function deployPipeline(
   let plan: PipelinePlan;
   let asked: string | undefined;
   let connecting: Promise<Cluster> | undefined;
+  let policy: Policy | undefined;
   try {
+    policy = await readRunPolicy(options.policy, source.dir, deps.fs);
     asked = deployNamespace(options.cluster.namespace, source.kustomization.namespace, source.file);
     const clusterOptions = {
       ...options.cluster,
@@ -216,6 +230,9 @@ export async function deployPipeline(
     releases = await lookup.listHelmTasks();
   } catch (error) {
     if (!(error instanceof HelmTasksUnavailableError)) throw error;
+    if (policy !== undefined && plan.helm.length > 0) {
+      throw policyUnavailable(policy, plan, error.reason);
+    }
     // Only a client dry run gets here: print what can be printed, and say why not the rest.
     const tasks = rendered.local.map((c) => stampTask(withNamespace(c.task, namespace), c.ref.raw));
     if (plan.helm.length > 0) {
@@ -255,11 +272,18 @@ export async function deployPipeline(
     checkLock(options.lock, lock); // before any write
   }
   warnings.push(...prepared.warnings);
+  // Before any check that reads the cluster, and before any write.
+  const report = policy && await enforcePolicy(policy, prepared, rendered, deps.fs);
+  const gated = report === undefined ? {} : { policy: report };
   const objects = [...prepared.tasks, prepared.pipeline];
   const helm = prepared.helm.map((c) => ({ ref: c.ref.raw, task: c.name }));
   const pipeline = prepared.pipeline.metadata.name;
   if (cluster === undefined || strategy === "client") {
-    return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), lock };
+    return {
+      ...result(strategy, namespace, pipeline, objects, helm, [], warnings),
+      lock,
+      ...gated,
+    };
   }
   let check: RunCheck | undefined;
   if (strategy === "check" || strategy === "validate") {
@@ -276,7 +300,12 @@ export async function deployPipeline(
     warnings.push(...check.warnings);
     if (check.problems.length > 0) throw checkFailed(check, `Pipeline "${pipeline}"`);
     if (strategy === "check") {
-      return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), check, lock };
+      return {
+        ...result(strategy, namespace, pipeline, objects, helm, [], warnings),
+        check,
+        lock,
+        ...gated,
+      };
     }
   }
   await options.beforeApply?.();
@@ -308,6 +337,7 @@ export async function deployPipeline(
     }
     return {
       ...result(strategy, namespace, pipeline, objects, helm, changes, warnings),
+      ...gated,
       ...(check === undefined ? {} : { check }),
       lock,
     };

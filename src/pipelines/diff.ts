@@ -22,6 +22,7 @@ import { withoutVolatileFields } from "../k8s/ssa_applier.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { toYaml } from "../yaml/yaml.ts";
 import { type InspectDeps, resolveTarget, type TargetOptions } from "./inspect.ts";
+import type { PolicyReport } from "./policy_gate.ts";
 
 /** One object of a diff. */
 export interface ObjectDiff {
@@ -40,6 +41,8 @@ export interface DiffResult {
   pipeline: string;
   objects: ObjectDiff[];
   changed: boolean;
+  /** The policy gate's report (it passed), when a policy applied. */
+  policy?: PolicyReport;
 }
 
 /** Diffs what a deploy of `kustomization` would apply against what is live. */
@@ -98,5 +101,6 @@ export async function diffPipeline(
     pipeline,
     objects: diffs,
     changed: diffs.some((d) => d.change !== "unchanged"),
+    ...(desired?.policy === undefined ? {} : { policy: desired.policy }),
   };
 }

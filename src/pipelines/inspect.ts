@@ -21,6 +21,7 @@ import { invalidNameReason } from "../tekton/task.ts";
 import { deployPipeline, type DeployResult } from "./deploy.ts";
 import { type Lock, lockDifferences, type ReadLock } from "./lock_file.ts";
 import { lockPathOf, readLock } from "./lock.ts";
+import type { PolicyChoice } from "./policy_deploy.ts";
 import {
   DIGEST_ANNOTATION,
   isManagedByDraconctl,
@@ -167,6 +168,8 @@ export interface TargetOptions {
   allowInsecureHttp?: boolean;
   /** `--locked`: refuse when the kustomization resolves differently from this lock. */
   lock?: ReadLock;
+  /** The policy gate (diff): which policy, if any. @default none */
+  policy?: PolicyChoice;
 }
 
 /**

@@ -400,6 +400,59 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["binary-garbage/garbage.yaml", "NUL bytes"],
     args: [...GOLANG, "-f", fixture("bad/binary-garbage/garbage.yaml")],
   },
+  // ---- issue 17: the image policy gate (docs/policy.md)
+  {
+    name: "policy-unknown-key",
+    exit: 3,
+    message: ["policy/unknown-key.yaml: line 5:", '"images.allowedRegistries"', "not part of"],
+    args: [...GOLANG, "--policy", fixture("policy/unknown-key.yaml")],
+  },
+  {
+    name: "policy-missing",
+    exit: 4,
+    message: ["policy/no-such-policy.yaml"],
+    args: [...GOLANG, "--policy", fixture("policy/no-such-policy.yaml")],
+  },
+  {
+    // The corpus Tasks rendered with the chart's defaults: ghcr.io and Docker Hub, by tag.
+    name: "policy-violations",
+    exit: 10,
+    message: [
+      'policy: Task "producer-golang-gosec" step "run-gosec": image "docker.io/securego/gosec:2.15.0"',
+      "[image-source]",
+      "[image-digest]",
+      '"$(params.producer-golang-nancy-goImage)" is set at run time',
+      "producers/golang-gosec/task.yaml:",
+      "nothing was applied",
+    ],
+    args: [...GOLANG, "--policy", fixture("policy/private-registry.yaml")],
+    errorLines: 36,
+  },
+  {
+    // Checked before any work, as --output-file is.
+    name: "policy-report-directory",
+    exit: 2,
+    message: ['--policy-report "', 'fixtures/bad": is a directory'],
+    args: [
+      ...GOLANG,
+      "--policy",
+      fixture("policy/only-base.yaml"),
+      "--policy-report",
+      `json=${fixture("bad")}`,
+    ],
+  },
+  {
+    name: "policy-report-format",
+    exit: 2,
+    message: ["--policy-report", "expected sarif=<file> or json=<file>"],
+    args: [...GOLANG, "--policy-report", "xml=out.xml"],
+  },
+  {
+    name: "policy-report-without-policy",
+    exit: 2,
+    message: ["--policy-report and --no-policy cannot be combined"],
+    args: [...GOLANG, "--no-policy", "--policy-report", "sarif=out.sarif"],
+  },
   // ---- issue 8: the reliability corpus (docs/reliability.md)
   {
     // A real 50 MiB (sparse) file: tests/cluster/bad_input_cluster_test.ts, "cluster-huge-file".

@@ -230,6 +230,17 @@ const CASES: ClusterCase[] = [
     namespace: "helm",
   },
   {
+    // The live helm:// Tasks are gated (docs/policy.md): exit 10 before any write.
+    name: "cluster-policy-violation",
+    exit: 10,
+    message: [
+      'policy: Task "git-clone": the name "git-clone" is not in tasks.allowed [task-name]',
+      "helm://dracon-oss-components/git-clone",
+    ],
+    namespace: "helm",
+    flags: ["--policy", fixture("policy/only-base.yaml")],
+  },
+  {
     name: "cluster-huge-file",
     exit: 4,
     message: ["task.yaml", `${FIFTY_MIB} bytes`],
