@@ -33,6 +33,8 @@ export const ExitCode = {
   runFailed: 7,
   /** `pipelines run --wait`: the PipelineRun timed out. */
   runTimedOut: 8,
+  /** `components upgrade-check`: the chart upgrade would break a Pipeline of the namespace. */
+  upgradeBreaks: 11,
   /** Interrupted by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */
@@ -185,6 +187,14 @@ export class PipelineRunFailedError extends DraconError {
 /** `pipelines run --wait`: the PipelineRun ran out of time (Tekton's `PipelineRunTimeout`). */
 export class PipelineRunTimedOutError extends PipelineRunFailedError {
   override readonly exitCode: ExitCode = ExitCode.runTimedOut;
+}
+
+/**
+ * `components upgrade-check`: the upgrade would break a Pipeline. The report
+ * (standard output) says what; the message names the Pipelines.
+ */
+export class UpgradeBreaksError extends DraconError {
+  override readonly exitCode = ExitCode.upgradeBreaks;
 }
 
 /** The exit code for any thrown value; unknown errors are internal (1). */
