@@ -73,6 +73,7 @@ export function registerComponentsUpgradeCheck(parent: AnyCommand, deps: Deps): 
           requestTimeout: options.requestTimeout,
         }),
       });
+      for (const warning of report.warnings) deps.logger.warn(warning);
       await writeResult(deps, options.output, report, {
         text: () => formatUpgrade(report),
         names: () => [],

@@ -15,16 +15,20 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
-import { UsageError, ValidationError } from "../errors.ts";
+import { ClusterError, UsageError, ValidationError } from "../errors.ts";
 import { renderChartTasks } from "../charts/offline_releases.ts";
 import type { ValuesFile } from "../charts/render.ts";
+import { apiStatusOf } from "../k8s/api_errors.ts";
+import { describeStatus, toKubeError, typedPatchFailure } from "../k8s/errors.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { checkPipelineRun } from "../tekton/pipeline_run_checks.ts";
 import { type ChangeSubject, diffTasks, type TaskChange } from "../tekton/task_diff.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping } from "../yaml/mapping.ts";
-import { helmReleaseOf, readLive, taskRefsOf } from "./live.ts";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
+import { helmReleaseOf, readLive, TASK_API_VERSION, taskRefsOf } from "./live.ts";
 
 /** Options of {@link upgradeCheck}. */
 export interface UpgradeCheckOptions {
@@ -78,6 +82,8 @@ export interface UpgradeReport {
   breaks: boolean;
   tasks: TaskImpact[];
   pipelines: PipelineImpact[];
+  /** What could not be checked as asked (the server's dry run refused). */
+  warnings: string[];
 }
 
 /**
@@ -114,11 +120,18 @@ export async function upgradeCheck(
     set: options.set ?? [],
     values,
   });
-  const next = new Map(rendered.map((t) => [t.metadata.name, t]));
+  const warnings: string[] = [];
+  const served = await asServed(rendered, connected.client, namespace, warnings);
+  const next = new Map(served.map((t) => [t.metadata.name, t]));
   const diffs = new Map<string, TaskChange[]>();
   for (const [name, task] of current) {
     const after = next.get(name);
-    if (after !== undefined) diffs.set(name, diffTasks(task, after));
+    if (after === undefined) continue;
+    // A new Task of another API version is compared with the live one read at that version.
+    const live = after.apiVersion === TASK_API_VERSION
+      ? task
+      : await connected.client.get(after.apiVersion, "Task", namespace, name) as Task | undefined;
+    diffs.set(name, diffTasks(live ?? task, after));
   }
   const tasks: TaskImpact[] = [...new Set([...current.keys(), ...next.keys()])].sort()
     .map((task) => {
@@ -152,7 +165,77 @@ export async function upgradeCheck(
     breaks: pipelines.some((p) => p.breaks),
     tasks,
     pipelines,
+    warnings,
   };
+}
+
+/** The field manager of the dry-run applies; nothing is ever written under it. */
+const PROBE_FIELD_MANAGER = "draconctl-upgrade-check";
+
+/**
+ * The new Tasks as the API server would store and serve them: each applied
+ * with `dryRun=All` under a name no object has (so no live field is merged
+ * in), its `spec` as the server answers it — pruned to the CRD's schema,
+ * defaulted and converted as the live Tasks were. A Task the server refuses
+ * fails the check (helm upgrade would fail too); when the dry run is not
+ * allowed (forbidden, unreachable), the Tasks are compared as rendered, with
+ * a warning.
+ *
+ * @throws {ValidationError} the server refuses a new Task (exit 3)
+ */
+async function asServed(
+  tasks: readonly Task[],
+  client: ObjectClient,
+  namespace: string,
+  warnings: string[],
+): Promise<Task[]> {
+  const answers = await mapConcurrent(tasks, DEFAULT_CONCURRENCY, async (task, i) => {
+    const probe = {
+      ...task,
+      metadata: { name: `${PROBE_FIELD_MANAGER}-${i}`, namespace },
+    };
+    try {
+      const answer = await client.apply(probe, {
+        fieldManager: PROBE_FIELD_MANAGER,
+        force: true,
+        dryRun: true,
+      });
+      return { task: { ...task, spec: (answer as Task).spec } };
+    } catch (error) {
+      return { error, task };
+    }
+  });
+  const problems: string[] = [];
+  for (const [i, { task, error }] of answers.entries()) {
+    if (error === undefined) continue;
+    const probe = `${PROBE_FIELD_MANAGER}-${i}`;
+    const api = apiStatusOf(error);
+    if (
+      api !== undefined &&
+      (api.code === 400 || api.code === 422 || typedPatchFailure(api.status) !== undefined)
+    ) {
+      const { message } = describeStatus(api.code, api.status, { namespace });
+      problems.push(
+        `Task "${task.metadata.name}" of the new chart: the API server refuses it: ${
+          (message ?? `HTTP ${api.code}`).replaceAll(probe, task.metadata.name)
+        }`,
+      );
+      continue;
+    }
+    const mapped = toKubeError(error, { server: client.server, kind: "Task", namespace });
+    if (!(mapped instanceof ClusterError)) throw mapped; // a bug, not an answer
+    if (warnings.length === 0) {
+      warnings.push(
+        `the new Tasks could not be dry-run on the API server (${mapped.message}): they are compared as rendered, so fields the server would drop or default may show as changed`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new ValidationError(problems, {
+      hint: "helm upgrade would fail likewise: fix the chart",
+    });
+  }
+  return warnings.length > 0 ? [...tasks] : answers.map((a) => a.task);
 }
 
 /** The chart and values files must be there (exit 2, as deploy's `-f` and `--helm-chart`); values are read. */

@@ -10,6 +10,7 @@ import { planChart } from "../../src/charts/chart_plan.ts";
 import { gatherTasks } from "../../src/charts/gather.ts";
 import { writeChart } from "../../src/charts/package.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
+import { ApiStatusError } from "../../src/k8s/api_errors.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
@@ -104,6 +105,8 @@ Deno.test("upgrade-check: the same chart changes nothing, exit 0", async () => {
   assert.deepEqual(out.pipelines.map((p) => p.pipeline), ["dracon-golang-project", "theirs"]);
   assert.ok(out.tasks.every((t) => t.status === "unchanged"), JSON.stringify(out.tasks));
   assert.ok(out.pipelines.every((p) => p.tasks.every((t) => t.changed.length === 0)));
+  assert.equal(env.memory.applied.length, 1, "only the deploy's Pipeline was ever written");
+  assert.ok(!env.memory.objects().some((o) => o.metadata.name.startsWith("draconctl-upgrade")));
 });
 
 Deno.test("upgrade-check: a removed param a pipeline task passes breaks that Pipeline only (exit 11)", async () => {
@@ -277,4 +280,34 @@ Deno.test("upgrade-check: bad input", async (t) => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /-f\/--values "\/nonexistent\/values\.yaml": no such file/);
   });
+});
+
+Deno.test("upgrade-check: a dry run the identity may not make falls back to the rendered Tasks, with a warning", async () => {
+  const cluster = await memoryCluster(env.memory)({} as never);
+  const forbidden = {
+    ...cluster,
+    client: {
+      ...cluster.client,
+      server: "memory",
+      list: cluster.client.list.bind(cluster.client),
+      get: cluster.client.get.bind(cluster.client),
+      apply: () =>
+        Promise.reject(
+          new ApiStatusError(403, {
+            reason: "Forbidden",
+            message: 'tasks.tekton.dev is forbidden: User "u" cannot patch resource "tasks"',
+          }),
+        ),
+    },
+  };
+  const r = await runCli(
+    ["-n", "dracon", "components", "upgrade-check", "--chart", await chart(), "--release", RELEASE],
+    { cluster: () => Promise.resolve(forbidden), helm: new FakeHelm() },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.warnings.length, 1, r.warnings.join("\n"));
+  assert.match(
+    r.warnings[0]!,
+    /could not be dry-run on the API server \(.*forbidden.*\): they are compared as rendered/,
+  );
 });
