@@ -24,6 +24,8 @@ export const WRITING_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "status"],
   ["pipelines", "delete"],
   ["pipelines", "diff"],
+  // `helm template` of the new chart gets its values files from a temporary directory.
+  ["components", "upgrade-check"],
 ];
 
 /**
@@ -57,6 +59,7 @@ export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "delete"],
   ["pipelines", "diff"],
   ["components", "list"],
+  ["components", "upgrade-check"],
 ];
 
 /**

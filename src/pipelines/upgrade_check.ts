@@ -285,7 +285,12 @@ function pipelineImpact(
   const added = [...has].filter((m) => !had.has(m));
   const byTask = new Map<string, string[]>();
   const breaking: string[] = [];
-  for (const message of added) {
+  for (const found of added) {
+    // A param the Task no longer declares: Tekton accepts the run and drops the value.
+    const message = found.replace(
+      / \(Tekton ignores it\)$/,
+      ": after the upgrade Tekton drops the value the pipeline task passes",
+    );
     const match = PIPELINE_TASK_PREFIX.exec(message);
     if (match === null) breaking.push(message);
     else byTask.set(match[1]!, [...byTask.get(match[1]!) ?? [], message.slice(match[0].length)]);
