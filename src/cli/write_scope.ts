@@ -24,6 +24,9 @@ export const WRITING_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "status"],
   ["pipelines", "delete"],
   ["pipelines", "diff"],
+  // They read (and render) a kustomization as deploy does.
+  ["pipelines", "check"],
+  ["pipelines", "run"],
   // `helm template` of the new chart gets its values files from a temporary directory.
   ["components", "upgrade-check"],
 ];
@@ -58,6 +61,8 @@ export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "status"],
   ["pipelines", "delete"],
   ["pipelines", "diff"],
+  ["pipelines", "check"],
+  ["pipelines", "run"],
   ["components", "list"],
   ["components", "upgrade-check"],
 ];
