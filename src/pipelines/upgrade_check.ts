@@ -371,10 +371,12 @@ function consumersOf(
   from: string,
   result: string,
 ): string[] {
+  // `.name` followed by `)`, `[` (an index) or `.` (an object key), or `["name"]`
+  // (in JSON, its quotes escaped).
   const ref = new RegExp(
-    `\\$\\(tasks\\.${escape(from)}\\.results(?:\\.${escape(result)}\\b|\\[["']${
+    `\\$\\(tasks\\.${escape(from)}\\.results(?:\\.${escape(result)}(?=[)[.])|\\[\\\\?["']${
       escape(result)
-    }["']\\])`,
+    }\\\\?["']\\])`,
   );
   const users = all.filter((pt) => pt.name !== from && ref.test(JSON.stringify(pt)))
     .map((pt) => `pipeline task "${String(pt.name)}"`);

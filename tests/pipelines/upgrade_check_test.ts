@@ -311,3 +311,39 @@ Deno.test("upgrade-check: a dry run the identity may not make falls back to the 
     /could not be dry-run on the API server \(.*forbidden.*\): they are compared as rendered/,
   );
 });
+
+Deno.test("upgrade-check: a result used in bracket form is found; a longer name is not it", async () => {
+  const own = await setUp();
+  const consumer = (name: string, value: string) => ({
+    apiVersion: "tekton.dev/v1",
+    kind: "Pipeline",
+    metadata: { name, namespace: "dracon" },
+    spec: {
+      tasks: [
+        { name: "b", taskRef: { name: "base" } },
+        { name: "c", taskSpec: { steps: [{ image: "alpine" }] }, params: [{ name: "x", value }] },
+      ],
+    },
+  });
+  own.memory.seed(consumer("bracket", '$(tasks.b.results["dracon-scan-tags"])'));
+  own.memory.seed(consumer("dotted", "$(tasks.b.results.dracon-scan-tags)"));
+  own.memory.seed(
+    consumer("other", "$(tasks.b.results.dracon-scan-tags-x) $(tasks.b.results.dracon-scan-id)"),
+  );
+  const r = await own.check(
+    await chart(edit("base", (task) => {
+      task.spec.results!.find((r) => r.name === "dracon-scan-tags")!.type = "array";
+    })),
+    "-o",
+    "json",
+  );
+  const report = JSON.parse(r.stdout) as UpgradeReport;
+  const breaks = Object.fromEntries(report.pipelines.map((p) => [p.pipeline, p.breaks]));
+  assert.equal(breaks.bracket, true);
+  assert.equal(breaks.dotted, true);
+  assert.equal(breaks.other, false, "dracon-scan-tags-x is another result");
+  const bracket = report.pipelines.find((p) => p.pipeline === "bracket")!;
+  assert.deepEqual(bracket.tasks[0]!.breaking, [
+    'Task "base": results "dracon-scan-tags": type "string" → "array"; used by pipeline task "c"',
+  ]);
+});
