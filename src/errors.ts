@@ -40,6 +40,8 @@ export const ExitCode = {
   lockMismatch: 9,
   /** `--policy`: a Task breaks the image policy, or the policy cannot be evaluated; nothing applied. */
   policy: 10,
+  /** `components upgrade-check`: the chart upgrade would break a Pipeline of the namespace. */
+  upgradeBreaks: 11,
   /** Interrupted by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Standard output was closed by its reader (`| head`): 128 + SIGPIPE, as shells report it. */
@@ -202,6 +204,14 @@ export class LockMismatchError extends ValidationError {
   constructor(problems: readonly string[], options: DraconErrorOptions = {}) {
     super(problems, { ...options, exitCode: ExitCode.lockMismatch });
   }
+}
+
+/**
+ * `components upgrade-check`: the upgrade would break a Pipeline. The report
+ * (standard output) says what; the message names the Pipelines.
+ */
+export class UpgradeBreaksError extends DraconError {
+  override readonly exitCode = ExitCode.upgradeBreaks;
 }
 
 /** The exit code for any thrown value; unknown errors are internal (1). */

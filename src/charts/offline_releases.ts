@@ -45,25 +45,33 @@ export async function releasesFromCharts(
   options: RenderOptions,
 ): Promise<Map<string, Map<string, Task>>> {
   const tasks: Task[] = [];
-  const temp = await deps.fs.makeTempDir("draconctl-values-");
-  try {
-    for (const { release, chart } of charts) {
-      tasks.push(...await releaseTasks(release, chart, temp, deps, options));
-    }
-  } finally {
-    await deps.fs.remove(temp);
+  for (const { release, chart } of charts) {
+    tasks.push(...await renderChartTasks(release, chart, deps, options));
   }
   return groupByRelease(tasks);
 }
 
-async function releaseTasks(
+/**
+ * Every Task `helm template` of `chart` renders under the release name
+ * `release`, whatever their labels (`components upgrade-check`: all of them
+ * would be the release's).
+ *
+ * @throws {ValidationError} a chart that renders no Task
+ * @throws {HelmError} when helm is missing or rendering fails
+ */
+export async function renderChartTasks(
   release: string,
   chart: string,
-  temp: string,
   deps: Pick<Deps, "helm" | "fs">,
   options: RenderOptions,
 ): Promise<Task[]> {
-  const text = await templateWithValues(chart, temp, deps, { ...options, releaseName: release });
+  const temp = await deps.fs.makeTempDir("draconctl-values-");
+  let text: string;
+  try {
+    text = await templateWithValues(chart, temp, deps, { ...options, releaseName: release });
+  } finally {
+    await deps.fs.remove(temp);
+  }
   const origin = `helm template ${release} ${chart}`;
   const found = (await parseYamlDocuments(text, origin))
     .map((doc) => doc.value)

@@ -50,7 +50,10 @@ With --locked, every component and the Pipeline must resolve as the lock file
 
 Local and URL Tasks are applied with server-side apply; Helm Tasks must
 already be on the cluster; the Pipeline is applied last, and only when every
-Task succeeded.
+Task succeeded. Before the first write, the checks of "pipelines check" run
+(the Pipeline would run: every taskRef resolves, params, workspaces and results
+match): a problem stops the deploy with nothing written (exit 3); --no-check
+skips them.
 
 A local or URL Task holding Helm expressions ({{ .Values.… }}, {{ .Chart.… }},
 {{ .Release.… }}) is rendered through "helm template" exactly as the components
@@ -143,6 +146,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       "draconctl",
     )
     .option("--force-conflicts", "take over fields owned by other field managers")
+    .option(
+      "--no-check",
+      "skip the checks of pipelines check (run before any write unless --dry-run=client)",
+    )
     .addOption(
       new Option("--request-timeout <duration>", "timeout of one API request")
         .argParser(parseDuration).default(30_000, "30s"),
@@ -248,6 +255,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         opened,
         strategy,
         forceConflicts: options.forceConflicts ?? false,
+        check: options.check,
         render,
         cluster: clusterOptions,
         helmCharts: options.helmChart,

@@ -27,7 +27,10 @@ mapping of param names to values (a string, a list, a mapping); --param wins.
 name=secret:<secret>, name=configmap:<configmap>.
 
 --wait follows the TaskRuns and ends with the run's status: exit 0 when it
-succeeded, 7 when it failed or was cancelled, 8 when it timed out.
+succeeded, 7 when it failed or was cancelled, 8 when it timed out. Ctrl-C
+(SIGINT, exit 130) or SIGTERM (exit 143) stops following at once and says
+where the run stands: it keeps running on the cluster, unless
+--cancel-on-interrupt (then it is cancelled, spec.status: Cancelled).
 
 Examples:
   draconctl pipelines run ./pipelines/golang -n dracon --param repository_url=https://x/y.git -w source-code-ws=emptyDir --wait
@@ -61,6 +64,10 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
       parseGoDuration,
     )
     .option("--wait", "follow the run to its end; the exit code says how it ended")
+    .option(
+      "--cancel-on-interrupt",
+      "with --wait: on Ctrl-C (SIGINT) or SIGTERM cancel the run instead of leaving it running",
+    )
     .option("--dry-run", "print the PipelineRun, create nothing")
     .addOption(
       new Option("-o, --output <format>", "output format").choices(
@@ -74,6 +81,11 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
       const global = cmd.optsWithGlobals() as GlobalOptions;
       const { plan, render, cluster } = planOptionsOf(flags, global);
       const format = flags.output ?? (flags.dryRun ? "yaml" : "text");
+      if (flags.cancelOnInterrupt && !flags.wait) {
+        throw new UsageError("--cancel-on-interrupt only works with --wait", {
+          hint: "without --wait nothing is followed, so nothing can be interrupted",
+        });
+      }
       if (flags.dryRun && flags.wait) {
         throw new UsageError("--dry-run and --wait cannot be combined", {
           hint: "a dry run creates nothing to wait for",
@@ -102,6 +114,7 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
         })),
         dryRun: flags.dryRun ?? false,
         wait: flags.wait ?? false,
+        cancelOnInterrupt: flags.cancelOnInterrupt ?? false,
         onProgress: format === "text"
           ? (line) => deps.stdout.write(`${line}\n`)
           : (line) => deps.logger.debug(line),
@@ -123,6 +136,7 @@ interface RunFlags extends PlanFlags {
   generateName?: string;
   timeout?: string;
   wait?: true;
+  cancelOnInterrupt?: true;
   dryRun?: true;
   output?: "text" | "json" | "yaml" | "name";
 }

@@ -22,6 +22,7 @@ import { registerPipelinesDelete } from "./pipelines_delete.ts";
 import { registerPipelinesDiff } from "./pipelines_diff.ts";
 import { registerPipelinesLock } from "./pipelines_lock.ts";
 import { registerComponentsList } from "./components_list.ts";
+import { registerComponentsUpgradeCheck } from "./components_upgrade_check.ts";
 
 /** Thrown when `--help` or `--version` was asked for; `output` is what to print. */
 export class CommandDone extends DraconError {
@@ -110,6 +111,7 @@ export function createProgram(deps: Deps): Command {
   );
   registerComponentsPackage(components, deps);
   registerComponentsList(components, deps);
+  registerComponentsUpgradeCheck(components, deps);
   registerCompletion(program, deps);
   program.command("version").description("print the version, the Deno version and the git commit")
     .action(async () => await deps.stdout.write(`${versionLine()}\n`));

@@ -26,6 +26,11 @@ export const WRITING_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "diff"],
   // Writes draconctl.lock (and renders as deploy does).
   ["pipelines", "lock"],
+  // They read (and render) a kustomization as deploy does.
+  ["pipelines", "check"],
+  ["pipelines", "run"],
+  // `helm template` of the new chart gets its values files from a temporary directory.
+  ["components", "upgrade-check"],
 ];
 
 /**
@@ -59,7 +64,10 @@ export const CLUSTER_COMMANDS: readonly (readonly string[])[] = [
   ["pipelines", "delete"],
   ["pipelines", "diff"],
   ["pipelines", "lock"],
+  ["pipelines", "check"],
+  ["pipelines", "run"],
   ["components", "list"],
+  ["components", "upgrade-check"],
 ];
 
 /**

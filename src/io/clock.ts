@@ -10,8 +10,21 @@ export interface Clock {
   now(): Date;
 }
 
-/** Waits `ms` milliseconds (polling a PipelineRun); tests hand in their own. */
-export type Sleep = (ms: number) => Promise<void>;
+/**
+ * Waits `ms` milliseconds (polling a PipelineRun), or until `signal` aborts;
+ * tests hand in their own.
+ */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** The real {@link Sleep}. */
-export const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The real {@link Sleep}: its timer is cleared when `signal` aborts. */
+export const sleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });

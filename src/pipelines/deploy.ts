@@ -17,9 +17,10 @@
  * expressions through helm, with the same values: a client dry run prints
  * what apply sends), then the seed's {@link Orchestrator}: `prepare`, and —
  * except `client` and `check` — `deploy` through the cluster's {@link Applier}.
- * `check` and `validate` also make the checks Tekton's PipelineRun reconciler
- * makes before the first TaskRun ({@link checkRun}); any problem ends them
- * with every problem listed, before the dry-run apply.
+ * Every connecting strategy (`apply` and `server` unless `check: false`,
+ * `--no-check`) first makes the checks Tekton's PipelineRun reconciler makes
+ * before the first TaskRun ({@link checkRun}); any problem ends it with every
+ * problem listed, before the first (dry-run) apply.
  *
  * @module
  */
@@ -92,6 +93,12 @@ export interface DeployPipelineOptions extends PlanOptions {
    * throws ends the deploy with nothing applied. @default none
    */
   beforeApply?: () => Promise<void>;
+  /**
+   * `apply` and `server`: make the checks of `pipelines check` first, before
+   * any write (`--no-check`: false). `check` and `validate` always make them.
+   * @default true
+   */
+  check?: boolean;
   /** `check`: the params of the PipelineRun to check as well. @default none */
   runParams?: ReadonlyMap<string, ParamValue>;
   /** The orchestrator (tests hand in another). @default tektonOrchestrator */
@@ -286,7 +293,7 @@ export async function deployPipeline(
     };
   }
   let check: RunCheck | undefined;
-  if (strategy === "check" || strategy === "validate") {
+  if (strategy === "check" || strategy === "validate" || options.check !== false) {
     if (strategy === "check") await cluster.applier.check(objects); // Tekton installed: its kinds served
     const known = [...prepared.tasks, ...prepared.helm.map((c) => c.task)];
     check = await checkRun(

@@ -8,11 +8,20 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
-import { ClusterError, PipelineRunFailedError, PipelineRunTimedOutError } from "../errors.ts";
+import {
+  ClusterError,
+  DraconError,
+  type DraconErrorOptions,
+  ExitCode,
+  PipelineRunFailedError,
+  PipelineRunTimedOutError,
+} from "../errors.ts";
+import type { Signals, StopSignal } from "../io/signals.ts";
 import { type Sleep, sleep as realSleep } from "../io/clock.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
-import type { ClusterOptions } from "../tekton/cluster.ts";
+import { toKubeError } from "../k8s/errors.ts";
+import type { Cluster, ClusterFactory, ClusterOptions } from "../tekton/cluster.ts";
 import type { ParamValue, Pipeline } from "../tekton/types.ts";
 import { deployPipeline, type DeployPipelineOptions } from "./deploy.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
@@ -49,6 +58,23 @@ export interface RunPipelineOptions {
   sleep?: Sleep;
   /** `wait`: a line per TaskRun change. @default none */
   onProgress?: (line: string) => void | Promise<void>;
+  /**
+   * `wait`: on SIGINT/SIGTERM, cancel the run (`spec.status: Cancelled`)
+   * instead of leaving it running on the cluster. @default false
+   */
+  cancelOnInterrupt?: boolean;
+}
+
+/**
+ * `pipelines run --wait` stopped following on SIGINT (exit 130) or SIGTERM
+ * (143): the message says where the run stands and whether it keeps running.
+ */
+export class RunInterruptedError extends DraconError {
+  override readonly exitCode: ExitCode;
+  constructor(readonly signal: StopSignal, message: string, options: DraconErrorOptions = {}) {
+    super(message, options);
+    this.exitCode = signal === "SIGINT" ? ExitCode.interrupted : ExitCode.terminated;
+  }
 }
 
 /** What {@link runPipeline} did. */
@@ -71,12 +97,16 @@ export async function runPipeline(
   let pipeline: Pipeline;
   if ("kustomization" in options.target) {
     const { deploy } = options.target;
+    // One connection for the check, the create and the wait: the check's
+    // (opened in the kustomization's namespace, or -n's) is the run's.
+    let connection: Promise<Cluster> | undefined;
+    const once: ClusterFactory = (clusterOptions) => connection ??= deps.cluster(clusterOptions);
     // The run's params are checked below, against the Pipeline as deployed.
-    const checked = await deployPipeline(options.target.kustomization, deps, {
+    const checked = await deployPipeline(options.target.kustomization, { ...deps, cluster: once }, {
       ...deploy,
       strategy: "check",
     });
-    const cluster = await deps.cluster({
+    const cluster = await once({
       ...deploy.cluster,
       ...(checked.namespace === undefined ? {} : { namespace: checked.namespace }),
     });
@@ -106,7 +136,7 @@ export async function runPipeline(
   if (options.dryRun) return { run, warnings };
   const created = { ...await client.create(run), apiVersion: run.apiVersion, kind: run.kind };
   if (!options.wait) return { run: created, warnings };
-  const status = await follow(client, created, options);
+  const status = await follow(client, created, options, deps.signals);
   return { run: created, status, warnings };
 }
 
@@ -231,24 +261,56 @@ function succeeded(object: KubeObject | undefined): Condition | undefined {
   return conditions?.find((c) => c.type === "Succeeded");
 }
 
-/** Polls the run and its TaskRuns, logging each TaskRun's change; throws unless it succeeded. */
+/**
+ * Polls the run and its TaskRuns, logging each TaskRun's change; throws
+ * unless it succeeded. A SIGINT/SIGTERM stops the polling at once (a poll in
+ * flight is not waited for) and ends it with {@link RunInterruptedError},
+ * after cancelling the run with `cancelOnInterrupt`.
+ */
 async function follow(
   client: ObjectClient,
   run: KubeObject,
   options: RunPipelineOptions,
+  signals: Signals,
+): Promise<string> {
+  const stop = new AbortController();
+  const stopped = new Promise<StopSignal>((resolve) => {
+    stop.signal.addEventListener("abort", () => resolve(stop.signal.reason as StopSignal));
+  });
+  const unlisten = signals.onStop((signal) => stop.abort(signal));
+  const seen = new Map<string, string>();
+  try {
+    const polling = poll(client, run, options, seen, stop.signal);
+    polling.catch(() => {}); // after a signal, what the poll in flight ends with is moot
+    const ended = await Promise.race([polling, stopped]);
+    if (!stop.signal.aborted) return ended;
+  } finally {
+    unlisten();
+  }
+  return await interrupted(client, run, options, seen, stop.signal.reason as StopSignal);
+}
+
+async function poll(
+  client: ObjectClient,
+  run: KubeObject,
+  options: RunPipelineOptions,
+  seen: Map<string, string>,
+  stop: AbortSignal,
 ): Promise<string> {
   const sleep = options.sleep ?? realSleep;
   const name = run.metadata.name;
   const namespace = run.metadata.namespace ?? "default";
   const subject = `pipelinerun.tekton.dev/${name}`;
-  const progress = async (line: string) => void await options.onProgress?.(line);
+  const progress = async (line: string) => {
+    if (!stop.aborted) await options.onProgress?.(line);
+  };
   await progress(`${subject} created; waiting for it to finish`);
-  const seen = new Map<string, string>();
-  for (;;) {
+  while (!stop.aborted) {
     const current = await client.get("tekton.dev/v1", "PipelineRun", namespace, name);
     const taskRuns = await client.list("tekton.dev/v1", "TaskRun", namespace, {
       labelSelector: `tekton.dev/pipelineRun=${name}`,
     });
+    if (stop.aborted) break;
     for (const taskRun of taskRuns) {
       const task = taskRun.metadata.labels?.["tekton.dev/pipelineTask"] ?? taskRun.metadata.name;
       const c = succeeded(taskRun);
@@ -274,6 +336,57 @@ async function follow(
     if (current === undefined) {
       throw new ClusterError(`${subject} disappeared from namespace "${namespace}"`);
     }
-    await sleep(options.pollMs ?? 1000);
+    await sleep(options.pollMs ?? 1000, stop);
   }
+  return "interrupted";
+}
+
+/** Where the run stands, as last seen: `2 TaskRun(s) succeeded, 1 running`. */
+function standing(seen: ReadonlyMap<string, string>): string {
+  if (seen.size === 0) return "no TaskRun seen yet";
+  const counts = new Map<string, number>();
+  for (const state of seen.values()) {
+    const key = state.startsWith("failed") ? "failed" : state;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([state, n]) => `${n} ${state}`).join(", ") + " (TaskRuns)";
+}
+
+/** The field manager of the cancelling apply: it owns `spec.status` only, the creator the rest. */
+const CANCEL_FIELD_MANAGER = "draconctl-cancel";
+
+/** Ends `--wait` after a signal: cancels the run with `cancelOnInterrupt`, says where it stands. */
+async function interrupted(
+  client: ObjectClient,
+  run: KubeObject,
+  options: RunPipelineOptions,
+  seen: ReadonlyMap<string, string>,
+  signal: StopSignal,
+): Promise<never> {
+  const name = run.metadata.name;
+  const namespace = run.metadata.namespace ?? "default";
+  const subject = `pipelinerun.tekton.dev/${name}`;
+  const at = `interrupted (${signal}): ${subject}: ${standing(seen)}`;
+  if (!options.cancelOnInterrupt) {
+    throw new RunInterruptedError(signal, `${at}; it keeps running on the cluster`, {
+      hint: `follow it with "kubectl get pipelinerun ${name} -n ${namespace} -w"; ` +
+        "--cancel-on-interrupt cancels the run instead",
+    });
+  }
+  try {
+    await client.apply({
+      apiVersion: "tekton.dev/v1",
+      kind: "PipelineRun",
+      metadata: { name, namespace },
+      spec: { status: "Cancelled" },
+    }, { fieldManager: CANCEL_FIELD_MANAGER, force: true, dryRun: false });
+  } catch (error) {
+    const mapped = toKubeError(error, { server: client.server, object: run });
+    const reason = mapped instanceof Error ? mapped.message : String(mapped);
+    throw new RunInterruptedError(signal, `${at}; cancelling it failed: ${reason}`, {
+      hint: `cancel it with "kubectl patch pipelinerun ${name} -n ${namespace} --type merge ` +
+        `-p '{\"spec\":{\"status\":\"Cancelled\"}}'"`,
+    });
+  }
+  throw new RunInterruptedError(signal, `${at}; cancelled it (spec.status: Cancelled)`);
 }

@@ -49,8 +49,9 @@ export async function checkRun(
 
 /**
  * The feature flags what `objects` use needs (`enable-param-enum` for a param
- * `enum`), read from `tekton-pipelines/feature-flags`: a flag that is off is
- * a problem (added to `check`); a ConfigMap that cannot be read, a warning.
+ * `enum`), read from `tekton-pipelines/feature-flags` when any is needed: a
+ * flag that is off is a problem (added to `check`); a ConfigMap that cannot
+ * be read, a warning.
  */
 async function featureFlagProblems(
   objects: readonly KubeObject[],
@@ -69,6 +70,7 @@ async function featureFlagProblems(
       }
     }
   }
+  if (needed.size === 0) return []; // nothing to check: no GET, no warning
   let flags: KubeObject | undefined;
   try {
     flags = await client.get("v1", "ConfigMap", FEATURE_FLAGS.namespace, FEATURE_FLAGS.name);

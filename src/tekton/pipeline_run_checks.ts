@@ -55,7 +55,7 @@ function typeOf(value: unknown): string {
 }
 
 /** A param declaration's type: its own, else from `properties` or `default` (as Tekton). */
-function declaredType(spec: Record<string, unknown>): string {
+export function declaredType(spec: Record<string, unknown>): string {
   if (typeof spec.type === "string" && spec.type !== "") return spec.type;
   if (spec.properties !== undefined) return "object";
   return spec.default === undefined ? "string" : typeOf(spec.default);

@@ -202,6 +202,19 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["pipelines", "deploy", "x", "--fetch-timeout", "soon"],
   },
   { name: "unknown-command", exit: 2, message: ["frobnicate"], args: ["frobnicate"] },
+  // components upgrade-check (issue 17): refused before any connection.
+  {
+    name: "upgrade-check-missing-chart",
+    exit: 2,
+    message: ['--chart "/nonexistent/chart.tgz": no such file or directory'],
+    args: ["components", "upgrade-check", "--chart", "/nonexistent/chart.tgz", "--release", "r"],
+  },
+  {
+    name: "upgrade-check-without-release",
+    exit: 2,
+    message: ["--release", "usage: draconctl components upgrade-check"],
+    args: ["components", "upgrade-check", "--chart", "x.tgz"],
+  },
   // The commands after a deploy (issue 15): refused before any connection.
   {
     name: "status-target-neither-path-nor-name",

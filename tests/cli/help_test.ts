@@ -66,7 +66,7 @@ Deno.test("a command group without a command is a usage error naming its command
         ["pipelines"],
         '"draconctl pipelines" needs a command: deploy, check, run, list, status, delete, diff, lock',
       ],
-      [["components"], '"draconctl components" needs a command: package, list'],
+      [["components"], '"draconctl components" needs a command: package, list, upgrade-check'],
     ] as const
   ) {
     await t.step(args.join(" ") || "(no arguments)", async () => {

@@ -328,6 +328,15 @@ const CASES: ClusterCase[] = [
     stdout: [/^task\.tekton\.dev\/base created$/m, /^pipeline\.tekton\.dev\/dracon-x failed: /m],
   },
   {
+    // Issue 16: deploy makes the checks of "pipelines check" before the first write.
+    name: "cluster-check-missing-task",
+    exit: 3,
+    message: [
+      'pipeline task "notify" (spec.tasks[0]): taskRef.name: Task "slack-notify" is neither deployed',
+      "pipelines check",
+    ],
+  },
+  {
     name: "cluster-conflict",
     exit: 5,
     message: [
