@@ -1,0 +1,337 @@
+/**
+ * `pipelines deploy <k1> <k2> …`: several kustomizations in one run, through
+ * the one deploy action ({@link deployPipeline}) of each, sharing what can be
+ * shared (docs/multi-deploy.md):
+ *
+ * - **Inputs first, all of them.** Every kustomization is read and checked
+ *   ({@link planPipeline}) before any cluster is contacted; one bad input
+ *   ends the run with every problem listed and nothing connected.
+ * - **One connection, one discovery, one LIST** per namespace: the deploys
+ *   get the same {@link Cluster} (its applier's LISTs are shared).
+ * - **Shared Tasks applied once.** The same Task (same name, same content
+ *   but for the inventory annotations) named by several kustomizations is
+ *   applied once; the same name with different content in one namespace is
+ *   refused, naming both kustomizations, before any write. So is one
+ *   Pipeline name made by two kustomizations.
+ * - **Nothing written unless every deploy is ready.** Each deploy waits,
+ *   just before its first write, until every other one got there too
+ *   ({@link Gate}); one that failed first (a Helm reference that does not
+ *   resolve, a Task owned by Helm) stops them all with nothing written.
+ * - **Each Pipeline after its own Tasks.** Once writing, the deploys are
+ *   independent: a Task that fails keeps back the Pipelines that need it,
+ *   and only those; the error (exit code) is the worst of them.
+ *
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import {
+  combineErrors,
+  DraconError,
+  type ExitCode,
+  exitCodeFor,
+  ValidationError,
+} from "../errors.ts";
+import type { Applier, ApplyOptions, ChangeSetEntry } from "../k8s/applier.ts";
+import type { KubeObject } from "../k8s/objects.ts";
+import type { Cluster, ClusterOptions } from "../tekton/cluster.ts";
+import {
+  deployNamespace,
+  deployPipeline,
+  type DeployPipelineOptions,
+  type DeployResult,
+} from "./deploy.ts";
+import { taskDigest } from "./inventory.ts";
+import { type Orchestrator, type Prepared, tektonOrchestrator } from "./orchestrator.ts";
+import { type PipelinePlan, planPipeline } from "./plan.ts";
+
+/** Options of {@link deployPipelines}: those of one deploy, less what the run owns. */
+export type MultiDeployOptions =
+  & Omit<DeployPipelineOptions, "opened" | "planned" | "onApplied" | "orchestrator">
+  & {
+    /** The orchestrator (tests hand in another). @default tektonOrchestrator */
+    orchestrator?: Orchestrator;
+  };
+
+/** What one kustomization of the run did. */
+export interface PipelineOutcome {
+  kustomization: string;
+  /** What the deploy did, when it succeeded. */
+  result?: DeployResult;
+  /** Why it did not, when it failed (or was held back: {@link NotAppliedError}). */
+  error?: unknown;
+  /** What each apply did (also of a failed deploy). */
+  changes: ChangeSetEntry[];
+  /** Subjects of this deploy's Tasks another deploy of the run applied, with that kustomization. */
+  shared: Map<string, string>;
+}
+
+/** What a run of several kustomizations did, in the order given. */
+export interface MultiDeployResult {
+  outcomes: PipelineOutcome[];
+}
+
+/** A deploy held back, nothing written, because another of the run failed before writing. */
+export class NotAppliedError extends DraconError {
+  constructor(readonly failed: readonly string[]) {
+    super(`not applied: ${failed.join(", ")} failed before anything was written`);
+  }
+}
+
+/**
+ * A run in which at least one deploy failed; `outcomes` says what each did.
+ * The exit code is the highest of the failures' (docs/multi-deploy.md).
+ */
+export class MultiDeployError extends DraconError {
+  override readonly exitCode: ExitCode;
+  constructor(readonly outcomes: PipelineOutcome[]) {
+    const failed = outcomes.filter((o) =>
+      o.error !== undefined && !(o.error instanceof NotAppliedError)
+    );
+    const first = failed[0]?.error;
+    super(
+      `${failed.length} of ${outcomes.length} pipeline(s) failed: ` +
+        failed.map((o) => o.kustomization).join(", ") +
+        (first instanceof Error ? `; ${failed[0]!.kustomization}: ${first.message}` : ""),
+      first instanceof DraconError && first.hint !== undefined
+        ? { hint: first.hint, cause: first }
+        : { cause: first },
+    );
+    this.exitCode = worstExitCode(failed.map((o) => o.error));
+  }
+}
+
+/** The highest exit code of `errors` (a signal's 130/143 above any other). */
+export function worstExitCode(errors: readonly unknown[]): ExitCode {
+  return errors.map(exitCodeFor).reduce((a, b) => (b > a ? b : a), 0 as ExitCode);
+}
+
+/** The plans of every kustomization, or every problem of all of them at once. */
+export async function planPipelines(
+  kustomizations: readonly string[],
+  deps: Pick<Deps, "fs" | "fetcher">,
+  options: MultiDeployOptions,
+): Promise<PipelinePlan[]> {
+  const settled = await Promise.allSettled(
+    kustomizations.map((k) => planPipeline(k, deps, options)),
+  );
+  const errors = settled.flatMap((s) => s.status === "rejected" ? [s.reason] : []);
+  if (errors.length > 0) throw combineErrors(errors);
+  const plans = settled.map((s) => (s as PromiseFulfilledResult<PipelinePlan>).value);
+  checkSharedTasks(kustomizations, plans, options.cluster.namespace);
+  return plans;
+}
+
+/**
+ * The same Task name with different content, from two kustomizations that
+ * deploy to the same namespace (`undefined`: the context's), is refused.
+ *
+ * @throws {ValidationError} one problem per Task, naming both kustomizations
+ */
+export function checkSharedTasks(
+  kustomizations: readonly string[],
+  plans: readonly PipelinePlan[],
+  namespaceFlag: string | undefined,
+): void {
+  const seen = new Map<string, { kustomization: string; digest: string }>();
+  const problems: string[] = [];
+  plans.forEach((plan, i) => {
+    const namespace = deployNamespace(namespaceFlag, plan.kustomization.namespace, plan.file);
+    for (const component of plan.local) {
+      const key = `${namespace ?? ""}/${component.name}`;
+      const digest = taskDigest(component.task);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, { kustomization: kustomizations[i]!, digest });
+      else if (first.digest !== digest) {
+        problems.push(
+          `Task "${component.name}" differs between ${first.kustomization} and ${
+            kustomizations[i]
+          }${namespace === undefined ? "" : ` (namespace "${namespace}")`}: ` +
+            "one run applies a Task once",
+        );
+      }
+    }
+  });
+  if (problems.length > 0) {
+    throw new ValidationError([...new Set(problems)], {
+      hint: "make the two Tasks identical, rename one, or deploy them to different namespaces",
+    });
+  }
+}
+
+/**
+ * Deploys every kustomization with one strategy through one connection (per
+ * namespace): inputs first, then the cluster, nothing written unless every
+ * deploy is ready, each Pipeline after its own Tasks.
+ *
+ * @throws the inputs' errors (nothing connected), or {@link MultiDeployError} with every outcome
+ */
+export async function deployPipelines(
+  kustomizations: readonly string[],
+  deps:
+    & Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">
+    & Partial<Pick<Deps, "logger">>,
+  options: MultiDeployOptions,
+  plans?: readonly PipelinePlan[],
+): Promise<MultiDeployResult> {
+  const planned = plans ?? await planPipelines(kustomizations, deps, options);
+  const gate = new Gate(kustomizations, async () => {
+    checkPipelineNames(kustomizations, prepared);
+    await options.beforeApply?.();
+  });
+  const prepared: (Prepared | undefined)[] = kustomizations.map(() => undefined);
+  const applied = new Map<string, { owner: number; entry: Promise<ChangeSetEntry> }>();
+  const connections = new Map<string, Promise<Cluster>>();
+  const connect = (clusterOptions: ClusterOptions) => {
+    const key = JSON.stringify(clusterOptions);
+    let cluster = connections.get(key);
+    if (cluster === undefined) {
+      cluster = deps.cluster(clusterOptions);
+      connections.set(key, cluster);
+    }
+    return cluster;
+  };
+  const base = options.orchestrator ?? tektonOrchestrator;
+  const settled = await Promise.allSettled(
+    kustomizations.map((kustomization, i) =>
+      deployOne(kustomization, i).catch((error) => {
+        gate.leave(i);
+        throw error;
+      })
+    ),
+  );
+  async function deployOne(kustomization: string, i: number): Promise<DeployResult> {
+    const orchestrator: Orchestrator = {
+      prepare: (...args) => (prepared[i] = base.prepare(...args)),
+      deploy: (p, applier, o) => base.deploy(p, sharedTasks(applier, applied, i), o),
+    };
+    return await deployPipeline(kustomization, { ...deps, cluster: connect }, {
+      ...options,
+      planned: planned[i]!,
+      orchestrator,
+      beforeApply: () => gate.arrive(i),
+    });
+  }
+  const outcomes = settled.map((s, i): PipelineOutcome => {
+    const kustomization = kustomizations[i]!;
+    const shared = new Map<string, string>();
+    const result = s.status === "fulfilled" ? s.value : undefined;
+    const changes = result?.changes ??
+      ((s as PromiseRejectedResult).reason as { changes?: ChangeSetEntry[] }).changes ?? [];
+    for (const change of changes) {
+      const owner = applied.get(`${change.kind}/${change.namespace}/${change.name}`)?.owner;
+      if (change.kind === "Task" && owner !== undefined && owner !== i) {
+        shared.set(change.subject, kustomizations[owner]!);
+      }
+    }
+    return s.status === "fulfilled"
+      ? { kustomization, result: s.value, changes, shared }
+      : { kustomization, error: s.reason, changes, shared };
+  });
+  if (outcomes.some((o) => o.error !== undefined)) {
+    // Before any write: the inputs' or the cluster's own error, as one deploy reports it.
+    if (outcomes.every((o) => o.changes.length === 0)) {
+      const own = outcomes.flatMap((o) => o.error instanceof NotAppliedError ? [] : [o.error]);
+      throw combineErrors(own);
+    }
+    throw new MultiDeployError(outcomes);
+  }
+  return { outcomes };
+}
+
+/** Two kustomizations of one run that make the same Pipeline (name and namespace) are refused. */
+function checkPipelineNames(
+  kustomizations: readonly string[],
+  prepared: readonly (Prepared | undefined)[],
+): void {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  prepared.forEach((p, i) => {
+    if (p === undefined) return;
+    const key = keyOf(p.pipeline);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, kustomizations[i]!);
+    else {
+      problems.push(
+        `${first} and ${
+          kustomizations[i]
+        } both make pipeline.tekton.dev/${p.pipeline.metadata.name}`,
+      );
+    }
+  });
+  if (problems.length > 0) {
+    throw new ValidationError(problems, {
+      hint: "give one of them another nameSuffix, or deploy it to another namespace",
+    });
+  }
+}
+
+function keyOf(object: Pick<KubeObject, "kind" | "metadata">): string {
+  return `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+}
+
+/**
+ * The applier deploy `owner` of the run writes through: each Task is
+ * applied once for the whole run, by the first deploy that gets to it; the
+ * others share its answer (and its failure).
+ */
+function sharedTasks(
+  applier: Applier,
+  applied: Map<string, { owner: number; entry: Promise<ChangeSetEntry> }>,
+  owner: number,
+): Applier {
+  return {
+    check: (objects) => applier.check(objects),
+    apply(object: KubeObject, options?: ApplyOptions): Promise<ChangeSetEntry> {
+      if (object.kind !== "Task") return applier.apply(object, options);
+      const key = keyOf(object);
+      let done = applied.get(key);
+      if (done === undefined) {
+        done = { owner, entry: applier.apply(object, options) };
+        applied.set(key, done);
+      }
+      return done.entry;
+    },
+  };
+}
+
+/**
+ * Holds every deploy of the run just before its first write until all of
+ * them got there; then runs `ready` once (the checks across the run). A
+ * deploy that fails before (it {@link leave}s) holds back all of them.
+ */
+class Gate {
+  readonly #arrived = new Set<number>();
+  readonly #left = new Set<number>();
+  readonly #opened: Promise<void>;
+  #open!: () => void;
+  #refuse!: (error: unknown) => void;
+
+  constructor(readonly kustomizations: readonly string[], ready: () => Promise<void>) {
+    const settled = new Promise<void>((resolve, reject) => {
+      this.#open = resolve;
+      this.#refuse = reject;
+    });
+    this.#opened = settled.then(ready);
+    this.#opened.catch(() => {});
+  }
+
+  arrive(i: number): Promise<void> {
+    this.#arrived.add(i);
+    this.#settle();
+    return this.#opened;
+  }
+
+  leave(i: number): void {
+    if (this.#arrived.has(i)) return; // failed while writing: the others go on
+    this.#left.add(i);
+    this.#settle();
+  }
+
+  #settle(): void {
+    if (this.#arrived.size + this.#left.size < this.kustomizations.length) return;
+    if (this.#left.size === 0) this.#open();
+    else {this.#refuse(
+        new NotAppliedError([...this.#left].sort().map((i) => this.kustomizations[i]!)),
+      );}
+  }
+}
