@@ -74,7 +74,9 @@ export async function expandKustomizations(
 ): Promise<string[]> {
   const expanded: string[] = [];
   for (const path of paths) {
-    if (!(await fs.stat(path))?.isDirectory || await holdsKustomization(path, fs)) {
+    // What cannot be inspected here, the deploy reports (as for one kustomization).
+    const info = await fs.stat(path).catch(() => undefined);
+    if (!info?.isDirectory || await holdsKustomization(path, fs)) {
       expanded.push(path); // the deploy reports what is wrong with it
       continue;
     }
