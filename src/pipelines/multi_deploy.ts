@@ -211,6 +211,9 @@ export async function deployPipelines(
       beforeApply: () => gate.arrive(i),
     });
   }
+  if (options.strategy === "client" && settled.every((s) => s.status === "fulfilled")) {
+    checkPipelineNames(kustomizations, prepared); // printed, not applied: checked all the same
+  }
   const outcomes = settled.map((s, i): PipelineOutcome => {
     const kustomization = kustomizations[i]!;
     const shared = new Map<string, string>();

@@ -338,7 +338,10 @@ Deno.test("--context: inputs checked once before any context; a failing context 
     assert.equal(a.applied.filter((o) => o.kind === "Pipeline").length, 3);
     assert.equal(b.applied.length, 0);
     assert.match(result.stdout, /^a: 3 pipelines: 3 deployed, 0 failed; /m);
-    assert.match(result.stdout, /^b: failed: the server does not serve tekton.dev\/v1beta1 Task\n/m);
+    assert.match(
+      result.stdout,
+      /^b: failed: the server does not serve tekton.dev\/v1beta1 Task\n/m,
+    );
     assert.match(result.stderr, /^error: 1 of 2 context\(s\) failed: "b"\n/);
   });
 });
