@@ -33,6 +33,7 @@ import {
 } from "../errors.ts";
 import type { Applier, ApplyOptions, ChangeSetEntry } from "../k8s/applier.ts";
 import type { KubeObject } from "../k8s/objects.ts";
+import type { ObjectClient } from "../k8s/object_client.ts";
 import type { Cluster, ClusterOptions } from "../tekton/cluster.ts";
 import {
   deployNamespace,
@@ -191,10 +192,12 @@ export async function deployPipelines(
     return cluster;
   };
   const base = options.orchestrator ?? tektonOrchestrator;
+  const written = new AfterWrites(kustomizations.length);
   const settled = await Promise.allSettled(
     kustomizations.map((kustomization, i) =>
       deployOne(kustomization, i).catch((error) => {
         gate.leave(i);
+        written.done(i);
         throw error;
       })
     ),
@@ -202,9 +205,14 @@ export async function deployPipelines(
   async function deployOne(kustomization: string, i: number): Promise<DeployResult> {
     const orchestrator: Orchestrator = {
       prepare: (...args) => (prepared[i] = base.prepare(...args)),
-      deploy: (p, applier, o) => base.deploy(p, sharedTasks(applier, applied, i), o),
+      deploy: (p, applier, o) =>
+        base.deploy(p, sharedTasks(applier, applied, i), o).finally(() => written.done(i)),
     };
-    return await deployPipeline(kustomization, { ...deps, cluster: connect }, {
+    const cluster = async (o: ClusterOptions): Promise<Cluster> => {
+      const c = await connect(o);
+      return { ...c, client: written.client(c.client, i, JSON.stringify(o)) };
+    };
+    return await deployPipeline(kustomization, { ...deps, cluster }, {
       ...options,
       planned: planned[i]!,
       orchestrator,
@@ -295,6 +303,59 @@ function sharedTasks(
       return done.entry;
     },
   };
+}
+
+/**
+ * The one Task LIST after the writes: a deploy that applied its Pipeline
+ * LISTs its Tasks once more, to keep them from a concurrent prune
+ * (`keepTasks` of deploy.ts). Made once every deploy of the run has written
+ * (or failed), that LIST is as fresh for each of them as its own would be,
+ * and the run sends one instead of one per pipeline. Every other call, and
+ * any call of a deploy still before its writes, goes straight through.
+ */
+class AfterWrites {
+  readonly #pending: Set<number>;
+  readonly #all: Promise<void>;
+  #resolve!: () => void;
+  readonly #lists = new Map<string, Promise<KubeObject[]>>();
+
+  constructor(count: number) {
+    this.#pending = new Set(Array.from({ length: count }, (_, i) => i));
+    this.#all = new Promise((resolve) => (this.#resolve = resolve));
+    if (count === 0) this.#resolve();
+  }
+
+  /** Deploy `i` wrote all it will write (or failed). */
+  done(i: number): void {
+    this.#pending.delete(i);
+    if (this.#pending.size === 0) this.#resolve();
+  }
+
+  /** `client` as deploy `i` sees it, on the connection named `connection`. */
+  client(client: ObjectClient, i: number, connection: string): ObjectClient {
+    return {
+      get server() {
+        return client.server;
+      },
+      apply: (object, o) => client.apply(object, o),
+      get: (...args) => client.get(...args),
+      delete: (...args) => client.delete(...args),
+      create: (object) => client.create(object),
+      list: async (apiVersion, kind, namespace, o = {}) => {
+        if (kind !== "Task" || o.labelSelector !== undefined || this.#pending.has(i)) {
+          return await client.list(apiVersion, kind, namespace, o);
+        }
+        await this.#all;
+        const key = `${connection}|${apiVersion}|${namespace}`;
+        let listed = this.#lists.get(key);
+        if (listed === undefined) {
+          listed = client.list(apiVersion, kind, namespace);
+          this.#lists.set(key, listed);
+        }
+        return await listed;
+      },
+    };
+  }
 }
 
 /**

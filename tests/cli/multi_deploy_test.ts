@@ -50,15 +50,26 @@ const taskApplies = (memory: MemoryApplier) =>
 Deno.test("several kustomizations: shared Tasks applied once, each Pipeline once, a second run writes nothing", async () => {
   const root = await pipelinesDir();
   const memory = new MemoryApplier({ namespace: "dracon" });
-  let connections = 0;
+  let connections = 0, lists = 0;
   const counting = memoryCluster(memory);
   const result = await runCli(
     ["pipelines", "deploy", "--base-dir", `${DRACON_ROOT}/components`]
       .concat([`${root}/golang`, `${root}/python`, `${root}/iac`]),
-    { cluster: (o) => (connections++, counting(o)) },
+    {
+      cluster: async (o) => {
+        connections++;
+        const cluster = await counting(o);
+        const list: typeof cluster.client.list = (...args) => {
+          if (args[1] === "Task") lists++;
+          return cluster.client.list(...args);
+        };
+        return { ...cluster, client: { ...cluster.client, list } };
+      },
+    },
   );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(connections, 1, "one connection for the run");
+  assert.equal(lists, 1, "one Task LIST after the writes, not one per pipeline");
   const distinct = new Set(Object.values(PIPELINES).flat()).size;
   assert.equal(taskApplies(memory).length, distinct, taskApplies(memory).join(" "));
   assert.equal(new Set(taskApplies(memory)).size, distinct, "no Task applied twice");
