@@ -32,7 +32,7 @@ import {
   ValidationError,
 } from "../errors.ts";
 import type { Applier, ApplyOptions, ChangeSetEntry } from "../k8s/applier.ts";
-import type { KubeObject } from "../k8s/objects.ts";
+import { type KubeObject, subjectOf } from "../k8s/objects.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
 import type { Cluster, ClusterOptions } from "../tekton/cluster.ts";
 import {
@@ -180,7 +180,6 @@ export async function deployPipelines(
     await options.beforeApply?.();
   });
   const prepared: (Prepared | undefined)[] = kustomizations.map(() => undefined);
-  const applied = new Map<string, { owner: number; entry: Promise<ChangeSetEntry> }>();
   const connections = new Map<string, Promise<Cluster>>();
   const connect = (clusterOptions: ClusterOptions) => {
     const key = JSON.stringify(clusterOptions);
@@ -193,6 +192,7 @@ export async function deployPipelines(
   };
   const base = options.orchestrator ?? tektonOrchestrator;
   const written = new AfterWrites(kustomizations.length);
+  const tasks = new SharedTasks(planned, options.cluster.namespace, written);
   const settled = await Promise.allSettled(
     kustomizations.map((kustomization, i) =>
       deployOne(kustomization, i).catch((error) => {
@@ -206,7 +206,7 @@ export async function deployPipelines(
     const orchestrator: Orchestrator = {
       prepare: (...args) => (prepared[i] = base.prepare(...args)),
       deploy: (p, applier, o) =>
-        base.deploy(p, sharedTasks(applier, applied, i), o).finally(() => written.done(i)),
+        base.deploy(p, tasks.applier(applier, i, o?.stop), o).finally(() => written.done(i)),
     };
     const cluster = async (o: ClusterOptions): Promise<Cluster> => {
       const c = await connect(o);
@@ -229,10 +229,8 @@ export async function deployPipelines(
     const changes = result?.changes ??
       ((s as PromiseRejectedResult).reason as { changes?: ChangeSetEntry[] }).changes ?? [];
     for (const change of changes) {
-      const owner = applied.get(`${change.kind}/${change.namespace}/${change.name}`)?.owner;
-      if (change.kind === "Task" && owner !== undefined && owner !== i) {
-        shared.set(change.subject, kustomizations[owner]!);
-      }
+      const by = change.kind === "Task" ? tasks.appliedBy(i, change.name) : undefined;
+      if (by !== undefined) shared.set(change.subject, kustomizations[by]!);
     }
     return s.status === "fulfilled"
       ? { kustomization, result: s.value, changes, shared }
@@ -281,27 +279,95 @@ function keyOf(object: Pick<KubeObject, "kind" | "metadata">): string {
 }
 
 /**
- * The applier deploy `owner` of the run writes through: each Task is
- * applied once for the whole run, by the first deploy that gets to it; the
- * others share its answer (and its failure).
+ * Each Task of the run applied once, by the first kustomization (in the
+ * order given) that names it in its namespace, so the object applied — its
+ * source annotation included — and the output do not depend on timing. The
+ * others wait for that apply and share its answer (and its failure); if that
+ * deploy ends without applying it (the Helm release provides it there), the
+ * next one applies it itself.
  */
-function sharedTasks(
-  applier: Applier,
-  applied: Map<string, { owner: number; entry: Promise<ChangeSetEntry> }>,
-  owner: number,
-): Applier {
-  return {
-    check: (objects) => applier.check(objects),
-    apply(object: KubeObject, options?: ApplyOptions): Promise<ChangeSetEntry> {
-      if (object.kind !== "Task") return applier.apply(object, options);
-      const key = keyOf(object);
-      let done = applied.get(key);
-      if (done === undefined) {
-        done = { owner, entry: applier.apply(object, options) };
-        applied.set(key, done);
+class SharedTasks {
+  /** Where each deploy's Tasks go: its namespace, or "" for the context's. */
+  readonly #group: string[];
+  /** The first deploy naming each Task, by `group/name`. */
+  readonly #first = new Map<string, number>();
+  readonly #started = new Map<string, Deferred<{ entry: Promise<ChangeSetEntry> }>>();
+  readonly #by = new Map<string, number>();
+  readonly #written: AfterWrites;
+
+  constructor(
+    plans: readonly PipelinePlan[],
+    namespaceFlag: string | undefined,
+    written: AfterWrites,
+  ) {
+    this.#written = written;
+    this.#group = plans.map((plan) =>
+      deployNamespace(namespaceFlag, plan.kustomization.namespace, plan.file) ?? ""
+    );
+    plans.forEach((plan, i) => {
+      for (const c of plan.local) {
+        const key = `${this.#group[i]}/${c.name}`;
+        if (!this.#first.has(key)) this.#first.set(key, i);
       }
-      return done.entry;
-    },
+    });
+  }
+
+  /** The deploy that applied Task `name` of deploy `i`, when another one did. */
+  appliedBy(i: number, name: string): number | undefined {
+    const by = this.#by.get(`${this.#group[i]}/${name}`);
+    return by === i ? undefined : by;
+  }
+
+  /** The applier deploy `i` writes through. */
+  applier(applier: Applier, i: number, stop: AbortSignal | undefined): Applier {
+    return {
+      check: (objects) => applier.check(objects),
+      apply: async (object: KubeObject, options?: ApplyOptions): Promise<ChangeSetEntry> => {
+        if (object.kind !== "Task") return await applier.apply(object, options);
+        const key = `${this.#group[i]}/${object.metadata.name}`;
+        const first = this.#first.get(key) ?? i;
+        const started = this.#startedFor(key);
+        if (first !== i) {
+          const theirs = await Promise.race([
+            started.promise,
+            this.#written.whenDone(first).then(() => undefined),
+          ]);
+          if (theirs !== undefined) return await theirs.entry;
+          if (stop?.aborted) return { ...entryOf(object), action: "skipped" };
+        }
+        if (this.#by.has(key)) return await started.promise.then((s) => s.entry);
+        this.#by.set(key, i);
+        const entry = applier.apply(object, options);
+        started.resolve({ entry });
+        return await entry;
+      },
+    };
+  }
+
+  #startedFor(key: string): Deferred<{ entry: Promise<ChangeSetEntry> }> {
+    let started = this.#started.get(key);
+    if (started === undefined) this.#started.set(key, started = deferred());
+    return started;
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function entryOf(object: KubeObject): Omit<ChangeSetEntry, "action"> {
+  return {
+    subject: subjectOf(object),
+    kind: object.kind,
+    namespace: object.metadata.namespace ?? "",
+    name: object.metadata.name,
   };
 }
 
@@ -319,8 +385,11 @@ class AfterWrites {
   #resolve!: () => void;
   readonly #lists = new Map<string, Promise<KubeObject[]>>();
 
+  readonly #each: Deferred<void>[];
+
   constructor(count: number) {
     this.#pending = new Set(Array.from({ length: count }, (_, i) => i));
+    this.#each = Array.from({ length: count }, () => deferred<void>());
     this.#all = new Promise((resolve) => (this.#resolve = resolve));
     if (count === 0) this.#resolve();
   }
@@ -328,7 +397,13 @@ class AfterWrites {
   /** Deploy `i` wrote all it will write (or failed). */
   done(i: number): void {
     this.#pending.delete(i);
+    this.#each[i]?.resolve();
     if (this.#pending.size === 0) this.#resolve();
+  }
+
+  /** Resolves when deploy `i` is {@link done}. */
+  whenDone(i: number): Promise<void> {
+    return this.#each[i]!.promise;
   }
 
   /** `client` as deploy `i` sees it, on the connection named `connection`. */

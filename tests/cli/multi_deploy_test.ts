@@ -382,3 +382,46 @@ Deno.test("--context and --all-contexts: usage errors", async () => {
     assert.equal(calls.length, 0);
   }
 });
+
+Deno.test("a shared Task is applied as the first kustomization given writes it, whatever the timing", async () => {
+  const root = await pipelinesDir({ short: ["base", "sources/git"] }, async (dir) => {
+    await Deno.mkdir(`${dir}/long`);
+    await Deno.writeTextFile(
+      `${dir}/long/kustomization.yaml`,
+      `nameSuffix: -long\ncomponents:\n  - ${DRACON_ROOT}/components/base\n`,
+    );
+  });
+  const source = "draconctl.dracon.ocurity.com/source";
+  for (
+    const [order, expected] of [[["short", "long"], "base"], [
+      ["long", "short"],
+      `${DRACON_ROOT}/components/base`,
+    ]] as const
+  ) {
+    const memory = new MemoryApplier({ namespace: "dracon", delayMs: 5 });
+    const result = await runCli(
+      [
+        "pipelines",
+        "deploy",
+        "--load-restrictor",
+        "none",
+        "--base-dir",
+        `${DRACON_ROOT}/components`,
+      ]
+        .concat(order.map((k) => `${root}/${k}`)),
+      { cluster: memoryCluster(memory) },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(taskApplies(memory).filter((n) => n === "base").length, 1);
+    assert.equal(memory.get("Task", "base")?.metadata.annotations?.[source], expected);
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^${root}/${order[1]}: task\\.tekton\\.dev/base created \\(shared with ${root}/${
+          order[0]
+        }\\)$`,
+        "m",
+      ),
+    );
+  }
+});
