@@ -2,7 +2,7 @@
  * `pipelines deploy` of several kustomizations, or to several contexts: one
  * call of the action (`multi_deploy.ts`, `fleet_deploy.ts`) and its output —
  * each line prefixed with the kustomization (and the context), a summary
- * per context (docs/multi-deploy.md).
+ * per context (docs/multi.md).
  *
  * @module
  */

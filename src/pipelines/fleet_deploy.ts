@@ -1,6 +1,6 @@
 /**
  * `pipelines deploy … --context a,b,c` (or `--all-contexts`): the same
- * kustomizations to several kubeconfig contexts at once (docs/multi-deploy.md).
+ * kustomizations to several kubeconfig contexts at once (docs/multi.md).
  * The inputs are read and checked once, before any context is resolved;
  * then every context is resolved (the run keeps the credential plugins of
  * these contexts, no other), then each is deployed concurrently with

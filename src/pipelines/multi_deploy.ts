@@ -1,7 +1,7 @@
 /**
  * `pipelines deploy <k1> <k2> …`: several kustomizations in one run, through
  * the one deploy action ({@link deployPipeline}) of each, sharing what can be
- * shared (docs/multi-deploy.md):
+ * shared (docs/multi.md):
  *
  * - **Inputs first, all of them.** Every kustomization is read and checked
  *   ({@link planPipeline}) before any cluster is contacted; one bad input
@@ -80,7 +80,7 @@ export class NotAppliedError extends DraconError {
 
 /**
  * A run in which at least one deploy failed; `outcomes` says what each did.
- * The exit code is the highest of the failures' (docs/multi-deploy.md).
+ * The exit code is the highest of the failures' (docs/multi.md).
  */
 export class MultiDeployError extends DraconError {
   override readonly exitCode: ExitCode;

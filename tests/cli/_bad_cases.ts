@@ -356,7 +356,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["pipelines", "deploy", "/dev/stdin", "--dry-run"],
   },
   { name: "kustomization-device", exit: 4, message: ['"/dev/zero"', "a character device"] },
-  // Several kustomizations in one run (docs/multi-deploy.md).
+  // Several kustomizations in one run (docs/multi.md).
   {
     name: "multi-task-conflict",
     exit: 3,

@@ -1,6 +1,6 @@
 /**
  * `pipelines deploy <k1> <k2> …` and `--context a,b` against in-memory
- * clusters (docs/multi-deploy.md): real corpus Tasks (../shared/dracon),
+ * clusters (docs/multi.md): real corpus Tasks (../shared/dracon),
  * shared ones applied once, every input checked before any connection,
  * nothing written unless every deploy is ready, each Pipeline after its own
  * Tasks, and the exit code of the worst.

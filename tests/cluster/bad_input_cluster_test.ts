@@ -287,7 +287,7 @@ const CASES: ClusterCase[] = [
     stdout: [/^task\.tekton\.dev\/base created$/m, /^pipeline\.tekton\.dev\/dracon-x failed: /m],
   },
   {
-    // Several kustomizations (docs/multi-deploy.md): one fails on the cluster, none is written.
+    // Several kustomizations (docs/multi.md): one fails on the cluster, none is written.
     name: "cluster-multi-helm-unresolved",
     exit: 3,
     message: ['Cannot resolve "helm://dracon-oss-components/producer-golang-gosec"'],

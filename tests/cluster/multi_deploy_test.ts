@@ -1,6 +1,6 @@
 /**
  * Several kustomizations in one run, and one run to several contexts, on the
- * real API server (docs/multi-deploy.md): the 19 corpus example pipelines
+ * real API server (docs/multi.md): the 19 corpus example pipelines
  * with local components (bench/corpus_pipelines.ts) in one run — one
  * connection, one LIST of each kind before the writes and one Task LIST
  * after, each shared Task applied once (writes counted by request), a second
