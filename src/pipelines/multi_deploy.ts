@@ -44,6 +44,7 @@ import {
 import { taskDigest } from "./inventory.ts";
 import { type Orchestrator, type Prepared, tektonOrchestrator } from "./orchestrator.ts";
 import { type PipelinePlan, planPipeline } from "./plan.ts";
+import { mapConcurrent } from "./_concurrency.ts";
 
 /** Options of {@link deployPipelines}: those of one deploy, less what the run owns. */
 export type MultiDeployOptions =
@@ -106,18 +107,28 @@ export function worstExitCode(errors: readonly unknown[]): ExitCode {
   return errors.map(exitCodeFor).reduce((a, b) => (b > a ? b : a), 0 as ExitCode);
 }
 
+/** How many kustomizations are read at once. */
+const PLANS_AT_ONCE = 4;
+
 /** The plans of every kustomization, or every problem of all of them at once. */
 export async function planPipelines(
   kustomizations: readonly string[],
   deps: Pick<Deps, "fs" | "fetcher">,
   options: MultiDeployOptions,
 ): Promise<PipelinePlan[]> {
-  const settled = await Promise.allSettled(
-    kustomizations.map((k) => planPipeline(k, deps, options)),
+  // A few at a time: each plan reads through a Worker of its own (an isolate, ~10 MB).
+  const settled = await mapConcurrent(
+    kustomizations,
+    PLANS_AT_ONCE,
+    (k) =>
+      planPipeline(k, deps, options).then(
+        (value) => ({ status: "fulfilled", value }) as const,
+        (reason: unknown) => ({ status: "rejected", reason }) as const,
+      ),
   );
   const errors = settled.flatMap((s) => s.status === "rejected" ? [s.reason] : []);
   if (errors.length > 0) throw combineErrors(errors);
-  const plans = settled.map((s) => (s as PromiseFulfilledResult<PipelinePlan>).value);
+  const plans = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
   checkSharedTasks(kustomizations, plans, options.cluster.namespace);
   return plans;
 }
