@@ -69,7 +69,7 @@ if (import.meta.main) {
   if (!writesFiles(Deno.args)) await Deno.permissions.revoke({ name: "write" });
   // Shipped with --allow-run for the well-known credential plugins; a run that
   // reaches no cluster keeps none (the cluster connection keeps at most the
-  // one its kubeconfig context names).
+  // one its kubeconfig context names, or a fleet those of its contexts).
   const permissions = new DenoRunPermissions();
   if (!connectsToCluster(Deno.args)) await permissions.keepPlugins([]);
   const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");

@@ -47,10 +47,17 @@ chart renders it, with --set, -f/--values and --app-version (default: the
 chart's defaults, app version "latest"). Only such Tasks need helm. A client
 --dry-run prints them verbatim with a warning unless one of those flags is given.
 
+Several kustomizations (or a directory of them) deploy in one run: every
+input is checked first, shared Tasks are applied once, nothing is written
+unless every Pipeline is ready. --context a,b,c (or --all-contexts) deploys
+to several contexts at once, each line prefixed with its context.
+
 Examples:
   draconctl pipelines deploy ./pipelines/golang --dry-run
   draconctl pipelines deploy ./pipelines/golang -n dracon
   draconctl pipelines deploy ./pipelines/golang -n dracon --dry-run=server -o json
+  draconctl pipelines deploy ./pipelines -n dracon
+  draconctl --context eu,us pipelines deploy ./pipelines/golang ./pipelines/python
 `;
 
 /** Registers `deploy` under `pipelines`. */

@@ -4,7 +4,8 @@
  * configuration) and talks to the API server with the fetch client
  * (`fetch_client.ts`: Deno's `fetch`, HTTP/2). Before the first request it
  * revokes the run permission of every credential plugin the context does
- * not name, so a run can start at most one plugin (and `helm`).
+ * not name, so a run can start at most one plugin (and `helm`); a fleet
+ * ({@link openFleet}) keeps the plugins of its contexts, in one narrowing.
  *
  * `main.ts` loads this module with `await import()` so commands that never
  * reach a cluster (and `--help`) do not pay for it. No credential is ever
