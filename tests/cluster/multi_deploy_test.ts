@@ -6,11 +6,13 @@
  * after, each shared Task applied once (writes counted by request), a second
  * run writing nothing; conflicting Task content across two kustomizations
  * refused before any request; a fleet of two contexts (two namespaces, and
- * two identities) deployed concurrently.
+ * two identities) deployed concurrently; and a fleet of two API servers
+ * (a second test environment started for it).
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { connectEnv, realCluster } from "./_kube.ts";
+import { connectEnv, type KubeConfigFile, realCluster } from "./_kube.ts";
+import { nativeLister, testenv } from "./_dedicated.ts";
 import { DRACON_ROOT, writeLocalCorpusPipelines } from "../../bench/corpus_pipelines.ts";
 import { openFleet } from "../../src/tekton/kube_cluster.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
@@ -211,6 +213,81 @@ clusterTest(
       const live = await env.kubectl.list<KubeObject>("pipelines.v1.tekton.dev", third);
       assert.equal(live.length, 3, "fleet-a deployed to the namespace");
     });
+  },
+  CONNECTS_CLUSTER,
+);
+
+clusterTest(
+  "--context across two API servers (a second test environment): both deployed in about one deploy's time",
+  async (env) => {
+    const state = await Deno.makeTempDir({ prefix: "draconctl-fleet-second-" });
+    await testenv(state, "up");
+    try {
+      // The second server's cluster and admin, renamed beside the first's, a context each.
+      const first = parse(await Deno.readTextFile(env.kubeconfigPath)) as KubeConfigFile;
+      const second = parse(await Deno.readTextFile(`${state}/kubeconfig`)) as KubeConfigFile;
+      const secondNamespace = uniqueNamespace("fleet two servers");
+      const lister = await nativeLister(`${state}/kubeconfig`);
+      await lister.createNamespace(secondNamespace);
+      first.clusters.push({ ...second.clusters[0]!, name: "second" });
+      first.users.push({ ...second.users.find((u) => u.name === "admin")!, name: "second-admin" });
+      first.contexts.push(
+        {
+          name: "one",
+          context: { cluster: first.clusters[0]!.name, user: "admin", namespace: env.namespace },
+        },
+        {
+          name: "two",
+          context: { cluster: "second", user: "second-admin", namespace: secondNamespace },
+        },
+      );
+      const kubeconfig = `${state}/fleet-kubeconfig`;
+      await Deno.writeTextFile(kubeconfig, JSON.stringify(first));
+      const root = await Deno.makeTempDir({ prefix: "draconctl-fleet-two-" });
+      await writeLocalCorpusPipelines(root);
+      const fleet: FleetFactory = (o, contexts) => openFleet(o, contexts, connectEnv());
+      const deploy = async (contexts: string) => {
+        const started = performance.now();
+        const result = await runCli(
+          ["--kubeconfig", kubeconfig, "--context", contexts, "pipelines", "deploy"]
+            .concat(["--base-dir", DRACON_ROOT, root]),
+          { fleet, cluster: realCluster() },
+        );
+        return { ...result, ms: performance.now() - started };
+      };
+      const both = await deploy("one,two");
+      assert.equal(both.code, 0, both.stderr);
+      assert.match(
+        both.stdout,
+        /^one: 19 pipelines: 19 deployed, 0 failed; 53 objects: 53 created/m,
+      );
+      assert.match(
+        both.stdout,
+        /^two: 19 pipelines: 19 deployed, 0 failed; 53 objects: 53 created/m,
+      );
+      assert.equal(
+        (await env.kubectl.list<KubeObject>("pipelines.v1.tekton.dev", env.namespace)).length,
+        19,
+      );
+      const live = await lister.live(secondNamespace);
+      assert.equal(live.pipelines.length, 19);
+      assert.equal(live.tasks.length, 34);
+      lister.close();
+      // The redeploy of both against one context's alone (no change: the same work per server).
+      const again = await deploy("one,two");
+      assert.equal(again.code, 0, again.stderr);
+      const alone = await deploy("two");
+      assert.equal(alone.code, 0, alone.stderr);
+      console.log(
+        `FIGURE fleet of 2 servers: cold ${Math.round(both.ms)} ms; no-op ${
+          Math.round(again.ms)
+        } ms vs one server's no-op ${Math.round(alone.ms)} ms (${
+          (again.ms / alone.ms).toFixed(2)
+        }×)`,
+      );
+    } finally {
+      await testenv(state, "down").catch(() => {});
+    }
   },
   CONNECTS_CLUSTER,
 );
