@@ -630,21 +630,71 @@ async function multiScenario(env: Env, config: Config, points: Point[]): Promise
   }
 }
 
-/** The kubeconfig for `latency` with contexts `fleet-a` and `fleet-b`, on `namespaces`. */
+/**
+ * A second test environment for `fleet-b` (`DRACONCTL_TESTENV_SECOND=<state dir>`,
+ * started like the first): its kubeconfig, and its API server's port per
+ * latency (a latency proxy of its own above 0 ms).
+ */
+interface Second {
+  kubeconfig: string;
+  ports: Map<number, number>;
+  proxies: LatencyProxy[];
+}
+
+async function openSecond(config: Config): Promise<Second | undefined> {
+  const state = Deno.env.get("DRACONCTL_TESTENV_SECOND");
+  if (!state) return undefined;
+  const port = Number(/^APISERVER_PORT=(\d+)$/m.exec(await Deno.readTextFile(`${state}/env`))![1]);
+  const second: Second = { kubeconfig: `${state}/kubeconfig`, ports: new Map(), proxies: [] };
+  for (const latency of config.latencies) {
+    if (latency === 0) second.ports.set(0, port);
+    else {
+      const proxy = startLatencyProxy({
+        target: { hostname: "127.0.0.1", port },
+        latencyMs: latency,
+      });
+      second.proxies.push(proxy);
+      second.ports.set(latency, proxy.port);
+    }
+  }
+  return second;
+}
+
+/**
+ * The kubeconfig for `latency` with contexts `fleet-a` and `fleet-b` on
+ * `namespaces`: both on this environment's API server, or `fleet-b` on the
+ * {@link Second} one.
+ */
 async function fleetKubeconfig(
   env: Env,
   latency: number,
   namespaces: readonly string[],
+  second?: Second,
 ): Promise<string> {
-  const config = parseYaml(await Deno.readTextFile(env.kubeconfigs.get(latency)!)) as {
-    clusters: { name: string }[];
+  type File = {
+    clusters: { name: string; cluster: Record<string, unknown> }[];
+    users: { name: string }[];
     contexts: { name: string; context: Record<string, unknown> }[];
   };
-  const cluster = config.clusters[0]!.name;
+  const config = parseYaml(await Deno.readTextFile(env.kubeconfigs.get(latency)!)) as File;
+  const targets = [{ cluster: config.clusters[0]!.name, user: "admin" }];
+  if (second) {
+    const other = parseYaml(await Deno.readTextFile(second.kubeconfig)) as File;
+    const cluster = other.clusters[0]!;
+    config.clusters.push({
+      name: "second",
+      cluster: {
+        ...cluster.cluster,
+        server: `https://127.0.0.1:${second.ports.get(latency)}`,
+      },
+    });
+    config.users.push({ ...other.users.find((u) => u.name === "admin")!, name: "second-admin" });
+    targets.push({ cluster: "second", user: "second-admin" });
+  }
   namespaces.forEach((namespace, i) =>
     config.contexts.push({
       name: `fleet-${"ab"[i]}`,
-      context: { cluster, user: "admin", namespace },
+      context: { ...(targets[i] ?? targets[0]!), namespace },
     })
   );
   const file = `${env.work}/kubeconfig-fleet-${latency}ms-${namespaces.join("-")}`;
@@ -659,6 +709,8 @@ async function fleetKubeconfig(
  */
 async function fleetScenario(env: Env, config: Config, points: Point[]): Promise<void> {
   const { root } = await corpusPipelines(env);
+  const second = await openSecond(config);
+  const servers = second ? "2 API servers" : "1 API server";
   const variants = ["1 context", "2 contexts", "2 runs, one per context"] as const;
   const deploy = (
     kc: string,
@@ -680,10 +732,23 @@ async function fleetScenario(env: Env, config: Config, points: Point[]): Promise
       for (
         const variant of variants.map((_, i) => variants[(i + Math.max(rep, 0)) % variants.length]!)
       ) {
-        const kc = await fleetKubeconfig(env, latency, [
-          await createNamespace(env, "fleet"),
-          await createNamespace(env, "fleet"),
-        ]);
+        const b = await createNamespace(env, "fleet");
+        if (second) {
+          await exec(env, [
+            `${env.bin}/kubectl`,
+            "--kubeconfig",
+            second.kubeconfig,
+            "create",
+            "namespace",
+            b,
+          ]);
+        }
+        const kc = await fleetKubeconfig(
+          env,
+          latency,
+          [await createNamespace(env, "fleet"), b],
+          second,
+        );
         for (const phase of ["cold", "redeploy"] as const) {
           let sample: Sample;
           if (variant === "1 context") {
@@ -701,14 +766,21 @@ async function fleetScenario(env: Env, config: Config, points: Point[]): Promise
             sample = sumSamples(runs);
           }
           if (rep >= 0) {
-            pointFor(points, `fleet, 19 pipelines: ${phaseName(phase)}`, 19, latency, variant)
+            pointFor(
+              points,
+              `fleet (${servers}), 19 pipelines: ${phaseName(phase)}`,
+              19,
+              latency,
+              variant,
+            )
               .samples.push(sample);
           }
         }
       }
-      if (rep >= 0) log(`fleet ${latency}ms rep ${rep + 1}/${config.reps}`);
+      if (rep >= 0) log(`fleet (${servers}) ${latency}ms rep ${rep + 1}/${config.reps}`);
     }
   }
+  for (const proxy of second?.proxies ?? []) await proxy.close();
 }
 
 function phaseName(phase: Phase): string {
@@ -945,15 +1017,17 @@ function targets(summaries: Summary[], startup: Startup[]): string[] {
           "×",
         );
       }
-      const a = get(`fleet, 19 pipelines: ${phase}`, "1 context");
-      const b = get(`fleet, 19 pipelines: ${phase}`, "2 contexts");
-      if (a && b) {
-        row(
-          `fleet of 2 contexts, ${phase}, ${latency} ms: ≤ 1.5× one context (the sum: 2×)`,
-          b.medianMs / a.medianMs,
-          1.5,
-          "×",
-        );
+      for (const servers of ["1 API server", "2 API servers"]) {
+        const a = get(`fleet (${servers}), 19 pipelines: ${phase}`, "1 context");
+        const b = get(`fleet (${servers}), 19 pipelines: ${phase}`, "2 contexts");
+        if (a && b) {
+          row(
+            `fleet of 2 contexts (${servers}), ${phase}, ${latency} ms: ≤ 1.5× one context (the sum: 2×)`,
+            b.medianMs / a.medianMs,
+            1.5,
+            "×",
+          );
+        }
       }
     }
   }
