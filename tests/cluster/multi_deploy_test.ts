@@ -220,7 +220,7 @@ clusterTest(
 clusterTest(
   "--context across two API servers (a second test environment): both deployed in about one deploy's time",
   async (env) => {
-    const state = await Deno.makeTempDir({ prefix: "draconctl-fleet-second-" });
+    const state = `${await Deno.makeTempDir({ prefix: "draconctl-fleet-second-" })}/state`;
     await testenv(state, "up");
     try {
       // The second server's cluster and admin, renamed beside the first's, a context each.
