@@ -42,7 +42,12 @@ import {
   type DeployResult,
 } from "./deploy.ts";
 import { taskDigest } from "./inventory.ts";
-import { type Orchestrator, type Prepared, tektonOrchestrator } from "./orchestrator.ts";
+import {
+  DeployError,
+  type Orchestrator,
+  type Prepared,
+  tektonOrchestrator,
+} from "./orchestrator.ts";
 import { type PipelinePlan, planPipeline } from "./plan.ts";
 import { mapConcurrent } from "./_concurrency.ts";
 
@@ -237,8 +242,8 @@ export async function deployPipelines(
     const kustomization = kustomizations[i]!;
     const shared = new Map<string, string>();
     const result = s.status === "fulfilled" ? s.value : undefined;
-    const changes = result?.changes ??
-      ((s as PromiseRejectedResult).reason as { changes?: ChangeSetEntry[] }).changes ?? [];
+    const failure = s.status === "rejected" ? s.reason : undefined;
+    const changes = result?.changes ?? (failure instanceof DeployError ? failure.changes : []);
     for (const change of changes) {
       const by = change.kind === "Task" ? tasks.appliedBy(i, change.name) : undefined;
       if (by !== undefined) shared.set(change.subject, kustomizations[by]!);
@@ -248,7 +253,7 @@ export async function deployPipelines(
       : { kustomization, error: s.reason, changes, shared };
   });
   if (outcomes.some((o) => o.error !== undefined)) {
-    // Before any write: the inputs' or the cluster's own error, as one deploy reports it.
+    // Nothing applied: the inputs' or the cluster's own error, as one deploy reports it.
     if (outcomes.every((o) => o.changes.length === 0)) {
       const own = outcomes.flatMap((o) => o.error instanceof NotAppliedError ? [] : [o.error]);
       throw combineErrors(own);
