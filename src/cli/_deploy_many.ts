@@ -49,55 +49,42 @@ export async function deployMany(
       import("../pipelines/fleet_deploy.ts"),
       import("../yaml/yaml.ts"),
     ]);
-  const elapsed = () => deps.clock.now().getTime() - run.startedMs;
   const write = (text: string) => writeOutput(deps, text, run.output, run.inputs());
+  const show = async (sections: readonly Section[]) => {
+    warn(sections, deps);
+    const elapsedMs = deps.clock.now().getTime() - run.startedMs;
+    await write(await format(run, sections, elapsedMs, toYaml));
+  };
   if (run.contexts === undefined) {
     let result: MultiDeployResult;
     try {
       result = await deployPipelines(run.kustomizations, deps, options);
     } catch (error) {
       if (error instanceof MultiDeployError) {
-        await write(
-          await format(
-            run,
-            [{ context: undefined, outcomes: error.outcomes }],
-            elapsed(),
-            deps,
-            toYaml,
-          ),
-        );
+        await show([{ context: undefined, outcomes: error.outcomes }]);
       }
       throw error;
     }
-    if (run.strategy === "client") return await write(await printObjects(result, run));
-    return await write(
-      await format(
-        run,
-        [{ context: undefined, outcomes: result.outcomes }],
-        elapsed(),
-        deps,
-        toYaml,
-      ),
-    );
+    if (run.strategy !== "client") {
+      return await show([{ context: undefined, outcomes: result.outcomes }]);
+    }
+    warn([{ context: undefined, outcomes: result.outcomes }], deps);
+    return await write(await printObjects(result, run));
   }
   if (run.strategy === "client") {
     throw new UsageError(
       "--dry-run (client) contacts no cluster: it takes one context, not several",
-      {
-        hint: "use --dry-run=server, or drop --context/--all-contexts",
-      },
+      { hint: "use --dry-run=server, or drop --context/--all-contexts" },
     );
   }
   let contexts: ContextOutcome[];
   try {
     contexts = await deployFleet(run.kustomizations, run.contexts, deps, options);
   } catch (error) {
-    if (error instanceof FleetDeployError) {
-      await write(await format(run, error.contexts.map(perContext), elapsed(), deps, toYaml));
-    }
+    if (error instanceof FleetDeployError) await show(error.contexts.map(perContext));
     throw error;
   }
-  await write(await format(run, contexts.map(perContext), elapsed(), deps, toYaml));
+  await show(contexts.map(perContext));
 
   function perContext(c: ContextOutcome): Section {
     if (c.result !== undefined) return { context: c.context, outcomes: c.result.outcomes };
@@ -113,13 +100,8 @@ interface Section {
   error?: unknown;
 }
 
-async function format(
-  run: ManyRun,
-  sections: readonly Section[],
-  elapsedMs: number,
-  deps: Pick<Deps, "logger">,
-  toYaml: (value: unknown) => Promise<string> | string,
-): Promise<string> {
+/** Each deploy's warnings, named by context and kustomization. */
+function warn(sections: readonly Section[], deps: Pick<Deps, "logger">): void {
   for (const section of sections) {
     for (const o of section.outcomes ?? []) {
       for (const w of o.result?.warnings ?? []) {
@@ -127,6 +109,14 @@ async function format(
       }
     }
   }
+}
+
+async function format(
+  run: ManyRun,
+  sections: readonly Section[],
+  elapsedMs: number,
+  toYaml: (value: unknown) => Promise<string> | string,
+): Promise<string> {
   if (run.format !== "text") {
     const value = {
       mode: MODE_NAMES[run.strategy],
