@@ -77,13 +77,14 @@ export async function expandKustomizations(
     // What cannot be inspected here, the deploy reports (as for one kustomization).
     const info = await fs.stat(path).catch(() => undefined);
     if (!info?.isDirectory || await holdsKustomization(path, fs)) {
-      expanded.push(path); // the deploy reports what is wrong with it
+      expanded.push(path);
       continue;
     }
     const found: string[] = [];
     for (const entry of await fs.readDir(path)) {
       const sub = posix.join(path, entry.name);
-      if ((await fs.stat(sub))?.isDirectory && await holdsKustomization(sub, fs)) found.push(sub);
+      const isDirectory = (await fs.stat(sub).catch(() => undefined))?.isDirectory;
+      if (isDirectory && await holdsKustomization(sub, fs)) found.push(sub);
     }
     if (found.length === 0) {
       throw new LoadError(
