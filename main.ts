@@ -76,13 +76,21 @@ if (import.meta.main) {
   if (!writesFiles(Deno.args)) await Deno.permissions.revoke({ name: "write" });
   // Shipped with --allow-run for the well-known credential plugins; a run that
   // reaches no cluster keeps none (the cluster connection keeps at most the
-  // one its kubeconfig context names).
+  // one its kubeconfig context names, or a fleet those of its contexts).
   const permissions = new DenoRunPermissions();
   if (!connectsToCluster(Deno.args)) await permissions.keepPlugins([]);
   const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
   const fs = new DenoFileSystem();
   const logger = new StderrLogger(verbose);
   const clock = { now: () => new Date() };
+  const connectEnv = {
+    fs,
+    env: (name: string) => Deno.env.get(name),
+    logger,
+    clock,
+    runner: new DenoCommandRunner(),
+    permissions,
+  };
   const deps: Deps = {
     fs,
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
@@ -92,14 +100,9 @@ if (import.meta.main) {
     helm: new HelmCli(),
     // Imported on first use, so that commands without a cluster do not load it.
     cluster: async (options) =>
-      (await import("./src/tekton/kube_cluster.ts")).connectCluster(options, {
-        fs,
-        env: (name) => Deno.env.get(name),
-        logger,
-        clock,
-        runner: new DenoCommandRunner(),
-        permissions,
-      }),
+      (await import("./src/tekton/kube_cluster.ts")).connectCluster(options, connectEnv),
+    fleet: async (options, contexts) =>
+      (await import("./src/tekton/kube_cluster.ts")).openFleet(options, contexts, connectEnv),
     signals: new ProcessSignals((signal, applying) => {
       // Nothing is being written: stop at once. (While a deploy applies, it stops itself.)
       writeStderr(`interrupted (${signal})${applying ? " again: stopping now" : ""}\n`);

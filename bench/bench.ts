@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { stringify as stringifyYaml } from "yaml";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { writeLocalCorpusPipelines } from "./corpus_pipelines.ts";
 import { PERMISSION_FLAGS } from "../scripts/permissions.ts";
 import { type LatencyProxy, startLatencyProxy } from "../scripts/latency_proxy.ts";
 import {
@@ -42,7 +43,7 @@ interface Config {
   out: string | undefined;
   smoke: boolean;
   /**
-   * Scenarios to run (`--scenarios deploy,corpus,helm,startup,package,floor`).
+   * Scenarios to run (`--scenarios deploy,corpus,helm,multi,fleet,startup,package,floor`).
    * @default all but floor
    */
   scenarios: string[];
@@ -63,7 +64,7 @@ function parseArgs(args: string[]): Config {
     out: value("--out") ?? (smoke ? undefined : `${REPO}/bench/out`),
     smoke,
     scenarios: value("--scenarios")?.split(",") ??
-      ["deploy", "corpus", "helm", "startup", "package"],
+      ["deploy", "corpus", "helm", "multi", "fleet", "startup", "package"],
   };
 }
 
@@ -592,6 +593,309 @@ async function helmScenario(env: Env, config: Config, points: Point[]): Promise<
   }
 }
 
+// ------------------------------------------------------------ many pipelines, fleets (issue 18)
+
+/** Consecutive runs as one: wall, CPU and requests summed, RSS the peak. */
+function sumSamples(samples: readonly Sample[]): Sample {
+  const requests: Record<string, number> = {};
+  for (const s of samples) {
+    for (const [verb, n] of Object.entries(s.requests)) requests[verb] = (requests[verb] ?? 0) + n;
+  }
+  const sum = (f: (s: Sample) => number) => samples.reduce((n, s) => n + f(s), 0);
+  return {
+    wallMs: sum((s) => s.wallMs),
+    userMs: sum((s) => s.userMs),
+    sysMs: sum((s) => s.sysMs),
+    rssMb: Math.max(...samples.map((s) => s.rssMb)),
+    requests,
+    connections: sum((s) => s.connections),
+    stdout: samples.map((s) => s.stdout).join(""),
+  };
+}
+
+const MULTI_LINE =
+  /^19 pipelines: 19 deployed, 0 failed; (\d+) objects: (\d+) created, (\d+) configured/m;
+
+/** A run of the 19 pipelines: all deployed; cold creates every object, a redeploy writes nothing. */
+function checkMulti(sample: Sample, phase: Phase, prefix = ""): void {
+  const lines = sample.stdout.split("\n").filter((l) => l.startsWith(prefix));
+  const match = MULTI_LINE.exec(lines.map((l) => l.slice(prefix.length)).join("\n"));
+  const [objects, created, configured] = (match ?? []).slice(1).map(Number);
+  const ok = match !== null &&
+    (phase === "cold" ? created === objects : created === 0 && configured === 0);
+  if (!ok) throw new Error(`draconctl ${phase} of the 19 pipelines:\n${sample.stdout}`);
+  const writes = Object.entries(sample.requests)
+    .filter(([verb]) => /^(patch|create|update)\b/.test(verb) && !verb.includes("dry run"))
+    .reduce((n, [, count]) => n + count, 0);
+  if (phase === "redeploy" && writes > 0) {
+    throw new Error(`redeploy sent ${writes} write(s): ${JSON.stringify(sample.requests)}`);
+  }
+}
+
+/** The corpus's 19 example pipelines with local components, and what kubectl applies for them. */
+async function corpusPipelines(
+  env: Env,
+): Promise<{ root: string; dirs: string[]; objects: string }> {
+  const root = `${env.work}/corpus-local`;
+  const dirs = await writeLocalCorpusPipelines(root);
+  const yaml = await exec(env, [
+    ...draconctl,
+    "pipelines",
+    "deploy",
+    root,
+    "--base-dir",
+    DRACON,
+    "--dry-run",
+  ]);
+  if (yaml.includes("{{")) throw new Error("the rendered corpus objects hold Helm expressions");
+  const objects = `${env.work}/objects-corpus-19.yaml`;
+  await Deno.writeTextFile(objects, yaml);
+  return { root, dirs, objects };
+}
+
+/**
+ * All 19 corpus example pipelines (local components: 34 distinct Tasks for
+ * 152 references) in one run, against 19 runs one after the other and
+ * against one `kubectl apply --server-side` of the same objects (those the
+ * one run's `--dry-run` prints), alternating, fresh namespaces.
+ */
+async function multiScenario(env: Env, config: Config, points: Point[]): Promise<void> {
+  const { root, dirs, objects } = await corpusPipelines(env);
+  const variants = ["draconctl", "draconctl ×19", "kubectl"] as const;
+  const run = async (
+    variant: typeof variants[number],
+    phase: Phase,
+    kc: string,
+    ns: string,
+    latency: number,
+  ) => {
+    const deploy = (
+      path: string,
+    ) => [
+      ...draconctl,
+      "--kubeconfig",
+      kc,
+      "-n",
+      ns,
+      "pipelines",
+      "deploy",
+      path,
+      "--base-dir",
+      DRACON,
+    ];
+    if (variant === "draconctl") {
+      const sample = await measure(env, latency, deploy(root));
+      checkMulti(sample, phase);
+      return sample;
+    }
+    if (variant === "kubectl") {
+      return await measure(env, latency, [
+        "kubectl",
+        "--kubeconfig",
+        kc,
+        "apply",
+        "--server-side",
+        "-n",
+        ns,
+        "-f",
+        objects,
+      ]);
+    }
+    const samples: Sample[] = [];
+    for (const dir of dirs) samples.push(await measure(env, latency, deploy(dir)));
+    return sumSamples(samples);
+  };
+  for (const latency of config.latencies) {
+    const kc = env.kubeconfigs.get(latency)!;
+    const warm = await createNamespace(env, "warm");
+    for (const phase of ["cold", "redeploy"] as const) {
+      await run("draconctl", phase, kc, warm, latency);
+    }
+    for (let rep = 0; rep < config.reps; rep++) {
+      for (const variant of variants.map((_, i) => variants[(i + rep) % variants.length]!)) {
+        const ns = await createNamespace(env, "multi");
+        for (const phase of ["cold", "redeploy"] as const) {
+          const sample = await run(variant, phase, kc, ns, latency);
+          pointFor(points, `19 corpus pipelines: ${phaseName(phase)}`, 19, latency, variant)
+            .samples.push(sample);
+        }
+      }
+      log(`19 pipelines ${latency}ms rep ${rep + 1}/${config.reps}`);
+    }
+  }
+}
+
+/**
+ * A second test environment for `fleet-b` (`DRACONCTL_TESTENV_SECOND=<state dir>`,
+ * started like the first): its kubeconfig, and its API server's port per
+ * latency (a latency proxy of its own above 0 ms).
+ */
+interface Second {
+  kubeconfig: string;
+  ports: Map<number, number>;
+  proxies: LatencyProxy[];
+}
+
+async function openSecond(config: Config): Promise<Second | undefined> {
+  const state = Deno.env.get("DRACONCTL_TESTENV_SECOND");
+  if (!state) return undefined;
+  const port = Number(/^APISERVER_PORT=(\d+)$/m.exec(await Deno.readTextFile(`${state}/env`))![1]);
+  const second: Second = { kubeconfig: `${state}/kubeconfig`, ports: new Map(), proxies: [] };
+  for (const latency of config.latencies) {
+    if (latency === 0) second.ports.set(0, port);
+    else {
+      const proxy = startLatencyProxy({
+        target: { hostname: "127.0.0.1", port },
+        latencyMs: latency,
+      });
+      second.proxies.push(proxy);
+      second.ports.set(latency, proxy.port);
+    }
+  }
+  return second;
+}
+
+/**
+ * The kubeconfig for `latency` with contexts `fleet-a` and `fleet-b` on
+ * `namespaces`: both on this environment's API server, or `fleet-b` on the
+ * {@link Second} one.
+ */
+async function fleetKubeconfig(
+  env: Env,
+  latency: number,
+  namespaces: readonly string[],
+  second?: Second,
+): Promise<string> {
+  type File = {
+    clusters: { name: string; cluster: Record<string, unknown> }[];
+    users: { name: string }[];
+    contexts: { name: string; context: Record<string, unknown> }[];
+  };
+  const config = parseYaml(await Deno.readTextFile(env.kubeconfigs.get(latency)!)) as File;
+  const targets = [{ cluster: config.clusters[0]!.name, user: "admin" }];
+  if (second) {
+    const other = parseYaml(await Deno.readTextFile(second.kubeconfig)) as File;
+    const cluster = other.clusters[0]!;
+    config.clusters.push({
+      name: "second",
+      cluster: {
+        ...cluster.cluster,
+        server: `https://127.0.0.1:${second.ports.get(latency)}`,
+      },
+    });
+    config.users.push({ ...other.users.find((u) => u.name === "admin")!, name: "second-admin" });
+    targets.push({ cluster: "second", user: "second-admin" });
+  }
+  namespaces.forEach((namespace, i) =>
+    config.contexts.push({
+      name: `fleet-${"ab"[i]}`,
+      context: { ...(targets[i] ?? targets[0]!), namespace },
+    })
+  );
+  const file = `${env.work}/kubeconfig-fleet-${latency}ms-${namespaces.join("-")}`;
+  await Deno.writeTextFile(file, stringifyYaml(config));
+  return file;
+}
+
+/**
+ * The 19 pipelines to two contexts (`--context fleet-a,fleet-b`: two
+ * namespaces of the one API server, a connection each) against one context,
+ * and against two runs one after the other, alternating.
+ */
+async function fleetScenario(env: Env, config: Config, points: Point[]): Promise<void> {
+  const { root } = await corpusPipelines(env);
+  const second = await openSecond(config);
+  const servers = second ? "2 API servers" : "1 API server";
+  const variants = ["1 context", "2 contexts", "2 runs, one per context"] as const;
+  const deploy = (
+    kc: string,
+    contexts: string,
+  ) => [
+    ...draconctl,
+    "--kubeconfig",
+    kc,
+    "--context",
+    contexts,
+    "pipelines",
+    "deploy",
+    root,
+    "--base-dir",
+    DRACON,
+  ];
+  for (const latency of config.latencies) {
+    for (let rep = -1; rep < config.reps; rep++) { // rep -1: warm-up, not counted
+      for (
+        const variant of variants.map((_, i) => variants[(i + Math.max(rep, 0)) % variants.length]!)
+      ) {
+        const b = await createNamespace(env, "fleet");
+        if (second) {
+          await exec(env, [
+            `${env.bin}/kubectl`,
+            "--kubeconfig",
+            second.kubeconfig,
+            "create",
+            "namespace",
+            b,
+          ]);
+        }
+        const kc = await fleetKubeconfig(
+          env,
+          latency,
+          [await createNamespace(env, "fleet"), b],
+          second,
+        );
+        for (const phase of ["cold", "redeploy"] as const) {
+          let sample: Sample;
+          if (variant === "1 context") {
+            sample = await measure(env, latency, deploy(kc, "fleet-a"));
+            checkMulti(sample, phase);
+          } else if (variant === "2 contexts") {
+            sample = await measure(env, latency, deploy(kc, "fleet-a,fleet-b"));
+            for (const c of ["fleet-a: ", "fleet-b: "]) checkMulti(sample, phase, c);
+          } else {
+            const runs = [];
+            for (const c of ["fleet-a", "fleet-b"]) {
+              runs.push(await measure(env, latency, deploy(kc, c)));
+            }
+            for (const r of runs) checkMulti(r, phase);
+            sample = sumSamples(runs);
+          }
+          if (rep >= 0) {
+            pointFor(
+              points,
+              `fleet (${servers}), 19 pipelines: ${phaseName(phase)}`,
+              19,
+              latency,
+              variant,
+            )
+              .samples.push(sample);
+          }
+        }
+      }
+      if (rep >= 0) log(`fleet (${servers}) ${latency}ms rep ${rep + 1}/${config.reps}`);
+    }
+  }
+  for (const proxy of second?.proxies ?? []) await proxy.close();
+}
+
+function phaseName(phase: Phase): string {
+  return phase === "cold" ? "deploy (cold)" : "redeploy (no change)";
+}
+
+function pointFor(
+  points: Point[],
+  scenario: string,
+  n: number,
+  latency: number,
+  tool: string,
+): Point {
+  let p = points.find((p) =>
+    p.scenario === scenario && p.n === n && p.latency === latency && p.tool === tool
+  );
+  if (p === undefined) points.push(p = { scenario, n, latency, tool, samples: [] });
+  return p;
+}
+
 interface Startup {
   command: string;
   medianMs: number;
@@ -816,6 +1120,34 @@ function targets(summaries: Summary[], startup: Startup[]): string[] {
   const big = summaries.filter((s) => s.tool === "draconctl" && s.scenario === "deploy (cold)")
     .sort((a, b) => b.n - a.n)[0];
   if (big) row(`peak RSS, ${big.n}-Task deploy ≤ 150 MB`, big.rssMb, 150, "MB");
+  for (const latency of [...new Set(summaries.map((s) => s.latency))]) {
+    for (const phase of ["deploy (cold)", "redeploy (no change)"]) {
+      const get = (scenario: string, tool: string) =>
+        summaries.find((s) => s.scenario === scenario && s.latency === latency && s.tool === tool);
+      const one = get(`19 corpus pipelines: ${phase}`, "draconctl");
+      const many = get(`19 corpus pipelines: ${phase}`, "draconctl ×19");
+      if (one && many) {
+        row(
+          `19 pipelines in one run, ${phase}, ${latency} ms: ≤ 0.5× 19 runs`,
+          one.medianMs / many.medianMs,
+          0.5,
+          "×",
+        );
+      }
+      for (const servers of ["1 API server", "2 API servers"]) {
+        const a = get(`fleet (${servers}), 19 pipelines: ${phase}`, "1 context");
+        const b = get(`fleet (${servers}), 19 pipelines: ${phase}`, "2 contexts");
+        if (a && b) {
+          row(
+            `fleet of 2 contexts (${servers}), ${phase}, ${latency} ms: ≤ 1.5× one context (the sum: 2×)`,
+            b.medianMs / a.medianMs,
+            1.5,
+            "×",
+          );
+        }
+      }
+    }
+  }
   for (const s of summaries.filter((s) => s.scenario === "helm:// resolution")) {
     lines.push(
       `| helm:// N=${s.n} at ${s.latency} ms: exactly one LIST | ${s.requests} | ${
@@ -912,6 +1244,11 @@ if (import.meta.main) {
     if (run("corpus")) await corpusScenario(env, config, points);
     if (run("helm")) await helmScenario(env, config, points);
     if (config.scenarios.includes("floor")) await floorScenario(env, config, points);
+    // Not in --smoke unless named (a minute more): tests/cluster/multi_deploy_test.ts covers the product.
+    const named = (name: string) =>
+      run(name) && (!config.smoke || Deno.args.includes("--scenarios"));
+    if (named("multi")) await multiScenario(env, config, points);
+    if (named("fleet")) await fleetScenario(env, config, points);
     if (!config.smoke && run("startup")) startup = await startupScenario(env, config);
     if (!config.smoke && run("package")) {
       await packageScenario(env, config, points).catch((error) =>

@@ -7,7 +7,7 @@
 import type { FileSystem } from "./io/filesystem.ts";
 import type { Fetcher } from "./fetch/fetcher.ts";
 import type { Logger } from "./io/logger.ts";
-import type { ClusterFactory } from "./tekton/cluster.ts";
+import type { ClusterFactory, FleetFactory } from "./tekton/cluster.ts";
 import type { Helm } from "./helm/helm.ts";
 import type { Signals } from "./io/signals.ts";
 import type { Clock } from "./io/clock.ts";
@@ -26,6 +26,11 @@ export interface Deps {
   stdout: Output;
   /** Connects to the cluster; only commands that need one call it. */
   cluster: ClusterFactory;
+  /**
+   * Several contexts at once (`--context a,b`, `--all-contexts`): resolved
+   * before any connection, their plugins kept together. @default unavailable
+   */
+  fleet?: FleetFactory;
   /** The `helm` binary; only packaging and rendering Tasks with Helm expressions run it. */
   helm: Helm;
   /** SIGINT/SIGTERM; a deploy listens while it writes, to stop cleanly. */

@@ -27,6 +27,7 @@ import { formatChange, writeOutput } from "./_output.ts";
 import { checkOutputFile } from "./output_file.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
+import { MODE_NAMES, summaryLine, validLine } from "./_deploy_format.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
 import {
   addPolicyFlags,
@@ -67,22 +68,36 @@ checked against an image policy first: allowed registries, digests, no
 privileged container, host namespace or hostPath. Every violation is listed
 and nothing is applied (exit 10); --policy-report sarif=<file> writes SARIF.
 
+Several kustomizations (or a directory of them) deploy in one run: every
+input is checked first, shared Tasks are applied once, nothing is written
+unless every Pipeline is ready. --context a,b,c (or --all-contexts) deploys
+to several contexts at once, each line prefixed with its context.
+
 Examples:
   draconctl pipelines deploy ./pipelines/golang --dry-run
   draconctl pipelines deploy ./pipelines/golang -n dracon
   draconctl pipelines deploy ./pipelines/golang -n dracon --dry-run=server -o json
+  draconctl pipelines deploy ./pipelines -n dracon
+  draconctl --context eu,us pipelines deploy ./pipelines/golang ./pipelines/python
 `;
 
 /** Registers `deploy` under `pipelines`. */
 export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
   addPolicyFlags(parent.command("deploy"))
     .description("deploy a pipeline and the Tasks it needs, described by a kustomization")
-    .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
+    .argument(
+      "<kustomization...>",
+      "kustomization file, or a directory holding kustomization.yaml (or subdirectories that do)",
+    )
     .addOption(
       new Option(
         "--dry-run [mode]",
         '"client": print the YAML that would be applied, contact no cluster; "server": send it with dryRun=All',
       ).choices(["client", "server"] as const).preset("client" as const),
+    )
+    .option(
+      "--all-contexts",
+      "deploy to every context of the kubeconfig, concurrently (as --context a,b,c)",
     )
     .option(
       "--only-validate",
@@ -171,9 +186,10 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       'what {{ .Chart.AppVersion }} renders to (default: "latest")',
     )
     .addHelpText("after", HELP)
-    .action(async (kustomization, options, command) => {
+    .action(async (paths, options, command) => {
       const started = deps.clock.now();
       const global = command.optsWithGlobals() as GlobalOptions;
+      const contexts = contextsOf(global.context, options.allContexts ?? false);
       const plan: PlanOptions = {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         allowInsecureHttp: options.allowInsecureHttp ?? false,
@@ -193,8 +209,9 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         set: options.set,
         ...(options.appVersion === undefined ? {} : { appVersion: options.appVersion }),
       };
+      const { context: _contexts, ...flags } = connectionFlagsOf(global);
       const clusterOptions: ClusterOptions = {
-        ...connectionFlagsOf(global),
+        ...(contexts === undefined ? connectionFlagsOf(global) : flags),
         fieldManager: options.fieldManager,
         requestTimeoutMs: options.requestTimeout,
       };
@@ -204,8 +221,11 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       await checkFlagFiles(deps.fs, options);
       // Every file the run reads is an input the output must not overwrite.
       const inputs = new RecordingFileSystem(deps.fs);
+      // A directory of kustomizations stands for each of them.
+      const kustomizations = await (await import("../pipelines/kustomization_location.ts"))
+        .expandKustomizations(paths, deps.fs);
       const knownInputs = [
-        ...kustomizationCandidates(kustomization),
+        ...kustomizations.flatMap(kustomizationCandidates),
         ...options.values,
         ...options.helmChart.map((c) => c.chart),
         ...(global.kubeconfig === undefined ? [] : [global.kubeconfig]),
@@ -216,14 +236,6 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       if (output !== undefined) await checkOutputFile(deps.fs, output, knownInputs);
       await checkPolicyReports(deps.fs, policyFlags, knownInputs);
       const run = { ...deps, fs: inputs };
-      const lock = options.locked
-        ? await (await import("../pipelines/lock.ts")).readLockFor(
-          kustomization,
-          options.lockFile,
-          inputs,
-          options.maxBodySize,
-        )
-        : undefined;
       const strategy: DeployStrategy = options.dryRun === "client"
         ? "client"
         : options.onlyValidate
@@ -232,6 +244,49 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ? "server"
         : "apply";
       const format = options.output ?? (strategy === "client" ? "yaml" : "text");
+      const beforeApply = output === undefined
+        ? {}
+        : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) };
+      const kustomization = kustomizations[0]!;
+      if (options.lockFile !== undefined && kustomizations.length > 1) {
+        throw new UsageError("--lock-file names one lock: it works with one kustomization", {
+          hint:
+            "drop --lock-file: with --locked, each kustomization is checked against its own draconctl.lock",
+        });
+      }
+      // --locked: every kustomization's own lock, read before anything connects.
+      const readLocks = options.locked
+        ? await Promise.all(
+          kustomizations.map(async (k) =>
+            (await import("../pipelines/lock.ts")).readLockFor(
+              k,
+              options.lockFile,
+              inputs,
+              options.maxBodySize,
+            )
+          ),
+        )
+        : undefined;
+      const lock = readLocks?.[0];
+      if (kustomizations.length > 1 || contexts !== undefined) {
+        const run = { kustomizations, contexts, strategy, format, output, inputs: allInputs };
+        return await (await import("./_deploy_many.ts")).deployMany(
+          { ...deps, fs: inputs },
+          { ...run, startedMs: started.getTime() },
+          {
+            ...plan,
+            ...(policy === undefined ? {} : { policy }),
+            ...(readLocks === undefined ? {} : { locks: readLocks }),
+            strategy,
+            forceConflicts: options.forceConflicts ?? false,
+            check: options.check,
+            render,
+            cluster: clusterOptions,
+            helmCharts: options.helmChart,
+            ...beforeApply,
+          },
+        );
+      }
       // The read Worker starts now, on its own thread, while the deploy modules load.
       const opened = (await import("../pipelines/run_reader.ts")).openRunReader(
         kustomization,
@@ -261,10 +316,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         helmCharts: options.helmChart,
         ...(lock === undefined ? {} : { lock }),
         ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
-        // Refused before anything is applied, not after.
-        ...(output === undefined
-          ? {}
-          : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) }),
+        ...beforeApply, // the output file refused before anything is applied, not after
       }).catch(async (error) => {
         await reportPolicyFailure(deps, policyFlags, options.output, allInputs(), error);
         // Say what was done before the failure, then fail.
@@ -366,6 +418,27 @@ async function checkFlagFiles(
   }
 }
 
+/**
+ * The contexts of `--context a,b,c` (a comma separates them) or
+ * `--all-contexts`; `undefined` for one context (or none: the current one).
+ */
+function contextsOf(context: string | undefined, all: boolean): string[] | "all" | undefined {
+  if (all && context !== undefined) {
+    throw new UsageError("--all-contexts and --context cannot be combined", {
+      hint: "pass --context a,b,c for some contexts, or --all-contexts for every one",
+    });
+  }
+  if (all) return "all";
+  if (context === undefined || !context.includes(",")) return undefined;
+  const names = context.split(",").map((name) => name.trim());
+  if (names.some((name) => name === "") || new Set(names).size !== names.length) {
+    throw new UsageError(`--context "${context}": empty or repeated context name`, {
+      hint: "separate context names with single commas: --context a,b,c",
+    });
+  }
+  return names;
+}
+
 /** The files a kustomization argument may name (a file, or a directory holding one). */
 function kustomizationCandidates(path: string): string[] {
   const dir = path.replace(/\/+$/, "");
@@ -382,15 +455,6 @@ function collectSet(value: string, previous: string[]): string[] {
   }
   return [...previous, value];
 }
-
-/** How `-o json|yaml` names each strategy (`mode`). */
-const MODE_NAMES: Record<DeployStrategy, string> = {
-  client: "client-dry-run",
-  server: "server-dry-run",
-  validate: "validate",
-  apply: "apply",
-  check: "check",
-};
 
 async function formatDeploy(
   result: DeployResult,
@@ -411,13 +475,7 @@ async function formatDeploy(
   if (format === "yaml") return await (await loadAction()).toYaml(summary);
   const suffix = result.strategy === "apply" ? "" : " (server dry run)";
   const lines = printed ? [] : result.changes.map((change) => formatChange(change) + suffix);
-  if (result.strategy === "validate") {
-    const tasks = result.changes.length - 1;
-    lines.push(
-      `pipeline.tekton.dev/${result.pipeline} is valid: ${tasks} Task(s) would be applied, ` +
-        `${result.helm.length} provided by Helm, in namespace "${result.namespace}"`,
-    );
-  }
+  if (result.strategy === "validate") lines.push(validLine(result));
   return lines.map((line) => line + "\n").join("");
 }
 
@@ -448,27 +506,6 @@ class Progress {
   done(): Promise<void> {
     return this.#written;
   }
-}
-
-/**
- * The last line of a deploy: `10 objects: 2 created, 1 configured, 7
- * unchanged, 0 failed in 0.8 s` (skipped ones only when there are any).
- */
-export function summaryLine(
-  changes: readonly ChangeSetEntry[],
-  strategy: DeployStrategy,
-  elapsedMs: number,
-): string {
-  const count = (action: ChangeSetEntry["action"]) =>
-    changes.filter((c) => c.action === action).length;
-  const skipped = count("skipped");
-  const n = changes.length;
-  return `${n} object${n === 1 ? "" : "s"}: ${count("created")} created, ${
-    count("configured")
-  } configured, ` +
-    `${count("unchanged")} unchanged, ${count("failed")} failed` +
-    (skipped > 0 ? `, ${skipped} skipped` : "") +
-    ` in ${(elapsedMs / 1000).toFixed(1)} s` + (strategy === "apply" ? "" : " (server dry run)");
 }
 
 /** Parses and collects `--helm-chart <release>=<chart>`. */

@@ -101,6 +101,13 @@ export interface DeployPipelineOptions extends PlanOptions {
   check?: boolean;
   /** `check`: the params of the PipelineRun to check as well. @default none */
   runParams?: ReadonlyMap<string, ParamValue>;
+  /**
+   * The plan, already made by {@link planPipeline} for this kustomization
+   * and options (`pipelines deploy` of several kustomizations, or of one to
+   * several contexts, checks every input once, before connecting anywhere):
+   * nothing is read again. @default planned here
+   */
+  planned?: PipelinePlan;
   /** The orchestrator (tests hand in another). @default tektonOrchestrator */
   orchestrator?: Orchestrator;
   /** Called with each object's entry as soon as it is applied (not for `client`). */
@@ -176,14 +183,19 @@ export async function deployPipeline(
   const phase = (message: string) => deps.logger?.debug(message);
   phase(`${strategy}: reading ${kustomizationPath}`);
   const orchestrator = options.orchestrator ?? tektonOrchestrator;
-  const source = await openPlanSource(options.opened ?? kustomizationPath, deps, options);
+  const source = options.planned === undefined
+    ? await openPlanSource(options.opened ?? kustomizationPath, deps, options)
+    : undefined;
+  const read = source ?? options.planned!;
   let plan: PipelinePlan;
   let asked: string | undefined;
   let connecting: Promise<Cluster> | undefined;
   let policy: Policy | undefined;
   try {
-    policy = await readRunPolicy(options.policy, source.dir, deps.fs);
-    asked = deployNamespace(options.cluster.namespace, source.kustomization.namespace, source.file);
+    // The kustomization's directory (absolute): where the default policy file sits.
+    const dir = source?.dir ?? read.file.slice(0, read.file.lastIndexOf("/"));
+    policy = await readRunPolicy(options.policy, dir, deps.fs);
+    asked = deployNamespace(options.cluster.namespace, read.kustomization.namespace, read.file);
     const clusterOptions = {
       ...options.cluster,
       ...(asked === undefined ? {} : { namespace: asked }),
@@ -195,16 +207,16 @@ export async function deployPipeline(
       connecting = deps.cluster(clusterOptions);
       connecting.catch(() => {}); // awaited below, after the plan
     }
-    plan = await planPipeline(source, deps, options);
+    plan = source === undefined ? options.planned! : await planPipeline(source, deps, options);
     phase(
-      `read ${source.file}: ${plan.local.length} local or URL component(s), ` +
+      `read ${read.file}: ${plan.local.length} local or URL component(s), ` +
         `${plan.helm.length} helm:// reference(s)`,
     );
     if (strategy === "client" && plan.helm.length > 0 && !options.helmCharts?.length) {
       connecting = deps.cluster(clusterOptions); // read-only: one Task LIST
     }
   } finally {
-    source.reader.close(); // every local input is read: the reader's Worker ends here
+    source?.reader.close(); // every local input is read: the reader's Worker ends here
   }
   const { cluster, lookup } = await helmTaskSource(connecting, plan, deps, options, asked);
   const namespace = cluster?.namespace ?? asked;

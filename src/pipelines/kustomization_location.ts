@@ -60,3 +60,49 @@ async function findIn(dir: string, fs: FileReader): Promise<string> {
   }
   return present[0];
 }
+
+/**
+ * The kustomizations the arguments name: each as given, except a directory
+ * without a kustomization file of its own, which stands for its
+ * subdirectories that have one (in name order), as `examples/pipelines`.
+ *
+ * @throws {LoadError} for a directory with neither
+ */
+export async function expandKustomizations(
+  paths: readonly string[],
+  fs: Pick<FileReader, "stat" | "readDir">,
+): Promise<string[]> {
+  const expanded: string[] = [];
+  for (const path of paths) {
+    // What cannot be inspected here, the deploy reports (as for one kustomization).
+    const info = await fs.stat(path).catch(() => undefined);
+    if (!info?.isDirectory || await holdsKustomization(path, fs)) {
+      expanded.push(path);
+      continue;
+    }
+    const found: string[] = [];
+    for (const entry of await fs.readDir(path)) {
+      const sub = posix.join(path, entry.name);
+      const isDirectory = (await fs.stat(sub).catch(() => undefined))?.isDirectory;
+      if (isDirectory && await holdsKustomization(sub, fs)) found.push(sub);
+    }
+    if (found.length === 0) {
+      throw new LoadError(
+        path,
+        "directory has no kustomization.yaml, nor a subdirectory with one",
+        {
+          hint: "pass kustomization files, or directories holding kustomization.yaml",
+        },
+      );
+    }
+    expanded.push(...found);
+  }
+  return expanded;
+}
+
+async function holdsKustomization(dir: string, fs: Pick<FileReader, "stat">): Promise<boolean> {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    if (await fs.stat(posix.join(dir, name)) !== undefined) return true;
+  }
+  return false;
+}

@@ -47,3 +47,18 @@ export interface Cluster {
 
 /** Opens a {@link Cluster}; the real one imports the Kubernetes client lazily. */
 export type ClusterFactory = (options: ClusterOptions) => Promise<Cluster>;
+
+/** One context of a fleet: its name, and how to connect to it (a {@link ClusterFactory}). */
+export interface FleetMember {
+  context: string;
+  connect: ClusterFactory;
+}
+
+/**
+ * Resolves several kubeconfig contexts (`"all"`: every one) before any
+ * connection, keeping the credential plugins of all of them and no other.
+ */
+export type FleetFactory = (
+  options: ClusterOptions,
+  contexts: readonly string[] | "all",
+) => Promise<FleetMember[]>;

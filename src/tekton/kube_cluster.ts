@@ -4,7 +4,8 @@
  * configuration) and talks to the API server with the fetch client
  * (`fetch_client.ts`: Deno's `fetch`, HTTP/2). Before the first request it
  * revokes the run permission of every credential plugin the context does
- * not name, so a run can start at most one plugin (and `helm`).
+ * not name, so a run can start at most one plugin (and `helm`); a fleet
+ * ({@link openFleet}) keeps the plugins of its contexts, in one narrowing.
  *
  * `main.ts` loads this module with `await import()` so commands that never
  * reach a cluster (and `--help`) do not pay for it. No credential is ever
@@ -28,11 +29,18 @@
  * ```
  * @module
  */
-import type { Cluster, ClusterOptions } from "./cluster.ts";
+import type { Cluster, ClusterOptions, FleetMember } from "./cluster.ts";
+import { ClusterError } from "../errors.ts";
 import { FetchObjectClient } from "../k8s/fetch_client.ts";
 import { ClusterHelmTaskLookup } from "./helm_tasks.ts";
 import { SharedListClient } from "../k8s/shared_list_client.ts";
-import { type KubeConfigEnv, resolveConnection, resolveTarget } from "../k8s/kubeconfig.ts";
+import {
+  type Connection,
+  type KubeConfigEnv,
+  resolveConnection,
+  resolveTarget,
+  type Target,
+} from "../k8s/kubeconfig.ts";
 import { SsaApplier } from "../k8s/ssa_applier.ts";
 import { redactUrl } from "../base/redact.ts";
 
@@ -47,7 +55,54 @@ export type ConnectEnv =
 
 /** Opens the cluster the kubeconfig, the flags or the pod point at. */
 export async function connectCluster(options: ClusterOptions, env: ConnectEnv): Promise<Cluster> {
-  const { client, namespace } = await openClient(options, env);
+  return clusterOf(await openClient(options, env), options);
+}
+
+/**
+ * Resolves several contexts of the kubeconfig (`"all"`: every one, in
+ * kubeconfig order) before connecting to any: a context that is not there,
+ * or whose cluster or user is unusable, fails the run first. The run
+ * permissions are narrowed once, to the credential plugins of these
+ * contexts together. Each member connects when asked, with the namespace
+ * its options give (else its context's).
+ */
+export async function openFleet(
+  options: ClusterOptions,
+  contexts: readonly string[] | "all",
+  env: ConnectEnv,
+): Promise<FleetMember[]> {
+  const { namespace: _flag, ...flags } = options;
+  const names = contexts === "all" ? (await resolveTarget(flags, env)).contexts : contexts;
+  if (names.length === 0) {
+    throw new ClusterError("--all-contexts: the kubeconfig has no contexts", {
+      hint: "add a context to the kubeconfig, or pass --context",
+    });
+  }
+  const resolved = await Promise.all(names.map(async (context) => {
+    const target = await resolveTarget({ ...flags, context }, env);
+    return { context, target, connection: await resolveConnection(target, env) };
+  }));
+  await env.permissions.keepPlugins(
+    resolved.flatMap((r) => r.connection.exec ? [r.connection.exec.command] : []),
+  );
+  return resolved.map(({ context, target, connection }) => ({
+    context,
+    connect: (memberOptions) => {
+      const namespace = memberOptions.namespace ?? target.namespace;
+      return Promise.resolve(
+        clusterOf(
+          { client: clientOf(connection, target, memberOptions, env), namespace },
+          memberOptions,
+        ),
+      );
+    },
+  }));
+}
+
+function clusterOf(
+  { client, namespace }: { client: FetchObjectClient; namespace: string },
+  options: ClusterOptions,
+): Cluster {
   // One Task LIST serves both the Helm lookup and the applier.
   const shared = new SharedListClient(client);
   const applier = new SsaApplier(shared, { fieldManager: options.fieldManager, namespace });
@@ -82,14 +137,22 @@ export async function openClient(
   const target = await resolveTarget(options, env);
   const connection = await resolveConnection(target, env);
   await env.permissions.keepPlugins(connection.exec ? [connection.exec.command] : []);
+  return { client: clientOf(connection, target, options, env), namespace: target.namespace };
+}
+
+function clientOf(
+  connection: Connection,
+  target: Target,
+  options: Pick<ClusterOptions, "requestTimeoutMs">,
+  env: ConnectEnv,
+): FetchObjectClient {
   env.logger.debug(
     `connecting to ${connection.server} (${target.where}${
       target.context ? `, context "${target.context}"` : ""
     }${connection.proxy ? `, through proxy ${redactUrl(connection.proxy.url)}` : ""})`,
   );
-  const client = new FetchObjectClient(connection, {
+  return new FetchObjectClient(connection, {
     requestTimeoutMs: options.requestTimeoutMs,
     ...(env.onRequest ? { onRequest: env.onRequest } : {}),
   });
-  return { client, namespace: target.namespace };
 }

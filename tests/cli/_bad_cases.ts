@@ -369,6 +369,57 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["pipelines", "deploy", "/dev/stdin", "--dry-run"],
   },
   { name: "kustomization-device", exit: 4, message: ['"/dev/zero"', "a character device"] },
+  // Several kustomizations in one run (docs/multi.md).
+  {
+    name: "multi-task-conflict",
+    exit: 3,
+    message: [
+      'Task "git-clone" differs between',
+      "multi-task-conflict/one",
+      "multi-task-conflict/two",
+    ],
+  },
+  {
+    name: "multi-pipeline-conflict",
+    exit: 3,
+    message: [
+      "multi-pipeline-conflict/one and",
+      "multi-pipeline-conflict/two both make pipeline.tekton.dev/dracon-same",
+    ],
+  },
+  {
+    name: "multi-directory-empty",
+    exit: 4,
+    message: [
+      "multi-directory-empty",
+      "directory has no kustomization.yaml, nor a subdirectory with one",
+    ],
+  },
+  {
+    name: "context-list-repeated",
+    exit: 2,
+    message: ['--context "a,a": empty or repeated context name'],
+    args: ["--context", "a,a", "pipelines", "deploy", fixture("bad/multi-pipeline-conflict")],
+  },
+  {
+    name: "all-contexts-with-context",
+    exit: 2,
+    message: ["--all-contexts and --context cannot be combined"],
+    args: ["--context", "a", "pipelines", "deploy", "--all-contexts", "x"],
+  },
+  {
+    name: "contexts-client-dry-run",
+    exit: 2,
+    message: ["--dry-run (client) contacts no cluster: it takes one context, not several"],
+    args: [
+      "--context",
+      "a,b",
+      "pipelines",
+      "deploy",
+      fixture("bad/multi-pipeline-conflict"),
+      "--dry-run",
+    ],
+  },
   {
     name: "kustomization-too-large",
     exit: 4,

@@ -23,7 +23,10 @@ Deno.test("--help and --version print to stdout and exit 0", async (t) => {
   await t.step("a subcommand's --help, and the help command", async () => {
     const deploy = await runCli(["pipelines", "deploy", "--help"]);
     assert.equal(deploy.code, 0);
-    assert.match(deploy.stdout, /^Usage: draconctl pipelines deploy \[options\] <kustomization>/);
+    assert.match(
+      deploy.stdout,
+      /^Usage: draconctl pipelines deploy \[options\] <kustomization\.\.\.>/,
+    );
     assert.match(deploy.stdout, /--dry-run/);
     const viaHelp = await runCli(["help", "pipelines"]);
     assert.equal(viaHelp.code, 0);

@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 import { DRACON_ROOT, fixture, runCli } from "../cli/_cli.ts";
-import { type Kubectl, realCluster } from "./_kube.ts";
+import { connectEnv, type Kubectl, realCluster } from "./_kube.ts";
+import { openFleet } from "../../src/tekton/kube_cluster.ts";
 import {
   type ClusterEnv,
   clusterTest,
@@ -337,6 +338,18 @@ const CASES: ClusterCase[] = [
     ],
   },
   {
+    // Several kustomizations (docs/multi.md): one fails on the cluster, none is written.
+    name: "cluster-multi-helm-unresolved",
+    exit: 3,
+    message: ['Cannot resolve "helm://dracon-oss-components/producer-golang-gosec"'],
+  },
+  {
+    name: "cluster-fleet-context-unknown",
+    exit: 5,
+    message: ['Context "staging" not found', '"admin"', '"restricted"'],
+    flags: ["--context", "admin,staging"],
+  },
+  {
     name: "cluster-conflict",
     exit: 5,
     message: [
@@ -417,7 +430,7 @@ clusterTest("pipelines deploy refuses a wrong cluster setup, writing nothing", a
     const started = performance.now();
     const result = await runCli(
       [...args, "--load-restrictor", "none", ...flags, ...extra],
-      { cluster: realCluster() },
+      { cluster: realCluster(), fleet: (o, contexts) => openFleet(o, contexts, connectEnv()) },
     );
     outputs.push(result.stdout, result.stderr, ...result.warnings);
     return { ...result, ms: performance.now() - started };

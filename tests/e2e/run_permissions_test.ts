@@ -54,3 +54,13 @@ Deno.test("keepPlugins([]) leaves only helm", async () => {
     ["helm"],
   );
 });
+
+Deno.test("keepPlugins() of a fleet keeps the plugin of every selected context, no other", async () => {
+  // `--context eks,gke` narrows once to both plugins (src/tekton/kube_cluster.ts `openFleet`).
+  const kept = ["aws", "gke-gcloud-auth-plugin"];
+  const states = await probe(kept);
+  for (const command of kept) assert.equal(states[command], "granted", command);
+  for (const command of CREDENTIAL_PLUGINS.filter((c) => !kept.includes(c))) {
+    assert.notEqual(states[command], "granted", command);
+  }
+});
