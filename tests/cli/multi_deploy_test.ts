@@ -425,3 +425,38 @@ Deno.test("a shared Task is applied as the first kustomization given writes it, 
     );
   }
 });
+
+Deno.test("--locked with several kustomizations: each is checked against its own lock before any write", async (t) => {
+  const root = await pipelinesDir({ golang: PIPELINES.golang!, python: PIPELINES.python! });
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  for (const name of ["golang", "python"]) {
+    const locked = await runCli(
+      ["pipelines", "lock", "--base-dir", `${DRACON_ROOT}/components`, `${root}/${name}`],
+      { cluster: memoryCluster(memory) },
+    );
+    assert.equal(locked.code, 0, locked.stderr);
+  }
+  await t.step("both locks match: deployed", async () => {
+    const result = await deploy(memory, root, "--locked");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /2 pipelines: 2 deployed, 0 failed/);
+  });
+  await t.step("one kustomization changed since its lock: exit 9, nothing written", async () => {
+    await Deno.writeTextFile(
+      `${root}/python/kustomization.yaml`,
+      "  - enrichers/deduplication\n",
+      { append: true },
+    );
+    const fresh = new MemoryApplier({ namespace: "dracon" });
+    const result = await deploy(fresh, root, "--locked");
+    assert.equal(result.code, 9, result.stderr);
+    assert.equal(fresh.calls.length, 0, "nothing applied, not even a dry run");
+    assert.match(result.stderr, /enrichers\/deduplication": not in the lock/);
+    assert.doesNotMatch(result.stderr, /golang/);
+  });
+  await t.step("--lock-file names one lock: refused with several", async () => {
+    const result = await deploy(memory, root, "--locked", "--lock-file", `${root}/x.lock`);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--lock-file names one lock/);
+  });
+});
