@@ -5,7 +5,7 @@
  * @module
  */
 import { runProgram } from "./src/cli/program.ts";
-import { connectsToCluster, writesFiles } from "./src/cli/write_scope.ts";
+import { connectsToCluster, envFlagSet, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import {
   DifferencesFound,
@@ -65,19 +65,22 @@ function formatError(error: unknown): string {
 }
 
 if (import.meta.main) {
+  const env = (name: string) => Deno.env.get(name);
   // Shipped with --allow-write (permissions are fixed at start); dropped unless this run writes.
-  if (!writesFiles(Deno.args)) await Deno.permissions.revoke({ name: "write" });
+  if (!writesFiles(Deno.args, env)) await Deno.permissions.revoke({ name: "write" });
   // Shipped with --allow-run for the well-known credential plugins; a run that
   // reaches no cluster keeps none (the cluster connection keeps at most the
   // one its kubeconfig context names).
   const permissions = new DenoRunPermissions();
   if (!connectsToCluster(Deno.args)) await permissions.keepPlugins([]);
-  const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
+  const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose") ||
+    envFlagSet(env, "--verbose");
   const fs = new DenoFileSystem();
   const logger = new StderrLogger(verbose);
   const clock = { now: () => new Date() };
   const deps: Deps = {
     fs,
+    env,
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
     logger,

@@ -32,4 +32,9 @@ export interface Deps {
   signals: Signals;
   /** The wall clock: how long a deploy took. */
   clock: Clock;
+  /**
+   * Reads an environment variable (`DRACONCTL_<FLAG>` for flags not given,
+   * src/cli/env_flags.ts). Absent: every variable reads as unset.
+   */
+  env?: (name: string) => string | undefined;
 }

@@ -134,6 +134,8 @@ export interface BadInputCase {
   maxStderrChars?: number;
   /** How many `error:` lines (one per problem, all reported at once). @default 1 */
   errorLines?: number;
+  /** Environment variables the run sees (`DRACONCTL_<FLAG>`). @default none */
+  env?: Record<string, string>;
 }
 
 /** The cases. Fixtures reference corpus Tasks in ../shared, outside their directory. */
@@ -825,6 +827,41 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     name: "base-pipeline-undeclared-workspace",
     exit: 3,
     message: ['Pipeline "dracon-x"', 'declares no workspace "shared"'],
+  },
+
+  // ---- issue 15: the Go tool's spellings and DRACONCTL_<FLAG> variables (src/cli/env_flags.ts).
+  {
+    name: "env-bad-value",
+    exit: 2,
+    message: ['DRACONCTL_CONCURRENCY="lots"', "--concurrency"],
+    args: [...GOLANG],
+    env: { DRACONCTL_CONCURRENCY: "lots" },
+  },
+  {
+    name: "env-bad-choice",
+    exit: 2,
+    message: ['DRACONCTL_OUTPUT="wide"', "text, json, yaml, name"],
+    args: ["pipelines", "list"],
+    env: { DRACONCTL_OUTPUT: "wide" },
+  },
+  {
+    name: "env-bad-boolean",
+    exit: 2,
+    message: ['DRACONCTL_REQUIRE_DIGEST="yes"', "expected a boolean"],
+    args: [...GOLANG],
+    env: { DRACONCTL_REQUIRE_DIGEST: "yes" },
+  },
+  {
+    name: "package-version-without-value",
+    exit: 2,
+    message: ['"components package --version" needs the app version', "draconctl --version"],
+    args: ["components", "package", "--version", "--chart-version", "1.0.0", "-n", "c", "dir"],
+  },
+  {
+    name: "ssa-and-field-manager",
+    exit: 2,
+    message: ["--field-manager (or the Go tool's --ssa) is given more than once"],
+    args: ["pipelines", "deploy", "x", "--ssa", "a", "--field-manager", "b"],
   },
 ];
 
