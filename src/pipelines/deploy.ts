@@ -23,6 +23,8 @@
  *
  * @module
  */
+import { isKustomizationUrl } from "./component_ref.ts";
+import { redactUrl } from "../base/redact.ts";
 import { ChartHelmTaskLookup, type OfflineRelease } from "../charts/offline_releases.ts";
 import type { RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
@@ -219,7 +221,8 @@ export async function deployPipeline(
   const prepared = withInventory(
     orchestrator.prepare(rendered, releases, { namespace }),
     rendered,
-    kustomizationPath,
+    // A URL's credentials never reach the cluster (query values redacted).
+    isKustomizationUrl(kustomizationPath) ? redactUrl(kustomizationPath) : kustomizationPath,
   );
   warnings.push(...prepared.warnings);
   const objects = [...prepared.tasks, prepared.pipeline];

@@ -863,6 +863,45 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["--field-manager (or the Go tool's --ssa) is given more than once"],
     args: ["pipelines", "deploy", "x", "--ssa", "a", "--field-manager", "b"],
   },
+  {
+    name: "url-kustomization-base-dir",
+    exit: 2,
+    message: ["--base-dir does not apply to a kustomization fetched from a URL"],
+    args: ["pipelines", "deploy", "https://tasks.example.com/p", "--dry-run", "--base-dir", "."],
+  },
+  {
+    name: "url-kustomization-http",
+    exit: 3,
+    message: ["http://tasks.example.com/p", "--allow-insecure-http"],
+    args: ["pipelines", "deploy", "http://tasks.example.com/p", "--dry-run"],
+  },
+  {
+    name: "url-kustomization-credentials",
+    exit: 3,
+    message: ["https://***@tasks.example.com/p", "credentials"],
+    args: ["pipelines", "deploy", "https://u:secret@tasks.example.com/p", "--dry-run"],
+  },
+  {
+    name: "url-kustomization-404",
+    exit: 4,
+    message: ["https://tasks.example.com/missing/kustomization.yaml", "404"],
+    args: ["pipelines", "deploy", "https://tasks.example.com/missing", "--dry-run"],
+    fakeNetwork: true,
+  },
+  {
+    name: "url-kustomization-not-allowed-host",
+    exit: 3,
+    message: ["https://tasks.example.com/p/kustomization.yaml", "--allowed-hosts"],
+    args: [
+      "pipelines",
+      "deploy",
+      "https://tasks.example.com/p/kustomization.yaml",
+      "--dry-run",
+      "--allowed-hosts",
+      "other.example.com",
+    ],
+    fakeNetwork: true,
+  },
 ];
 
 /**
