@@ -23,6 +23,7 @@ import { DenoFileSystem } from "./src/io/filesystem.ts";
 import { DenoRunPermissions } from "./src/io/run_permissions.ts";
 import { ProcessSignals } from "./src/io/process_signals.ts";
 import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
+import { TerminalStatusLine } from "./src/io/status_line.ts";
 
 const encoder = new TextEncoder();
 
@@ -64,6 +65,15 @@ function formatError(error: unknown): string {
   return text;
 }
 
+/** The terminal's width (80 when it cannot be known). */
+function columns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
 if (import.meta.main) {
   const env = (name: string) => Deno.env.get(name);
   // Shipped with --allow-write (permissions are fixed at start); dropped unless this run writes.
@@ -81,6 +91,8 @@ if (import.meta.main) {
   const deps: Deps = {
     fs,
     env,
+    // Progress of long runs, only on a terminal: piped or redirected stderr never holds it.
+    ...(Deno.stderr.isTerminal() ? { status: new TerminalStatusLine(writeStderr, columns) } : {}),
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
     logger,

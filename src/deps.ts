@@ -11,6 +11,7 @@ import type { ClusterFactory } from "./tekton/cluster.ts";
 import type { Helm } from "./helm/helm.ts";
 import type { Signals } from "./io/signals.ts";
 import type { Clock } from "./io/clock.ts";
+import type { StatusLine } from "./io/status_line.ts";
 
 /** Where command output goes. */
 export interface Output {
@@ -37,4 +38,9 @@ export interface Deps {
    * src/cli/env_flags.ts). Absent: every variable reads as unset.
    */
   env?: (name: string) => string | undefined;
+  /**
+   * A status line on the terminal (stderr), for progress of long runs; only
+   * when stderr is a terminal. Absent: no progress is shown.
+   */
+  status?: StatusLine;
 }

@@ -81,10 +81,11 @@ export interface DeployPipelineOptions extends PlanOptions {
   /** Take over fields owned by other field managers. @default false */
   forceConflicts?: boolean;
   /**
-   * Called when everything is checked, just before the first write; what it
-   * throws ends the deploy with nothing applied. @default none
+   * Called when everything is checked, just before the first write, with the
+   * objects to apply in order; what it throws ends the deploy with nothing
+   * applied. @default none
    */
-  beforeApply?: () => Promise<void>;
+  beforeApply?: (objects: readonly (Task | Pipeline)[]) => Promise<void>;
   /** `check`: the params of the PipelineRun to check as well. @default none */
   runParams?: ReadonlyMap<string, ParamValue>;
   /** The orchestrator (tests hand in another). @default tektonOrchestrator */
@@ -249,7 +250,7 @@ export async function deployPipeline(
       return { ...result(strategy, namespace, pipeline, objects, helm, [], warnings), check };
     }
   }
-  await options.beforeApply?.();
+  await options.beforeApply?.(objects);
   phase(
     `applying ${prepared.tasks.length} Task(s), then pipeline.tekton.dev/${pipeline}` +
       (strategy === "apply" ? "" : " (server dry run)"),
