@@ -5,7 +5,7 @@
  * @module
  */
 import { isVersionOnly } from "./src/cli/version_only.ts";
-import { connectsToCluster, writesFiles } from "./src/cli/write_scope.ts";
+import { connectsToCluster, envFlagSet, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
 import {
   DifferencesFound,
@@ -23,6 +23,7 @@ import { DenoFileSystem } from "./src/io/filesystem.ts";
 import { DenoRunPermissions } from "./src/io/run_permissions.ts";
 import { ProcessSignals } from "./src/io/process_signals.ts";
 import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
+import { TerminalStatusLine } from "./src/io/status_line.ts";
 import { versionLine } from "./src/version.ts";
 
 const encoder = new TextEncoder();
@@ -71,15 +72,26 @@ function formatError(error: unknown): string {
   return text;
 }
 
+/** The terminal's width (80 when it cannot be known). */
+function columns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
 if (import.meta.main) {
+  const env = (name: string) => Deno.env.get(name);
   // Shipped with --allow-write (permissions are fixed at start); dropped unless this run writes.
-  if (!writesFiles(Deno.args)) await Deno.permissions.revoke({ name: "write" });
+  if (!writesFiles(Deno.args, env)) await Deno.permissions.revoke({ name: "write" });
   // Shipped with --allow-run for the well-known credential plugins; a run that
   // reaches no cluster keeps none (the cluster connection keeps at most the
   // one its kubeconfig context names, or a fleet those of its contexts).
   const permissions = new DenoRunPermissions();
   if (!connectsToCluster(Deno.args)) await permissions.keepPlugins([]);
-  const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
+  const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose") ||
+    envFlagSet(env, "--verbose");
   const fs = new DenoFileSystem();
   const logger = new StderrLogger(verbose);
   const clock = { now: () => new Date() };
@@ -93,6 +105,9 @@ if (import.meta.main) {
   };
   const deps: Deps = {
     fs,
+    env,
+    // Progress of long runs, only on a terminal: piped or redirected stderr never holds it.
+    ...(Deno.stderr.isTerminal() ? { status: new TerminalStatusLine(writeStderr, columns) } : {}),
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).
     fetcher: new IsolatedFetcher(),
     logger,

@@ -11,6 +11,7 @@ import type { ClusterFactory, FleetFactory } from "./tekton/cluster.ts";
 import type { Helm } from "./helm/helm.ts";
 import type { Signals } from "./io/signals.ts";
 import type { Clock } from "./io/clock.ts";
+import type { StatusLine } from "./io/status_line.ts";
 
 /** Where command output goes. */
 export interface Output {
@@ -37,4 +38,14 @@ export interface Deps {
   signals: Signals;
   /** The wall clock: how long a deploy took. */
   clock: Clock;
+  /**
+   * Reads an environment variable (`DRACONCTL_<FLAG>` for flags not given,
+   * src/cli/env_flags.ts). Absent: every variable reads as unset.
+   */
+  env?: (name: string) => string | undefined;
+  /**
+   * A status line on the terminal (stderr), for progress of long runs; only
+   * when stderr is a terminal. Absent: no progress is shown.
+   */
+  status?: StatusLine;
 }

@@ -46,6 +46,71 @@ export const PROXY_ENV_VARS: readonly string[] = [
 ];
 
 /**
+ * `DRACONCTL_<FLAG>`: the variable of each flag (src/cli/env_flags.ts), read
+ * for flags not given on the command line, as the Go tool's viper binding
+ * did. A fixed list, as Deno's `--allow-env` takes one; tests/cli/env_flags_test.ts
+ * checks that it is exactly the command tree's.
+ */
+export const FLAG_ENV_VARS: readonly string[] = [
+  "DRACONCTL_ALLOWED_HOSTS",
+  "DRACONCTL_ALLOW_INSECURE_HTTP",
+  "DRACONCTL_ALL_NAMESPACES",
+  "DRACONCTL_ANNOTATION",
+  "DRACONCTL_APP_VERSION",
+  "DRACONCTL_AS",
+  "DRACONCTL_AS_GROUP",
+  "DRACONCTL_AS_UID",
+  "DRACONCTL_BASE_DIR",
+  "DRACONCTL_CERTIFICATE_AUTHORITY",
+  "DRACONCTL_CHART_VERSION",
+  "DRACONCTL_CLIENT_CERTIFICATE",
+  "DRACONCTL_CLIENT_KEY",
+  "DRACONCTL_CLUSTER",
+  "DRACONCTL_CONCURRENCY",
+  "DRACONCTL_CONTEXT",
+  "DRACONCTL_DESCRIPTION",
+  "DRACONCTL_DRY_RUN",
+  "DRACONCTL_EXIT_CODE",
+  "DRACONCTL_FETCH_TIMEOUT",
+  "DRACONCTL_FIELD_MANAGER",
+  "DRACONCTL_FORCE_CONFLICTS",
+  "DRACONCTL_GENERATE_NAME",
+  "DRACONCTL_HELM_CHART",
+  "DRACONCTL_INSECURE_SKIP_TLS_VERIFY",
+  "DRACONCTL_KUBECONFIG",
+  "DRACONCTL_LOAD_RESTRICTOR",
+  "DRACONCTL_MAX_BODY_SIZE",
+  "DRACONCTL_NAME",
+  "DRACONCTL_NAMESPACE",
+  "DRACONCTL_ONLY_VALIDATE",
+  "DRACONCTL_OUTPUT",
+  "DRACONCTL_OUTPUT_DIR",
+  "DRACONCTL_OUTPUT_FILE",
+  "DRACONCTL_PARAM",
+  "DRACONCTL_PARAMS_FILE",
+  "DRACONCTL_PIPELINE_API_VERSION",
+  "DRACONCTL_PLAIN_HTTP",
+  "DRACONCTL_PRUNE_TASKS",
+  "DRACONCTL_PUSH",
+  "DRACONCTL_REQUEST_TIMEOUT",
+  "DRACONCTL_REQUIRE_DIGEST",
+  "DRACONCTL_SERVER",
+  "DRACONCTL_SERVICE_ACCOUNT",
+  "DRACONCTL_SET",
+  "DRACONCTL_SSA",
+  "DRACONCTL_TIMEOUT",
+  "DRACONCTL_TLS_SERVER_NAME",
+  "DRACONCTL_TOKEN",
+  "DRACONCTL_USAGES",
+  "DRACONCTL_USER",
+  "DRACONCTL_VALUES",
+  "DRACONCTL_VERBOSE",
+  "DRACONCTL_VERSION",
+  "DRACONCTL_WAIT",
+  "DRACONCTL_WORKSPACE",
+];
+
+/**
  * Environment variables draconctl may read; every other one reads as unset
  * (`--ignore-env`), also for the npm packages it uses. Child processes (helm,
  * credential plugins) still inherit the whole environment, as with kubectl.
@@ -59,4 +124,5 @@ export const ENV_VARS: readonly string[] = [
   "KUBERNETES_SERVICE_PORT",
   "POD_NAMESPACE",
   ...PROXY_ENV_VARS,
+  ...FLAG_ENV_VARS,
 ];

@@ -8,7 +8,7 @@ import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import type { PackageResult } from "../charts/package.ts";
-import type { AnyCommand } from "./_command.ts";
+import { type AnyCommand, commandPath } from "./_command.ts";
 import { writeOutput } from "./_output.ts";
 
 const HELP = `
@@ -36,7 +36,8 @@ export function registerComponentsPackage(parent: AnyCommand, deps: Deps): void 
   parent.command("package")
     .description("package every component Task under a directory into one Helm chart")
     .argument("<dir>", "directory holding the component Tasks")
-    .requiredOption("--name <name>", "chart name (lowercase letters, digits, -)")
+    // Not commander's requiredOption: that check runs before DRACONCTL_NAME is read (env_flags.ts).
+    .option("--name <name>", "chart name (lowercase letters, digits, -; required)")
     .option("--chart-version <version>", "chart version (SemVer)", "0.1.0")
     .option(
       "--app-version <version>",
@@ -50,7 +51,12 @@ export function registerComponentsPackage(parent: AnyCommand, deps: Deps): void 
       new Option("-o, --output <format>", "output format").choices(["text", "json"] as const),
     )
     .addHelpText("after", HELP)
-    .action(async (dir, options) => {
+    .action(async (dir, options, command) => {
+      if (options.name === undefined) {
+        throw new UsageError("required option '--name <name>' not specified", {
+          hint: `usage: ${commandPath(command)} ${command.usage()}`,
+        });
+      }
       if (options.plainHttp && options.push === undefined) {
         throw new UsageError("--plain-http only works with --push", {
           hint: "add --push oci://<registry>/<repository>, or drop --plain-http",

@@ -26,6 +26,7 @@ import {
 import { formatChange, writeOutput } from "./_output.ts";
 import { checkOutputFile } from "./output_file.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
+import { Status } from "../io/status_line.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { MODE_NAMES, summaryLine, validLine } from "./_deploy_format.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
@@ -298,13 +299,24 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         (await opened.catch(() => undefined))?.reader.close();
         throw error;
       });
+      // On a terminal (stderr), a status line says what a long run does now.
+      const status = strategy !== "client" && deps.status ? new Status(deps.status) : undefined;
       // Text to standard output: each object is printed as soon as it is applied.
       const progress = strategy !== "client" && format === "text" && output === undefined
-        ? new Progress(deps, strategy)
+        ? new Progress(deps, strategy, status)
         : undefined;
+      let total = 0;
+      let applied = 0;
+      const onApplied = (entry: ChangeSetEntry) => {
+        progress?.print(entry);
+        status?.show(`applied ${++applied}/${total}: ${entry.subject}`);
+      };
       const summary = (changes: readonly ChangeSetEntry[]) =>
         summaryLine(changes, strategy, deps.clock.now().getTime() - started.getTime());
-      const result = await deployPipeline(kustomization, run, {
+      const result = await deployPipeline(kustomization, {
+        ...run,
+        ...(status ? { logger: status.logger(deps.logger) } : {}),
+      }, {
         ...plan,
         ...(policy === undefined ? {} : { policy }),
         opened,
@@ -315,9 +327,14 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         cluster: clusterOptions,
         helmCharts: options.helmChart,
         ...(lock === undefined ? {} : { lock }),
-        ...(progress ? { onApplied: (entry: ChangeSetEntry) => progress.print(entry) } : {}),
-        ...beforeApply, // the output file refused before anything is applied, not after
+        ...(progress || status ? { onApplied } : {}),
+        beforeApply: async (objects) => {
+          total = objects.length;
+          // Refused before anything is applied, not after.
+          if (output !== undefined) await checkOutputFile(deps.fs, output, allInputs());
+        },
       }).catch(async (error) => {
+        status?.done();
         await reportPolicyFailure(deps, policyFlags, options.output, allInputs(), error);
         // Say what was done before the failure, then fail.
         if (error instanceof DeployError) {
@@ -336,8 +353,9 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
           : await (await loadAction()).yamlOf(result.objects);
         return await writeOutput(deps, text, output, allInputs());
       }
-      for (const warning of result.warnings) deps.logger.warn(warning);
       await progress?.done();
+      status?.done();
+      for (const warning of result.warnings) deps.logger.warn(warning);
       const text = await formatDeploy(result, format, progress !== undefined);
       const last = format === "text" ? summary(result.changes) + "\n" : "";
       await writeOutput(deps, text + last, output, allInputs());
@@ -495,12 +513,18 @@ async function formatChanges(
 class Progress {
   #written: Promise<void> = Promise.resolve();
   readonly #suffix: string;
-  constructor(readonly deps: Pick<Deps, "stdout">, strategy: DeployStrategy) {
+  constructor(
+    readonly deps: Pick<Deps, "stdout">,
+    strategy: DeployStrategy,
+    readonly status: Status | undefined,
+  ) {
     this.#suffix = strategy === "apply" ? "" : " (server dry run)";
   }
   print(entry: ChangeSetEntry): void {
     const line = `${formatChange(entry)}${this.#suffix}\n`;
-    this.#written = this.#written.then(() => this.deps.stdout.write(line));
+    const write = () => this.deps.stdout.write(line);
+    // A terminal's status line is erased while the line is printed, then drawn again.
+    this.#written = this.#written.then(() => this.status ? this.status.around(write) : write());
   }
   /** Waits for every line; throws the first write's failure. */
   done(): Promise<void> {

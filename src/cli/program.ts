@@ -12,6 +12,7 @@ import { allCommands, type AnyCommand, commandPath } from "./_command.ts";
 import { parseNamespace } from "./_parse.ts";
 import { registerComponentsPackage } from "./components_package.ts";
 import { registerCompletion } from "./completion.ts";
+import { applyFlagEnv } from "./env_flags.ts";
 import { goToolSpellings } from "./go_spellings.ts";
 import { registerPipelinesCheck } from "./pipelines_check.ts";
 import { registerPipelinesDeploy } from "./pipelines_deploy.ts";
@@ -117,6 +118,8 @@ export function createProgram(deps: Deps): Command {
     .action(async () => await deps.stdout.write(`${versionLine()}\n`));
 
   for (const command of allCommands(program)) routeErrors(command);
+  // DRACONCTL_<FLAG> for flags the command line left unset, before the action runs.
+  program.hook("preAction", (_, action) => applyFlagEnv(action, deps.env ?? (() => undefined)));
   return program;
 }
 

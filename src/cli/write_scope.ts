@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { envNameOf, isTrueValue } from "./env_flags.ts";
 
 /** Flags whose value is a file draconctl writes (`-` means standard output). */
 export const OUTPUT_FLAGS: readonly string[] = ["--output-file"];
@@ -45,7 +46,15 @@ export const WRITING_COMMANDS: readonly (readonly string[])[] = [
  * writesFiles(["pipelines", "deploy", "p", "--dry-run"]); // true: may render through a temporary chart
  * ```
  */
-export function writesFiles(args: readonly string[]): boolean {
+export function writesFiles(
+  args: readonly string[],
+  env: (name: string) => string | undefined = () => undefined,
+): boolean {
+  // DRACONCTL_OUTPUT_FILE stands for --output-file when the flag is not given (env_flags.ts).
+  for (const flag of OUTPUT_FLAGS) {
+    const value = env(envNameOf(flag));
+    if (value !== undefined && value !== "" && value !== "-") return true;
+  }
   for (const [i, arg] of args.entries()) {
     if (arg === "--") break;
     for (const flag of OUTPUT_FLAGS) {
@@ -54,6 +63,14 @@ export function writesFiles(args: readonly string[]): boolean {
     }
   }
   return containsCommand(args, WRITING_COMMANDS);
+}
+
+/**
+ * Whether the variable of a boolean flag (`DRACONCTL_VERBOSE` for
+ * `--verbose`) is set to a true value, as env_flags.ts reads it.
+ */
+export function envFlagSet(env: (name: string) => string | undefined, flag: string): boolean {
+  return isTrueValue(env(envNameOf(flag)));
 }
 
 /** Commands that may connect to a cluster (and so run a kubeconfig credential plugin). */

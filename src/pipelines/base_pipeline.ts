@@ -1,7 +1,7 @@
 /**
  * The base Pipeline a kustomization builds on: the one named in its
- * `resources`, or the built-in {@link DEFAULT_BASE_PIPELINE} (the same as the
- * Dracon corpus's `components/base/pipeline.yaml`).
+ * `resources`, or the built-in {@link DEFAULT_BASE_PIPELINE} (the Dracon
+ * corpus's `components/base/pipeline.yaml` with the Go tool's description).
  *
  * @module
  */
@@ -12,13 +12,14 @@ import type { Pipeline } from "../tekton/types.ts";
 
 /**
  * The Pipeline used when a kustomization names no base resource: `dracon`,
- * with no tasks and no workspaces. Frozen; assembly works on a copy.
+ * with no tasks and no workspaces, and the Go tool's description
+ * (`pkg/pipelines/base.go`'s `BasePipeline`). Frozen; assembly works on a copy.
  */
 export const DEFAULT_BASE_PIPELINE: Pipeline = deepFreeze({
   apiVersion: "tekton.dev/v1beta1",
   kind: "Pipeline",
   metadata: { name: "dracon" },
-  spec: { workspaces: [], tasks: [] },
+  spec: { description: "Base pipeline for all Dracon pipelines", workspaces: [], tasks: [] },
 });
 
 /**

@@ -115,7 +115,13 @@ async function readFileRef(
   return { origin: path, text };
 }
 
-async function fetchUrlRef(
+/**
+ * Fetches a URL reference's text within `options`' limits and checks its
+ * `#sha256=` pin; `origin` is the URL with secrets redacted.
+ *
+ * @throws {LoadError} when the fetch fails or the digest differs
+ */
+export async function fetchUrlRef(
   ref: UrlRef,
   fetcher: Fetcher,
   options: FetchOptions,

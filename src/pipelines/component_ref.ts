@@ -19,6 +19,15 @@ export interface ParseRefOptions {
   baseDir: string;
   /** Whether `http://` URLs are accepted. @default false */
   allowInsecureHttp?: boolean;
+  /**
+   * The URL of a kustomization fetched from the network: relative paths
+   * resolve against it (as URLs, never local files), absolute paths are
+   * refused, and `..` may not lead above its directory unless
+   * `allowOutsideBaseUrl` (`--load-restrictor none`).
+   */
+  baseUrl?: URL;
+  /** Whether relative paths may resolve above {@link baseUrl}'s directory. @default false */
+  allowOutsideBaseUrl?: boolean;
 }
 
 /** Helm's release-name rule: a DNS-1123 subdomain of at most 53 characters. */
@@ -67,7 +76,11 @@ export function parseComponentRef(raw: string, options: ParseRefOptions): Compon
   }
   if (/^pkg:/i.test(raw)) return parsePurl(raw);
   const scheme = SCHEME.exec(raw)?.[1]?.toLowerCase();
-  if (scheme === undefined) return parsePath(raw, options.baseDir);
+  if (scheme === undefined) {
+    return options.baseUrl
+      ? parseRemotePath(raw, options.baseUrl, options)
+      : parsePath(raw, options.baseDir);
+  }
   if (scheme === "helm") return parseHelmUrl(raw);
   if (scheme === "https" || scheme === "http") return parseUrl(raw, options);
   throw new ComponentRefError(redactUrl(raw), `scheme "${scheme}:" is not supported`, {
@@ -83,6 +96,31 @@ function parsePath(raw: string, baseDir: string): ComponentRef {
   let path = posix.normalize(joined);
   if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
   return { kind: "file", raw, path };
+}
+
+/** A path in a kustomization fetched from `base`: a URL next to it, never a local file. */
+function parseRemotePath(raw: string, base: URL, options: ParseRefOptions): ComponentRef {
+  const shownBase = redactUrl(base.href);
+  if (raw.startsWith("/") || raw.startsWith("~")) {
+    throw new ComponentRefError(
+      raw,
+      `a kustomization fetched from ${shownBase} cannot name a local file`,
+      { hint: "write the Task's https:// URL, or a path relative to the kustomization's URL" },
+    );
+  }
+  const url = new URL(raw, base);
+  const root = new URL(".", base);
+  if (options.allowOutsideBaseUrl !== true && !url.href.startsWith(root.href)) {
+    throw new ComponentRefError(
+      raw,
+      `the path leads outside ${redactUrl(root.href)}, the kustomization's URL directory`,
+      {
+        hint: "keep components under the kustomization's URL directory, " +
+          'or pass "--load-restrictor none"',
+      },
+    );
+  }
+  return { ...parseUrl(url.href, options), raw };
 }
 
 function parseHelmUrl(raw: string): ComponentRef {
@@ -148,6 +186,31 @@ function helmRef(raw: string, body: string): ComponentRef {
     );
   }
   return { kind: "helm", raw, release, task };
+}
+
+/** Whether a kustomization argument is a URL (`https://…`, or `http://…` to refuse or allow). */
+export function isKustomizationUrl(argument: string): boolean {
+  return /^https?:\/\//i.test(argument);
+}
+
+/**
+ * Parses a kustomization argument that is a URL, by the rules of URL
+ * components (no credentials, `http://` only when allowed, an optional
+ * `#sha256=` pin); a URL not ending in `.yaml`/`.yml` names a directory
+ * and gets `/kustomization.yaml` appended.
+ *
+ * @throws {ComponentRefError} naming the URL (credentials redacted)
+ */
+export function parseKustomizationUrl(
+  raw: string,
+  options: Pick<ParseRefOptions, "allowInsecureHttp">,
+): Extract<ComponentRef, { kind: "url" }> {
+  const ref = parseUrl(raw, { baseDir: "/", ...options }) as Extract<ComponentRef, { kind: "url" }>;
+  const given = new URL(raw);
+  if (/\.ya?ml$/i.test(given.pathname)) return ref;
+  const url = new URL(ref.url);
+  url.pathname = given.pathname.replace(/\/?$/, "/kustomization.yaml");
+  return { ...ref, url };
 }
 
 function parseUrl(raw: string, options: ParseRefOptions): ComponentRef {

@@ -24,6 +24,8 @@
  *
  * @module
  */
+import { isKustomizationUrl } from "./component_ref.ts";
+import { redactUrl } from "../base/redact.ts";
 import { ChartHelmTaskLookup, type OfflineRelease } from "../charts/offline_releases.ts";
 import type { RenderValues } from "../charts/render.ts";
 import type { Deps } from "../deps.ts";
@@ -89,10 +91,11 @@ export interface DeployPipelineOptions extends PlanOptions {
   /** Take over fields owned by other field managers. @default false */
   forceConflicts?: boolean;
   /**
-   * Called when everything is checked, just before the first write; what it
-   * throws ends the deploy with nothing applied. @default none
+   * Called when everything is checked, just before the first write, with the
+   * objects to apply in order; what it throws ends the deploy with nothing
+   * applied. @default none
    */
-  beforeApply?: () => Promise<void>;
+  beforeApply?: (objects: readonly (Task | Pipeline)[]) => Promise<void>;
   /**
    * `apply` and `server`: make the checks of `pipelines check` first, before
    * any write (`--no-check`: false). `check` and `validate` always make them.
@@ -282,7 +285,8 @@ export async function deployPipeline(
   const prepared = withInventory(
     orchestrator.prepare(rendered, releases, { namespace }),
     rendered,
-    kustomizationPath,
+    // A URL's credentials never reach the cluster (query values redacted).
+    isKustomizationUrl(kustomizationPath) ? redactUrl(kustomizationPath) : kustomizationPath,
     options.lock?.digest,
   );
   const lock = lockOf(rendered, prepared, VERSION);
@@ -327,7 +331,7 @@ export async function deployPipeline(
       };
     }
   }
-  await options.beforeApply?.();
+  await options.beforeApply?.(objects);
   phase(
     `applying ${prepared.tasks.length} Task(s), then pipeline.tekton.dev/${pipeline}` +
       (strategy === "apply" ? "" : " (server dry run)"),

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { isKustomizationUrl } from "./component_ref.ts";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
@@ -173,7 +174,7 @@ export interface TargetOptions {
 }
 
 /**
- * A kustomization (an existing path) read as a client dry run reads it, or
+ * A kustomization (an existing path, or an http(s):// URL) read as a client dry run reads it, or
  * a Pipeline name (checked as Kubernetes checks names).
  *
  * @throws {UsageError} a target that is neither
@@ -184,7 +185,7 @@ export async function resolveTarget(
   cluster: ClusterOptions,
   options: TargetOptions = {},
 ): Promise<ResolvedTarget> {
-  if (await deps.fs.stat(target) !== undefined) {
+  if (isKustomizationUrl(target) || await deps.fs.stat(target) !== undefined) {
     const desired = await deployPipeline(target, deps, {
       ...options,
       strategy: "client",

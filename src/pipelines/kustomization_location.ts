@@ -7,7 +7,7 @@
 import { LoadError } from "../errors.ts";
 import type { FileReader } from "../io/filesystem.ts";
 import { statInput } from "../io/read_input.ts";
-import { KUSTOMIZATION_FILE_NAMES } from "./component.ts";
+import { type ComponentRef, KUSTOMIZATION_FILE_NAMES } from "./component.ts";
 import { posix } from "node:path";
 
 /** Where a kustomization is, before it is read. */
@@ -16,6 +16,11 @@ export interface KustomizationLocation {
   file: string;
   /** Its directory, which relative references resolve against. */
   dir: string;
+  /**
+   * A kustomization fetched from the network (`file` and `dir` are then its
+   * URL and directory URL, credentials redacted): how it is fetched.
+   */
+  remote?: Extract<ComponentRef, { kind: "url" }>;
 }
 
 const ARGUMENT_HINT = "pass a kustomization file or a directory holding kustomization.yaml";

@@ -199,7 +199,9 @@ export async function deployPipelines(
   const planned = plans ?? await planPipelines(kustomizations, deps, options);
   const gate = new Gate(kustomizations, async () => {
     checkPipelineNames(kustomizations, prepared);
-    await options.beforeApply?.();
+    await options.beforeApply?.(
+      prepared.flatMap((p) => p === undefined ? [] : [...p.tasks, p.pipeline]),
+    );
   });
   const prepared: (Prepared | undefined)[] = kustomizations.map(() => undefined);
   const connections = new Map<string, Promise<Cluster>>();

@@ -15,8 +15,8 @@ import type { Pipeline } from "../tekton/types.ts";
 import { assemblePipeline, type PipelineApiVersion } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
 import type { ComponentRef, ResolvedComponent } from "./component.ts";
-import { loadComponentDocument, type LoadDeps } from "./component_loader.ts";
-import { parseComponentRef } from "./component_ref.ts";
+import { fetchUrlRef, loadComponentDocument, type LoadDeps } from "./component_loader.ts";
+import { parseComponentRef, type ParseRefOptions } from "./component_ref.ts";
 import {
   checkRealPath,
   checkRefPolicy,
@@ -26,6 +26,7 @@ import {
 import {
   type Kustomization,
   type LoadedKustomization,
+  parseKustomization,
   readLocatedKustomization,
 } from "./kustomization.ts";
 import type { ConfinedReader, FileReader } from "../io/filesystem.ts";
@@ -88,6 +89,8 @@ export interface PipelinePlan {
  */
 export interface PlanSource extends LoadedKustomization {
   reader: ConfinedReader;
+  /** A kustomization fetched from this URL: its relative paths are URLs next to it. */
+  baseUrl?: URL;
 }
 
 /**
@@ -120,12 +123,20 @@ export async function planPipeline(
  */
 export async function openPlanSource(
   path: string | Promise<RunReader>,
-  deps: Pick<Deps, "fs">,
+  deps: Pick<Deps, "fs" | "fetcher">,
   options: PlanOptions,
 ): Promise<PlanSource> {
   const { location, reader } =
     await (typeof path === "string" ? openRunReader(path, deps, options) : path);
   try {
+    if (location.remote !== undefined) {
+      const remote = location.remote;
+      checkRefPolicy(remote, refPolicy([], options));
+      const { origin, text } = await fetchUrlRef(remote, deps.fetcher, options.fetch);
+      checkText(text, origin);
+      const kustomization = await parseKustomization(text, origin);
+      return { kustomization, file: origin, dir: location.dir, reader, baseUrl: remote.url };
+    }
     const loaded = await readLocatedKustomization(location, reader, {
       maxBytes: options.fetch.maxBytes,
     });
@@ -137,7 +148,7 @@ export async function openPlanSource(
 }
 
 async function planLoaded(
-  { kustomization, file, dir, reader }: PlanSource,
+  { kustomization, file, dir, reader, baseUrl }: PlanSource,
   deps: Pick<Deps, "fetcher">,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
@@ -145,10 +156,19 @@ async function planLoaded(
   const baseDir = options.baseDir ?? dir;
   const policy = refPolicy([baseDir], options);
   const errors: unknown[] = [];
-  const refs = parseRefs(kustomization.components, baseDir, options, policy, errors);
+  const remote = baseUrl === undefined
+    ? {}
+    : { baseUrl, allowOutsideBaseUrl: options.loadRestrictor === "none" };
+  const refs = parseRefs(kustomization.components, { baseDir, ...remote }, options, policy, errors);
   // The base Pipeline resolves against the kustomization's own directory, also a root.
   const basePolicy = refPolicy([...new Set([baseDir, dir])], options);
-  const base = await loadBase(kustomization, dir, load, { ...options, policy: basePolicy }, errors);
+  const base = await loadBase(
+    kustomization,
+    { baseDir: dir, ...remote },
+    load,
+    { ...options, policy: basePolicy },
+    errors,
+  );
   const values = await readValues(options.valuesFiles ?? [], reader, options, errors);
   const local = refs.filter((ref) => ref.kind !== "helm");
   const loaded = await mapConcurrent(
@@ -253,7 +273,7 @@ async function resolveLocal(
 
 function parseRefs(
   raws: readonly string[],
-  baseDir: string,
+  base: Omit<ParseRefOptions, "allowInsecureHttp">,
   options: PlanOptions,
   policy: RefPolicy,
   errors: unknown[],
@@ -262,7 +282,7 @@ function parseRefs(
   for (const raw of raws) {
     try {
       const ref = parseComponentRef(raw, {
-        baseDir,
+        ...base,
         allowInsecureHttp: options.allowInsecureHttp ?? false,
       });
       checkRefPolicy(ref, policy);
@@ -276,7 +296,7 @@ function parseRefs(
 
 async function loadBase(
   kustomization: Kustomization,
-  dir: string,
+  base: Omit<ParseRefOptions, "allowInsecureHttp">,
   deps: LoadDeps,
   options: PlanOptions & { policy: RefPolicy },
   errors: unknown[],
@@ -285,7 +305,7 @@ async function loadBase(
   if (resource === undefined) return structuredClone(DEFAULT_BASE_PIPELINE);
   try {
     const ref = parseComponentRef(resource, {
-      baseDir: dir,
+      ...base,
       allowInsecureHttp: options.allowInsecureHttp ?? false,
     });
     if (ref.kind === "helm") {

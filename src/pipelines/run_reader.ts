@@ -11,10 +11,14 @@ import type { Deps } from "../deps.ts";
 import type { ConfinedReader, ReadScope } from "../io/filesystem.ts";
 import { type KustomizationLocation, locateKustomization } from "./kustomization_location.ts";
 import type { LoadRestrictor } from "./ref_policy.ts";
+import { isKustomizationUrl, parseKustomizationUrl } from "./component_ref.ts";
+import { UsageError } from "../errors.ts";
+import { redactUrl } from "../base/redact.ts";
 
 /** The options of the plan that decide the read scope. */
 export interface RunReaderOptions {
   baseDir?: string;
+  allowInsecureHttp?: boolean;
   loadRestrictor?: LoadRestrictor;
   valuesFiles?: readonly string[];
   fetch: { timeoutMs: number };
@@ -38,10 +42,41 @@ export async function openRunReader(
   deps: Pick<Deps, "fs">,
   options: RunReaderOptions,
 ): Promise<RunReader> {
+  if (isKustomizationUrl(path)) return remoteRunReader(path, deps, options);
   const location = await locateKustomization(path, deps.fs);
   const reader = deps.fs.confine(await readScope(location, deps, options));
   reader.stat(location.file).catch(() => {}); // the real read says what is wrong
   return { location, reader };
+}
+
+/**
+ * A kustomization at a URL: fetched like a URL component, its relative
+ * paths are URLs too, so the reader may read only the values files.
+ *
+ * @throws {UsageError} with --base-dir, which names a local directory
+ * @throws {ComponentRefError} when the URL breaks the rules of URL components
+ */
+function remoteRunReader(
+  path: string,
+  deps: Pick<Deps, "fs">,
+  options: RunReaderOptions,
+): RunReader {
+  if (options.baseDir !== undefined) {
+    throw new UsageError("--base-dir does not apply to a kustomization fetched from a URL", {
+      hint: "its relative paths resolve against its URL; drop --base-dir",
+    });
+  }
+  const remote = parseKustomizationUrl(path, options);
+  const location = {
+    file: redactUrl(remote.url),
+    dir: redactUrl(new URL(".", remote.url)),
+    remote,
+  };
+  const values = [...options.valuesFiles ?? []];
+  return {
+    location,
+    reader: deps.fs.confine({ paths: values, timeoutMs: options.fetch.timeoutMs }),
+  };
 }
 
 /** What the run may read: its roots as given and resolved, and the values files. */

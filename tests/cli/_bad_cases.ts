@@ -134,6 +134,8 @@ export interface BadInputCase {
   maxStderrChars?: number;
   /** How many `error:` lines (one per problem, all reported at once). @default 1 */
   errorLines?: number;
+  /** Environment variables the run sees (`DRACONCTL_<FLAG>`). @default none */
+  env?: Record<string, string>;
 }
 
 /** The cases. Fixtures reference corpus Tasks in ../shared, outside their directory. */
@@ -1004,6 +1006,80 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     name: "base-pipeline-array-in-string",
     exit: 3,
     message: ['Pipeline "dracon-x"', 'array param "channels" cannot be used whole'],
+  },
+
+  // ---- issue 15: the Go tool's spellings and DRACONCTL_<FLAG> variables (src/cli/env_flags.ts).
+  {
+    name: "env-bad-value",
+    exit: 2,
+    message: ['DRACONCTL_CONCURRENCY="lots"', "--concurrency"],
+    args: [...GOLANG],
+    env: { DRACONCTL_CONCURRENCY: "lots" },
+  },
+  {
+    name: "env-bad-choice",
+    exit: 2,
+    message: ['DRACONCTL_OUTPUT="wide"', "text, json, yaml, name"],
+    args: ["pipelines", "list"],
+    env: { DRACONCTL_OUTPUT: "wide" },
+  },
+  {
+    name: "env-bad-boolean",
+    exit: 2,
+    message: ['DRACONCTL_REQUIRE_DIGEST="yes"', "expected a boolean"],
+    args: [...GOLANG],
+    env: { DRACONCTL_REQUIRE_DIGEST: "yes" },
+  },
+  {
+    name: "package-version-without-value",
+    exit: 2,
+    message: ['"components package --version" needs the app version', "draconctl --version"],
+    args: ["components", "package", "--version", "--chart-version", "1.0.0", "-n", "c", "dir"],
+  },
+  {
+    name: "ssa-and-field-manager",
+    exit: 2,
+    message: ["--field-manager (or the Go tool's --ssa) is given more than once"],
+    args: ["pipelines", "deploy", "x", "--ssa", "a", "--field-manager", "b"],
+  },
+  {
+    name: "url-kustomization-base-dir",
+    exit: 2,
+    message: ["--base-dir does not apply to a kustomization fetched from a URL"],
+    args: ["pipelines", "deploy", "https://tasks.example.com/p", "--dry-run", "--base-dir", "."],
+  },
+  {
+    name: "url-kustomization-http",
+    exit: 3,
+    message: ["http://tasks.example.com/p", "--allow-insecure-http"],
+    args: ["pipelines", "deploy", "http://tasks.example.com/p", "--dry-run"],
+  },
+  {
+    name: "url-kustomization-credentials",
+    exit: 3,
+    message: ["https://***@tasks.example.com/p", "credentials"],
+    args: ["pipelines", "deploy", "https://u:secret@tasks.example.com/p", "--dry-run"],
+  },
+  {
+    name: "url-kustomization-404",
+    exit: 4,
+    message: ["https://tasks.example.com/missing/kustomization.yaml", "404"],
+    args: ["pipelines", "deploy", "https://tasks.example.com/missing", "--dry-run"],
+    fakeNetwork: true,
+  },
+  {
+    name: "url-kustomization-not-allowed-host",
+    exit: 3,
+    message: ["https://tasks.example.com/p/kustomization.yaml", "--allowed-hosts"],
+    args: [
+      "pipelines",
+      "deploy",
+      "https://tasks.example.com/p/kustomization.yaml",
+      "--dry-run",
+      "--allowed-hosts",
+      "other.example.com",
+    ],
+    fakeNetwork: true,
   },
 ];
 

@@ -16,6 +16,7 @@ Deno.test("pipelines deploy --dry-run refuses bad input with a clear error and i
       const result = await runCli(badInputArgs(c), {
         ...(c.fetcher ? { fetcher: c.fetcher } : {}),
         ...(c.fs ? { fs: c.fs } : {}),
+        ...(c.env ? { env: (name: string) => c.env?.[name] } : {}),
         cluster: () => {
           connected++;
           return Promise.reject(new ClusterError("no cluster in this test"));

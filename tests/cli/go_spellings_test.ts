@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { goToolSpellings } from "../../src/cli/go_spellings.ts";
 import { runCli } from "./_cli.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 
 Deno.test("components package: --version, -v <version> and -n are the Go tool's", () => {
   const cases: [string[], string[]][] = [
@@ -104,7 +105,7 @@ Deno.test("the release workflow's line packages the chart with its app version",
   ]);
   assert.doesNotMatch(result.stdout, /^draconctl \d/, "not draconctl's version");
   assert.equal(result.code, 0, result.stderr);
-  const packaged = JSON.parse(result.stdout);
+  const packaged = assertMatchesSchema("components package", result.stdout);
   assert.match(packaged.archive, /dracon-oss-components-1\.4\.0\.tgz$/);
   assert.deepEqual(packaged.chart, {
     name: "dracon-oss-components",

@@ -9,6 +9,7 @@ import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 
 const C = `${DRACON_ROOT}/components`;
 
@@ -83,7 +84,7 @@ clusterTest(
     const k = await setUp(env);
     const list = await cli(env, "pipelines", "list", "-o", "json");
     assert.equal(list.code, 0, list.stderr);
-    const { pipelines } = JSON.parse(list.stdout);
+    const { pipelines } = assertMatchesSchema("pipelines list", list.stdout);
     assert.deepEqual(pipelines.map((p: { name: string }) => p.name), ["dracon-a", "dracon-b"]);
     const tasksOfB = Object.fromEntries(
       pipelines[1].tasks.map((t: { name: string; from: string }) => [t.name, t.from]),
@@ -97,7 +98,9 @@ clusterTest(
       const status = await cli(env, "pipelines", "status", target, "--exit-code", "-o", "json");
       assert.equal(status.code, 0, status.stdout + status.stderr);
       const states = Object.fromEntries(
-        JSON.parse(status.stdout).objects.map((o: { subject: string; state: string }) => [
+        assertMatchesSchema("pipelines status", status.stdout).objects.map((
+          o: { subject: string; state: string },
+        ) => [
           o.subject,
           o.state,
         ]),
@@ -111,11 +114,14 @@ clusterTest(
     }
     const components = await cli(env, "components", "list", "--usages", "-o", "json");
     assert.equal(components.code, 0, components.stderr);
-    assert.deepEqual(JSON.parse(components.stdout).releases, [{
-      release: "ci",
-      chart: "ci-tasks-0.3.0",
-      tasks: [{ name: "base", usedBy: ["dracon-a", "dracon-b"] }],
-    }]);
+    assert.deepEqual(
+      assertMatchesSchema("components list", components.stdout).releases,
+      [{
+        release: "ci",
+        chart: "ci-tasks-0.3.0",
+        tasks: [{ name: "base", usedBy: ["dracon-a", "dracon-b"] }],
+      }],
+    );
   },
   CONNECTS_CLUSTER,
 );
@@ -172,7 +178,7 @@ clusterTest(
     r = await cli(env, "pipelines", "diff", k.b, "--exit-code", "-o", "json");
     assert.equal(r.code, 1, r.stderr);
     const changes = Object.fromEntries(
-      JSON.parse(r.stdout).objects.map((
+      assertMatchesSchema("pipelines diff", r.stdout).objects.map((
         o: { subject: string; change: string },
       ) => [o.subject, o.change]),
     );
@@ -197,7 +203,9 @@ clusterTest(
     ]);
     r = await cli(env, "pipelines", "status", "dracon-b", "--exit-code", "-o", "json");
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const wget = JSON.parse(r.stdout).objects.find((o: { name: string }) => o.name === "wget");
+    const wget = assertMatchesSchema("pipelines status", r.stdout).objects.find((
+      o: { name: string },
+    ) => o.name === "wget");
     assert.equal(wget.state, "drifted");
     assert.match(wget.detail, /kubectl-patch \(Update\) changed spec\.description/);
     r = await cli(env, "pipelines", "diff", k.b, "--exit-code");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { realCluster } from "./_kube.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 
 /** Writes a kustomization (and extra files) into a fresh directory. */
 async function workdir(kustomization: string, files: Record<string, string> = {}): Promise<string> {
@@ -69,7 +70,9 @@ clusterTest("pipelines deploy creates, then reports unchanged without writing", 
 
   const second = await deploy(env, dir, "--base-dir", DRACON_ROOT, "-o", "json");
   assert.equal(second.code, 0, second.stderr);
-  const result = JSON.parse(second.stdout) as { changes: { action: string }[] };
+  const result = assertMatchesSchema("pipelines deploy", second.stdout) as {
+    changes: { action: string }[];
+  };
   assert.deepEqual(result.changes.map((c) => c.action), [
     "unchanged",
     "unchanged",

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { DRACON_ROOT } from "../cli/_cli.ts";
 import { runProduct } from "../e2e/_product.ts";
 import { type ClusterEnv, clusterTest } from "./_testenv.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 
 const COMPONENTS = [
   "base",
@@ -66,7 +67,7 @@ clusterTest("pipelines check and run against the Tekton controller", async (env,
   await t.step("check lists what a run must supply and writes nothing", async () => {
     const checked = await draconctl(["check", dir, ...base, "-o", "json"]);
     assert.equal(checked.code, 0, checked.stderr);
-    const summary = JSON.parse(checked.stdout);
+    const summary = assertMatchesSchema("pipelines check", checked.stdout);
     assert.equal(summary.pipeline, PIPELINE);
     assert.deepEqual(summary.required, [{ name: "git-clone-url", type: "string" }]);
     assert.deepEqual(
@@ -104,7 +105,7 @@ clusterTest("pipelines check and run against the Tekton controller", async (env,
       "json",
     ]);
     assert.equal(printed.code, 0, printed.stderr);
-    const run = JSON.parse(printed.stdout);
+    const run = assertMatchesSchema("pipelines run", printed.stdout);
     assert.equal(run.kind, "PipelineRun");
     assert.equal(run.spec.pipelineRef.name, PIPELINE);
     assert.deepEqual(run.spec.params, [{ name: "git-clone-url", value: "https://x/y.git" }]);

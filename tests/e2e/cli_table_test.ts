@@ -27,7 +27,7 @@ Deno.test(`bad input fails with its exit code and message (${BINARY ?? "deno run
   for (const c of BAD_INPUT_CASES) {
     if (c.fetcher !== undefined || c.fs !== undefined || c.fakeNetwork === true) continue;
     await t.step(c.name, async () => {
-      const result = await runProduct(badInputArgs(c));
+      const result = await runProduct(badInputArgs(c), c.env);
       assert.equal(result.code, c.exit, `exit code; stderr:\n${result.stderr}`);
       assert.equal(result.stdout, "");
       assert.ok(result.stderr.startsWith("error: "), result.stderr);
