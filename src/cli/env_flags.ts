@@ -14,9 +14,9 @@
 import { InvalidArgumentError, type Option } from "@commander-js/extra-typings";
 import { UsageError } from "../errors.ts";
 import { type AnyCommand, commandPath } from "./_command.ts";
+import { envNameOf, FALSE, TRUE } from "./env_names.ts";
 
-/** The prefix of every flag variable. */
-export const ENV_PREFIX = "DRACONCTL_";
+export { ENV_PREFIX, envNameOf, isTrueValue } from "./env_names.ts";
 
 /** Flags no variable sets: they print and exit. */
 const UNBOUND = new Set(["--help", "--version"]);
@@ -30,11 +30,6 @@ const GO_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "draconctl components package": { "--app-version": "DRACONCTL_VERSION" },
   "draconctl pipelines deploy": { "--field-manager": "DRACONCTL_SSA" },
 };
-
-/** The variable of a flag: `--field-manager` → `DRACONCTL_FIELD_MANAGER`. */
-export function envNameOf(long: string): string {
-  return ENV_PREFIX + long.replace(/^--/, "").toUpperCase().replaceAll("-", "_");
-}
 
 /** The variables that may set a flag of `command`, its own first. */
 export function envNamesOf(command: AnyCommand, option: Option): string[] {
@@ -81,13 +76,6 @@ export function applyFlagEnv(
 }
 
 /** Go's strconv.ParseBool, which pflag's boolean flags use. */
-const TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
-const FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
-
-/** Whether a variable's value reads as true for a boolean flag. */
-export function isTrueValue(raw: string | undefined): boolean {
-  return raw !== undefined && TRUE.has(raw);
-}
 
 /** The flag's value for `raw`; `undefined` leaves it unset (a boolean set to false). */
 function valueOf(option: Option, name: string, raw: string, current: unknown): unknown {

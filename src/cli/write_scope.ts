@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { envNameOf, isTrueValue } from "./env_flags.ts";
+import { envNameOf, isTrueValue } from "./env_names.ts";
 
 /** Flags whose value is a file draconctl writes (`-` means standard output). */
 export const OUTPUT_FLAGS: readonly string[] = ["--output-file"];
