@@ -135,8 +135,10 @@ Deno.test("an HTTP/1.1-only server: the same requests succeed over HTTP/1.1", as
     assert.deepEqual(await burst(client), ["a", "b", "c", "d"]);
     assert.ok(server.versions.length >= 9, server.versions.join(","));
     assert.deepEqual(new Set(server.versions), new Set(["1.1"]));
-    // The 4 failed h2 handshakes, then HTTP/1.1 connections (kept alive, reused).
-    assert.ok(before >= 5, `connections: ${before}`);
+    // At least one failed h2 handshake, then HTTP/1.1 connections (kept alive,
+    // reused). How many of the 4 first requests tried h2 before the first
+    // failure was seen depends on timing: 1 to 4.
+    assert.ok(before >= 2, `connections: ${before}`);
     assert.ok(proxy.stats.connections - before <= 4, `${proxy.stats.connections} connections`);
   });
 });
