@@ -10,6 +10,7 @@ import {
   clusterOptionsOf,
   table,
   targetOptionsOf,
+  anchorImageOption,
   withInspectOptions,
   withTargetOptions,
   writeResult,
@@ -43,6 +44,7 @@ export function registerPipelinesStatus(parent: AnyCommand, deps: Deps): void {
   ))
     .argument("<target>", "kustomization (file or directory) or Pipeline name")
     .option("--exit-code", "exit 1 when an object is not in sync")
+    .addOption(anchorImageOption())
     .addHelpText("after", HELP)
     .action(async (target, options, command) => {
       const { pipelineStatus } = await import("../pipelines/inspect.ts");
