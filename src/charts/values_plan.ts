@@ -26,10 +26,10 @@ const REGISTRY_DOC = `# Registry (and path) the component images are pulled from
 # (the Dracon Tasks use "ghcr.io/ocurity/dracon"). Image tags are the
 # chart's appVersion.`;
 
-const ANCHOR_DOC = `# Image of the "anchor" step draconctl adds to every Task but base and
-# consumer Tasks (it writes the "anchor" result later Tasks wait for), e.g.
-# "registry.internal/busybox@sha256:…" when only a private registry is allowed.
-# Empty: ${DEFAULT_ANCHOR_IMAGE}.`;
+const ANCHOR_DOC = `# Image of the "anchor" step that ends every Task but base and consumer ones
+# (it writes the "anchor" result later Tasks wait for), e.g.
+# "registry.internal/busybox@sha256:<64 hex>" where only a private registry is
+# allowed. Empty: ${DEFAULT_ANCHOR_IMAGE}.`;
 
 /** A tree of value keys; a leaf records the Tasks that read it. */
 interface ValueNode {
