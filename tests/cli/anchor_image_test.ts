@@ -88,6 +88,7 @@ Deno.test("a policy allowing only the private registry passes with --anchor-imag
     refused.stderr,
   );
   for (const v of violations) assert.match(v, /image "docker\.io\/busybox" .*\[image-source\]/);
+  assert.match(refused.stderr, /^hint: .*the "anchor" step is draconctl's: --anchor-image sets/m);
 });
 
 Deno.test("DRACONCTL_ANCHOR_IMAGE sets --anchor-image; the flag beats it; the default is the Go tool's", async () => {
