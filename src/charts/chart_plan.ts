@@ -27,11 +27,7 @@
  */
 import { Document, visit } from "yaml";
 import { ValidationError } from "../errors.ts";
-import {
-  DEFAULT_ANCHOR_IMAGE,
-  processTask,
-  validateTask,
-} from "../dracon/component_task.ts";
+import { DEFAULT_ANCHOR_IMAGE, processTask, validateTask } from "../dracon/component_task.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping } from "../yaml/yaml.ts";
 import { escapeHelmText, splitHelmText } from "../tekton/helm_expressions.ts";
@@ -79,9 +75,9 @@ export const CHART_LABELS = {
  * The anchor step's image in a chart: the `anchor.image` value, set at
  * `helm install` like `image.registry` (empty: the Go tool's busybox).
  */
-export const ANCHOR_IMAGE_TEMPLATE = `{{ default ${
-  JSON.stringify(DEFAULT_ANCHOR_IMAGE)
-} .Values.${ANCHOR_IMAGE_PATH.join(".")} }}`;
+export const ANCHOR_IMAGE_TEMPLATE = `{{ default ${JSON.stringify(DEFAULT_ANCHOR_IMAGE)} .Values.${
+  ANCHOR_IMAGE_PATH.join(".")
+} }}`;
 
 /** The label naming the Task itself. */
 export const NAME_LABEL = "app.kubernetes.io/name";

@@ -16,9 +16,9 @@ import {
   reportPolicyFailure,
 } from "./_policy.ts";
 import {
+  anchorImageOption,
   clusterOptionsOf,
   targetOptionsOf,
-  anchorImageOption,
   withInspectOptions,
   withTargetOptions,
   writeResult,

@@ -7,10 +7,10 @@ import type { Deps } from "../deps.ts";
 import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
 import {
+  anchorImageOption,
   clusterOptionsOf,
   table,
   targetOptionsOf,
-  anchorImageOption,
   withInspectOptions,
   withTargetOptions,
   writeResult,

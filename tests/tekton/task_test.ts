@@ -275,9 +275,12 @@ Deno.test("processTask() takes the anchor step's image from anchorImage", async 
     assert.deepEqual(processTask(once, { anchorImage: image }), once);
     assert.deepEqual(processTask(once), once, "another image does not replace the step");
     const own = { name: "anchor", image: "mine:1", script: "true" };
-    const declared = processTask(task("enricher", {
-      steps: [{ name: "run", image: "busybox" }, own],
-    }), { anchorImage: image });
+    const declared = processTask(
+      task("enricher", {
+        steps: [{ name: "run", image: "busybox" }, own],
+      }),
+      { anchorImage: image },
+    );
     assert.deepEqual(declared.spec.steps, [{ name: "run", image: "busybox" }, own]);
   });
 });
