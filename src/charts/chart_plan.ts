@@ -27,12 +27,12 @@
  */
 import { Document, visit } from "yaml";
 import { ValidationError } from "../errors.ts";
-import { processTask, validateTask } from "../dracon/component_task.ts";
+import { DEFAULT_ANCHOR_IMAGE, processTask, validateTask } from "../dracon/component_task.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping } from "../yaml/yaml.ts";
 import { escapeHelmText, splitHelmText } from "../tekton/helm_expressions.ts";
 import { chartProblems } from "./chart_name.ts";
-import { planValues } from "./values_plan.ts";
+import { ANCHOR_IMAGE_PATH, planValues } from "./values_plan.ts";
 
 /** One file of a chart, its path relative to the chart's directory. */
 export interface ChartFile {
@@ -71,6 +71,14 @@ export const CHART_LABELS = {
   "app.kubernetes.io/version": "{{ .Chart.AppVersion }}",
   "helm.sh/chart": '{{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}',
 } as const;
+/**
+ * The anchor step's image in a chart: the `anchor.image` value, set at
+ * `helm install` like `image.registry` (empty: the Go tool's busybox).
+ */
+export const ANCHOR_IMAGE_TEMPLATE = `{{ default ${JSON.stringify(DEFAULT_ANCHOR_IMAGE)} .Values.${
+  ANCHOR_IMAGE_PATH.join(".")
+} }}`;
+
 /** The label naming the Task itself. */
 export const NAME_LABEL = "app.kubernetes.io/name";
 
@@ -86,14 +94,15 @@ export const NAME_LABEL = "app.kubernetes.io/name";
 export function planChart(tasks: readonly ChartTask[], options: ChartOptions): ChartFile[] {
   const problems = [...chartProblems(options), ...taskProblems(tasks)];
   if (problems.length > 0) throw new ValidationError(problems);
-  const sorted = [...tasks].sort((a, b) => compare(a.task.metadata.name, b.task.metadata.name));
+  const sorted = [...tasks].sort((a, b) => compare(a.task.metadata.name, b.task.metadata.name))
+    .map(({ origin, task }) => ({ origin, task: chartTask(task, options) }));
   const files: ChartFile[] = [
     { path: "Chart.yaml", content: chartYaml(options) },
     { path: "values.yaml", content: planValues(sorted.map((t) => t.task), options.name) },
     { path: "templates/NOTES.txt", content: notes(sorted.map((t) => t.task.metadata.name)) },
     ...sorted.map(({ origin, task }) => ({
       path: `templates/${task.metadata.name}.yaml`,
-      content: taskTemplate(chartTask(task, options), origin),
+      content: taskTemplate(task, origin),
     })),
   ];
   return files.sort((a, b) => compare(a.path, b.path));
@@ -122,7 +131,8 @@ function taskTemplate(task: Task, origin: string): string {
 }
 
 function chartTask(task: Task, options: ChartOptions): Task {
-  const processed = processTask(task);
+  // A Task `pipelines deploy` processed already keeps its (configured) anchor step.
+  const processed = processTask(task, { anchorImage: ANCHOR_IMAGE_TEMPLATE });
   const { namespace: _dropped, ...metadata } = processed.metadata;
   if (options.helmLabels === false) return { ...processed, metadata };
   const labels = { ...metadata.labels, [NAME_LABEL]: metadata.name, ...CHART_LABELS };

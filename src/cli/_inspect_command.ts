@@ -10,7 +10,13 @@ import { type Command, Option, type OptionValues } from "@commander-js/extra-typ
 import type { Deps } from "../deps.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
-import { parseDuration, parseFieldManager, parseLoadRestrictorOption } from "./_parse.ts";
+import {
+  parseDuration,
+  parseFieldManager,
+  parseImageReference,
+  parseLoadRestrictorOption,
+} from "./_parse.ts";
+import { DEFAULT_ANCHOR_IMAGE } from "../dracon/component_task.ts";
 import type { TargetOptions } from "../pipelines/inspect.ts";
 
 /** The output formats of these commands. */
@@ -58,11 +64,28 @@ export function withTargetOptions<
     .option("--allow-insecure-http", "allow http:// component URLs");
 }
 
+/**
+ * `--anchor-image`: the image of the anchor step draconctl adds to the Tasks
+ * it reads (deploy's flag, shared by every command that plans a deploy).
+ */
+export function anchorImageOption() {
+  return new Option(
+    "--anchor-image <ref>",
+    'image of the "anchor" step added to each Task but base and consumer ones',
+  ).argParser(parseImageReference).default(DEFAULT_ANCHOR_IMAGE);
+}
+
 /** The plan options of {@link withTargetOptions}. */
 export function targetOptionsOf(
-  options: { baseDir?: string; loadRestrictor: "rootOnly" | "none"; allowInsecureHttp?: true },
+  options: {
+    baseDir?: string;
+    loadRestrictor: "rootOnly" | "none";
+    allowInsecureHttp?: true;
+    anchorImage?: string;
+  },
 ): TargetOptions {
   return {
+    ...(options.anchorImage === undefined ? {} : { anchorImage: options.anchorImage }),
     loadRestrictor: options.loadRestrictor,
     ...(options.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
     ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),

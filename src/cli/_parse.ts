@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { DNS_LABEL } from "../pipelines/component_ref.ts";
 import { type LoadRestrictor, parseLoadRestrictor } from "../pipelines/ref_policy.ts";
+import { ImageRefError, parseImageRef } from "../k8s/image_ref.ts";
 
 /** Go's `time.ParseDuration` units, in milliseconds. */
 const UNITS: Record<string, number> = {
@@ -137,4 +138,18 @@ export function parseHostList(value: string): string[] {
     );
   }
   return hosts;
+}
+
+/** Checks a container image reference (Docker's grammar, as the kubelet reads it); returns it as written. */
+export function parseImageReference(value: string): string {
+  try {
+    parseImageRef(value);
+  } catch (error) {
+    if (!(error instanceof ImageRefError)) throw error;
+    throw new InvalidArgumentError(
+      `expected an image reference such as "registry.internal/busybox@sha256:<64 hex>", got ` +
+        `${JSON.stringify(value)} (${error.message})`,
+    );
+  }
+  return value;
 }

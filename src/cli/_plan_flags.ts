@@ -11,6 +11,7 @@ import type { PlanOptions } from "../pipelines/plan.ts";
 import type { LoadRestrictor } from "../pipelines/ref_policy.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
+import { anchorImageOption } from "./_inspect_command.ts";
 import {
   parseByteSize,
   parseDuration,
@@ -31,6 +32,7 @@ export interface PlanFlags {
   values: string[];
   appVersion?: string;
   requestTimeout: number;
+  anchorImage: string;
 }
 
 /** Adds the component-reading and rendering flags to `command`. */
@@ -70,6 +72,7 @@ export function addPlanFlags(command: AnyCommand): AnyCommand {
       "--app-version <version>",
       'what {{ .Chart.AppVersion }} renders to (default: "latest")',
     )
+    .addOption(anchorImageOption())
     .addOption(
       new Option("--request-timeout <duration>", "timeout of one API request")
         .argParser(parseDuration).default(30_000, "30s"),
@@ -90,6 +93,7 @@ export function planOptionsOf(flags: PlanFlags, global: GlobalOptions): {
       requireDigest: flags.requireDigest ?? false,
       ...(flags.allowedHosts === undefined ? {} : { allowedHosts: flags.allowedHosts }),
       valuesFiles: flags.values,
+      anchorImage: flags.anchorImage,
       fetch: {
         timeoutMs: flags.fetchTimeout,
         maxBytes: flags.maxBodySize,

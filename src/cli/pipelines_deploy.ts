@@ -25,6 +25,7 @@ import {
 } from "./_parse.ts";
 import { formatChange, writeOutput } from "./_output.ts";
 import { checkOutputFile } from "./output_file.ts";
+import { anchorImageOption } from "./_inspect_command.ts";
 import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { Status } from "../io/status_line.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
@@ -186,6 +187,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       "--app-version <version>",
       'what {{ .Chart.AppVersion }} renders to (default: "latest")',
     )
+    .addOption(anchorImageOption())
     .addHelpText("after", HELP)
     .action(async (paths, options, command) => {
       const started = deps.clock.now();
@@ -200,6 +202,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         requireDigest: options.requireDigest ?? false,
         ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
         valuesFiles: options.values,
+        anchorImage: options.anchorImage,
         fetch: {
           timeoutMs: options.fetchTimeout,
           maxBytes: options.maxBodySize,

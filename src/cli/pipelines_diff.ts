@@ -16,6 +16,7 @@ import {
   reportPolicyFailure,
 } from "./_policy.ts";
 import {
+  anchorImageOption,
   clusterOptionsOf,
   targetOptionsOf,
   withInspectOptions,
@@ -44,6 +45,7 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
   )))
     .argument("<kustomization>", "kustomization file, or a directory holding kustomization.yaml")
     .option("--exit-code", "exit 1 when the deploy would change something")
+    .addOption(anchorImageOption())
     .option(
       "--locked",
       "refuse (exit 9) when a component or the Pipeline differs from the lock file",

@@ -7,6 +7,7 @@ import type { Deps } from "../deps.ts";
 import { DifferencesFound } from "../errors.ts";
 import type { AnyCommand } from "./_command.ts";
 import {
+  anchorImageOption,
   clusterOptionsOf,
   table,
   targetOptionsOf,
@@ -43,6 +44,7 @@ export function registerPipelinesStatus(parent: AnyCommand, deps: Deps): void {
   ))
     .argument("<target>", "kustomization (file or directory) or Pipeline name")
     .option("--exit-code", "exit 1 when an object is not in sync")
+    .addOption(anchorImageOption())
     .addHelpText("after", HELP)
     .action(async (target, options, command) => {
       const { pipelineStatus } = await import("../pipelines/inspect.ts");

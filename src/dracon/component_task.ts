@@ -36,6 +36,18 @@ import {
 export const ANCHORS_PARAM = "anchors";
 /** Name of the result (and of the step writing it) that later tasks depend on. */
 export const ANCHOR_RESULT = "anchor";
+/** The anchor step's image when none is configured: the Go tool's. */
+export const DEFAULT_ANCHOR_IMAGE = "docker.io/busybox";
+
+/** Options of {@link processTask}. */
+export interface ProcessOptions {
+  /**
+   * Image of the anchor step draconctl adds (a Task that declares its own
+   * `anchor` step keeps it). @default DEFAULT_ANCHOR_IMAGE
+   */
+  anchorImage?: string;
+}
+
 /** The params through which producers receive the scan's id, start time and tags. */
 export const SCAN_PARAMS = [
   "dracon_scan_id",
@@ -88,11 +100,12 @@ export function componentTypeOf(task: Task): ComponentType {
  *
  * - every type after source: an `anchors` array param;
  * - every type but base and consumer: an `anchor` result and a last step
- *   writing it (each only when the Task does not already declare it);
+ *   writing it, from `options.anchorImage` (each only when the Task does not
+ *   already declare it);
  * - producers: the `dracon_scan_*` params and `DRACON_SCAN_*` env on every
  *   step but the anchor step.
  */
-export function processTask(task: Task): Task {
+export function processTask(task: Task, options: ProcessOptions = {}): Task {
   const type = componentTypeOf(task);
   const result = structuredClone(task);
   const spec = result.spec;
@@ -115,7 +128,7 @@ export function processTask(task: Task): Task {
       step.env = env;
     }
   }
-  if (publishesAnchor(type)) addAnchor(result);
+  if (publishesAnchor(type)) addAnchor(result, options.anchorImage ?? DEFAULT_ANCHOR_IMAGE);
   quantitiesAsStrings(spec);
   return result;
 }
@@ -228,7 +241,7 @@ function addParam(task: Task, param: ParamSpec): void {
   task.spec.params = params;
 }
 
-function addAnchor(task: Task): void {
+function addAnchor(task: Task, image: string): void {
   const results = task.spec.results ?? [];
   if (!results.some((r) => r.name === ANCHOR_RESULT)) {
     results.push({
@@ -241,7 +254,7 @@ function addAnchor(task: Task): void {
   if (!steps.some((s) => s.name === ANCHOR_RESULT)) {
     steps.push({
       name: ANCHOR_RESULT,
-      image: "docker.io/busybox",
+      image,
       script: 'echo "$(context.task.name)" > "$(results.anchor.path)"',
     });
   }

@@ -167,6 +167,8 @@ export interface TargetOptions {
   loadRestrictor?: "rootOnly" | "none";
   /** Allow `http://` component URLs. @default false */
   allowInsecureHttp?: boolean;
+  /** `--anchor-image`: the anchor step's image. @default DEFAULT_ANCHOR_IMAGE */
+  anchorImage?: string;
   /** `--locked`: refuse when the kustomization resolves differently from this lock. */
   lock?: ReadLock;
   /** The policy gate (diff): which policy, if any. @default none */

@@ -282,7 +282,9 @@ export function lockDifferences(locked: Lock, now: Lock): string[] {
         problems.push(
           `component "${ref}": Task as applied ${a.applied ?? "(none)"} in the lock, ` +
             `now ${b.applied ?? "(none)"}` +
-            (a.digest === b.digest ? " (same text: --set, -f or --app-version changed it)" : ""),
+            (a.digest === b.digest
+              ? " (same text: --set, -f, --app-version or --anchor-image changed it)"
+              : ""),
         );
       }
     }

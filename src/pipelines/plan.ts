@@ -55,6 +55,8 @@ export interface PlanOptions {
   allowedHosts?: readonly string[];
   /** Values files (`-f`), read with the other local inputs. @default [] */
   valuesFiles?: readonly string[];
+  /** Image of the anchor step added to a Task (`--anchor-image`). @default DEFAULT_ANCHOR_IMAGE */
+  anchorImage?: string;
 }
 
 /** Helm references, which only the cluster can resolve. */
@@ -174,7 +176,7 @@ async function planLoaded(
   const loaded = await mapConcurrent(
     local,
     options.concurrency ?? DEFAULT_CONCURRENCY,
-    (ref) => settle(resolveLocal(ref, load, options.fetch, policy)),
+    (ref) => settle(resolveLocal(ref, load, options, policy)),
   );
   const components: ResolvedComponent[] = [];
   for (const result of loaded) {
@@ -250,15 +252,18 @@ function refPolicy(roots: string[], options: PlanOptions): RefPolicy {
 async function resolveLocal(
   ref: Exclude<ComponentRef, HelmRef>,
   deps: LoadDeps,
-  fetch: FetchOptions,
+  options: Pick<PlanOptions, "fetch" | "anchorImage">,
   policy: RefPolicy,
 ): Promise<ResolvedComponent> {
   if (ref.kind === "file") await checkRealPath(ref, policy, deps.fs);
-  const doc = await loadComponentDocument(ref, deps, fetch);
+  const doc = await loadComponentDocument(ref, deps, options.fetch);
   const task = toTask(doc.value, doc.origin);
   const problems = validateTask(task, doc.origin);
   if (problems.length > 0) throw new ValidationError(problems);
-  const processed = processTask(task);
+  const processed = processTask(
+    task,
+    options.anchorImage === undefined ? {} : { anchorImage: options.anchorImage },
+  );
   const tekton = tektonTaskProblems(processed, doc.origin);
   if (tekton.length > 0) throw new ValidationError(tekton);
   return {

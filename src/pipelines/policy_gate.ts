@@ -10,6 +10,7 @@
 import { DraconError, ExitCode, ValidationError } from "../errors.ts";
 import type { FileSystem } from "../io/filesystem.ts";
 import { ImageRefError, parseImageRef } from "../k8s/image_ref.ts";
+import { ANCHOR_RESULT } from "../dracon/component_task.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import { isMapping, lineOfPath } from "../yaml/yaml.ts";
 import { globMatch, matchesRepository, type Policy, restrictsImages } from "./policy.ts";
@@ -69,9 +70,14 @@ export interface PolicyReport {
 /** A deploy refused by the policy: every violation, one line each (exit 10). */
 export class PolicyViolationError extends ValidationError {
   constructor(readonly report: PolicyReport) {
+    const anchor = report.violations.some((v) => v.where === `step "${ANCHOR_RESULT}"`);
     super(report.violations.map(violationLine), {
       exitCode: ExitCode.policy,
-      hint: `nothing was applied; fix the Tasks or the policy (${report.policy})`,
+      hint: `nothing was applied; fix the Tasks or the policy (${report.policy})` +
+        (anchor
+          ? `; the "${ANCHOR_RESULT}" step is draconctl's: --anchor-image sets its image ` +
+            "(a helm:// Task's: the chart value anchor.image)"
+          : ""),
     });
   }
 }

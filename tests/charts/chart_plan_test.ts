@@ -126,3 +126,19 @@ Deno.test("planChart() escapes text so rendering gives back every string of the 
   ]);
   assert.equal(consumer.spec.steps![0]!.script, 'echo ""Weekly""');
 });
+
+Deno.test("planChart() documents anchor.image when a Task has an anchor step, and only then", async () => {
+  const tasks = await chartTasks(`${DRACON_ROOT}/components`);
+  const valuesOf = async (chosen: typeof tasks) => {
+    const text = planChart(chosen, OPTIONS).find((f) => f.path === "values.yaml")!.content;
+    const [doc] = await parseYamlDocuments(text, "values.yaml");
+    return doc!.value as { anchor?: { image?: unknown } };
+  };
+  const labelled = (type: string) =>
+    tasks.filter((t) => t.task.metadata.labels?.["v1.dracon.ocurity.com/component"] === type);
+  assert.equal((await valuesOf(tasks)).anchor?.image, "docker.io/busybox");
+  assert.equal((await valuesOf(labelled("producer"))).anchor?.image, "docker.io/busybox");
+  const withoutAnchor = [...labelled("base"), ...labelled("consumer")];
+  assert.ok(withoutAnchor.length > 0);
+  assert.equal((await valuesOf(withoutAnchor)).anchor, undefined);
+});

@@ -127,3 +127,22 @@ Deno.test("renderTasks() puts Tasks one chart cannot hold as each alone into sep
     });
   }
 });
+
+Deno.test("the chart's anchor step renders anchor.image: busybox by default, the value when set", async () => {
+  const tasks = await chartTasks(`${DRACON_ROOT}/components`);
+  const gosec = tasks.find((t) => t.task.metadata.name === "producer-golang-gosec")!;
+  const anchorImage = (task: Task) => task.spec.steps?.find((s) => s.name === "anchor")?.image;
+  const fs = new MemoryFileSystem();
+  const helm = new FakeHelm(fs);
+  const byDefault = await renderTask(gosec.task, gosec.origin, { fs, helm }, { namespace: "x" });
+  assert.equal(anchorImage(byDefault), "docker.io/busybox");
+  assert.deepEqual(helm.calls, [], "in-process");
+  const pinned = `registry.internal.example/busybox@sha256:${"b".repeat(64)}`;
+  for (const set of [[`anchor.image=${pinned}`], ["anchor.image="]]) {
+    const rendered = await renderTask(gosec.task, gosec.origin, { fs, helm }, {
+      namespace: "x",
+      set,
+    });
+    assert.equal(anchorImage(rendered), set[0] === "anchor.image=" ? "docker.io/busybox" : pinned);
+  }
+});

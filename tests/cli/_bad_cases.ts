@@ -1081,6 +1081,39 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     ],
     fakeNetwork: true,
   },
+
+  // ---- --anchor-image (the anchor step's image): checked as an image reference, on every command.
+  {
+    name: "anchor-image-uppercase",
+    exit: 2,
+    message: ["--anchor-image", '"Registry.internal/BusyBox"', "repository name must be lowercase"],
+    args: [...GOLANG, "--anchor-image", "Registry.internal/BusyBox"],
+  },
+  {
+    name: "anchor-image-empty",
+    exit: 2,
+    message: ["--anchor-image", '""', "expected an image reference"],
+    args: ["pipelines", "check", "x", "--anchor-image", ""],
+  },
+  {
+    name: "anchor-image-short-digest",
+    exit: 2,
+    message: ["--anchor-image", "registry.internal/busybox@sha256:abc"],
+    args: ["pipelines", "diff", "x", "--anchor-image", "registry.internal/busybox@sha256:abc"],
+  },
+  {
+    name: "anchor-image-bad-tag",
+    exit: 2,
+    message: ["--anchor-image", '"busybox:a b"'],
+    args: ["pipelines", "lock", "x", "--anchor-image", "busybox:a b"],
+  },
+  {
+    name: "anchor-image-env",
+    exit: 2,
+    message: ['DRACONCTL_ANCHOR_IMAGE="busybox::1"', "--anchor-image"],
+    args: [...GOLANG],
+    env: { DRACONCTL_ANCHOR_IMAGE: "busybox::1" },
+  },
 ];
 
 /**

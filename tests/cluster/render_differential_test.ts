@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { renderTask } from "../../src/charts/render.ts";
-import { processTask } from "../../src/dracon/component_task.ts";
+import { type ProcessOptions, processTask } from "../../src/dracon/component_task.ts";
+import { ANCHOR_IMAGE_TEMPLATE } from "../../src/charts/chart_plan.ts";
 import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import { helmExpressionsIn, toTask } from "../../src/tekton/task.ts";
@@ -19,7 +20,10 @@ import { testEnvFromEnvironment } from "./_testenv.ts";
 
 const EXAMPLES = new URL("../../examples/components", import.meta.url).pathname;
 
-async function tasksUnder(root: string): Promise<{ origin: string; task: Task }[]> {
+async function tasksUnder(
+  root: string,
+  options: ProcessOptions = {},
+): Promise<{ origin: string; task: Task }[]> {
   const found: { origin: string; task: Task }[] = [];
   const walk = async (dir: string) => {
     for await (const entry of Deno.readDir(dir)) {
@@ -27,7 +31,7 @@ async function tasksUnder(root: string): Promise<{ origin: string; task: Task }[
       if (entry.isDirectory) await walk(path);
       else if (entry.name === "task.yaml") {
         for (const doc of await parseYamlDocuments(await Deno.readTextFile(path), path)) {
-          const task = processTask(toTask(doc.value, path));
+          const task = processTask(toTask(doc.value, path), options);
           if (helmExpressionsIn(task).length > 0) found.push({ origin: path, task });
         }
       }
@@ -79,6 +83,32 @@ Deno.test("every corpus and example Task renders in-process exactly as helm v3 a
         assert.deepEqual(inProcess, rendered, `helm v${major}`);
       }
     });
+  }
+});
+
+Deno.test("the components chart's anchor step (anchor.image) renders in-process as helm renders it", async () => {
+  // As `components package` templates it: the anchor step reads the chart value.
+  const tasks = await tasksUnder(`${DRACON_ROOT}/components`, {
+    anchorImage: ANCHOR_IMAGE_TEMPLATE,
+  });
+  const anchorImage = (task: Task) => task.spec.steps?.find((s) => s.name === "anchor")?.image;
+  const withAnchor = tasks.filter((t) => anchorImage(t.task) === ANCHOR_IMAGE_TEMPLATE);
+  assert.ok(withAnchor.length >= 30, `${withAnchor.length} Tasks with an anchor step`);
+  for (const { origin, task } of withAnchor) {
+    const { inProcess, byHelm } = await both(task, origin);
+    assert.equal(anchorImage(inProcess), "docker.io/busybox", origin);
+    for (const { major, task: rendered } of byHelm) {
+      assert.deepEqual(inProcess, rendered, `helm v${major}: ${origin}`);
+    }
+  }
+  const pinned = `registry.internal.example/busybox@sha256:${"d".repeat(64)}`;
+  const { origin, task } = withAnchor[0]!;
+  for (const { major, helm } of helms()) {
+    const rendered = await renderTask(task, origin, { fs, helm }, {
+      namespace: "dracon",
+      set: [`anchor.image=${pinned}`],
+    });
+    assert.equal(anchorImage(rendered), pinned, `helm v${major}`);
   }
 });
 

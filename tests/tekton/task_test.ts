@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { problemsOf } from "../_problems.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { helmExpressionsIn, invalidNameReason, toTask } from "../../src/tekton/task.ts";
-import { componentTypeOf, processTask, validateTask } from "../../src/dracon/component_task.ts";
+import {
+  componentTypeOf,
+  DEFAULT_ANCHOR_IMAGE,
+  processTask,
+  validateTask,
+} from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 
 const CORPUS = new URL("../../../shared/dracon/components/", import.meta.url);
@@ -252,6 +257,31 @@ Deno.test("processTask() adds what each component type needs", async (t) => {
       const once = processTask(task(type));
       assert.deepEqual(processTask(once), once);
     }
+  });
+});
+
+Deno.test("processTask() takes the anchor step's image from anchorImage", async (t) => {
+  const image = `registry.internal.example/busybox@sha256:${"a".repeat(64)}`;
+  const anchorOf = (processed: Task) => processed.spec.steps?.find((s) => s.name === "anchor");
+  await t.step("every type with an anchor step gets the configured image", () => {
+    for (const type of ["source", "producer", "enricher"]) {
+      assert.equal(anchorOf(processTask(task(type), { anchorImage: image }))?.image, image, type);
+      assert.equal(anchorOf(processTask(task(type)))?.image, DEFAULT_ANCHOR_IMAGE, type);
+    }
+    assert.equal(anchorOf(processTask(task("consumer"), { anchorImage: image })), undefined);
+  });
+  await t.step("idempotent with the option; a Task's own anchor step is left alone", () => {
+    const once = processTask(task("producer"), { anchorImage: image });
+    assert.deepEqual(processTask(once, { anchorImage: image }), once);
+    assert.deepEqual(processTask(once), once, "another image does not replace the step");
+    const own = { name: "anchor", image: "mine:1", script: "true" };
+    const declared = processTask(
+      task("enricher", {
+        steps: [{ name: "run", image: "busybox" }, own],
+      }),
+      { anchorImage: image },
+    );
+    assert.deepEqual(declared.spec.steps, [{ name: "run", image: "busybox" }, own]);
   });
 });
 
