@@ -42,6 +42,8 @@ import {
   type DeployResult,
 } from "./deploy.ts";
 import { taskDigest } from "./inventory.ts";
+import { RenderMemo } from "../charts/render_memo.ts";
+import { SharedReaders } from "./shared_readers.ts";
 import {
   DeployError,
   type Orchestrator,
@@ -127,16 +129,19 @@ export async function planPipelines(
   deps: Pick<Deps, "fs" | "fetcher">,
   options: MultiDeployOptions,
 ): Promise<PipelinePlan[]> {
-  // A few at a time: each plan reads through a Worker of its own (an isolate, ~10 MB).
+  // A few at a time: each distinct read scope costs a Worker (an isolate, ~10 MB);
+  // kustomizations with the same scope share one (shared_readers.ts).
+  const readers = new SharedReaders(deps.fs);
+  const fs = readers.fileSystem();
   const settled = await mapConcurrent(
     kustomizations,
     PLANS_AT_ONCE,
     (k) =>
-      planPipeline(k, deps, options).then(
+      planPipeline(k, { ...deps, fs }, options).then(
         (value) => ({ status: "fulfilled", value }) as const,
         (reason: unknown) => ({ status: "rejected", reason }) as const,
       ),
-  );
+  ).finally(() => readers.closeAll());
   const errors = settled.flatMap((s) => s.status === "rejected" ? [s.reason] : []);
   if (errors.length > 0) throw combineErrors(errors);
   const plans = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
@@ -217,6 +222,8 @@ export async function deployPipelines(
   const base = options.orchestrator ?? tektonOrchestrator;
   const written = new AfterWrites(kustomizations.length);
   const tasks = new SharedTasks(planned, options.cluster.namespace, written);
+  // A Task shared by many kustomizations is rendered once per run.
+  const render = { ...options.render, memo: options.render?.memo ?? new RenderMemo() };
   const settled = await Promise.allSettled(
     kustomizations.map((kustomization, i) =>
       deployOne(kustomization, i).catch((error) => {
@@ -240,6 +247,7 @@ export async function deployPipelines(
     const lock = locks?.[i];
     return await deployPipeline(kustomization, { ...deps, cluster }, {
       ...one,
+      render,
       ...(lock === undefined ? {} : { lock }),
       planned: planned[i]!,
       orchestrator,
