@@ -29,15 +29,14 @@ export function narrowestScope(scope: ReadScope): ReadScope {
 
 /**
  * `fs` whose {@link FileSystem.confine} hands out one reader per distinct
- * (narrowed) scope; the readers it hands out ignore `close()`, and
- * {@link closeAll} ends the shared ones.
+ * (narrowed) scope while it is in use: the shared reader ends when the last
+ * reader handed out for it is closed (so Workers of different scopes do not
+ * pile up: each is ~10 MB), or at {@link closeAll}.
  */
 export class SharedReaders {
-  readonly #readers = new Map<string, ConfinedReader>();
+  readonly #readers = new Map<string, { reader: ConfinedReader; users: number }>();
   /** How many readers (Workers) were opened: tests read it. */
-  get opened(): number {
-    return this.#readers.size;
-  }
+  opened = 0;
 
   constructor(private readonly inner: FileSystem) {}
 
@@ -56,24 +55,34 @@ export class SharedReaders {
   #confine(scope: ReadScope): ConfinedReader {
     const narrowed = narrowestScope(scope);
     const key = JSON.stringify(narrowed);
-    let reader = this.#readers.get(key);
-    if (reader === undefined) {
-      reader = this.inner.confine(narrowed);
-      this.#readers.set(key, reader);
+    let shared = this.#readers.get(key);
+    if (shared === undefined) {
+      shared = { reader: this.inner.confine(narrowed), users: 0 };
+      this.opened++;
+      this.#readers.set(key, shared);
     }
-    const shared = reader;
+    const { reader } = shared;
+    shared.users++;
+    let closed = false;
     return {
-      readTextFile: (path, options) => shared.readTextFile(path, options),
-      stat: (path) => shared.stat(path),
-      readDir: (path) => shared.readDir(path),
-      realPath: (path) => shared.realPath(path),
-      close: () => {},
+      readTextFile: (path, options) => reader.readTextFile(path, options),
+      stat: (path) => reader.stat(path),
+      readDir: (path) => reader.readDir(path),
+      realPath: (path) => reader.realPath(path),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        if (--shared.users === 0 && this.#readers.get(key) === shared) {
+          this.#readers.delete(key);
+          reader.close();
+        }
+      },
     };
   }
 
-  /** Ends every reader handed out. */
+  /** Ends every reader still open. */
   closeAll(): void {
-    for (const reader of this.#readers.values()) reader.close();
+    for (const { reader } of this.#readers.values()) reader.close();
     this.#readers.clear();
   }
 }

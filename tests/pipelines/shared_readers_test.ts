@@ -20,7 +20,7 @@ Deno.test("narrowestScope() drops only absolute paths inside another path of the
   assert.deepEqual(narrowestScope({ paths: "anywhere" }), { paths: "anywhere" });
 });
 
-Deno.test("SharedReaders: one reader per narrowed scope, ended only by closeAll()", async () => {
+Deno.test("SharedReaders: one reader per narrowed scope in use, ended by its last user", async () => {
   const inner = new MemoryFileSystem();
   inner.files.set("/repo/examples/a/kustomization.yaml", "a");
   const readers = new SharedReaders(inner);
@@ -34,12 +34,16 @@ Deno.test("SharedReaders: one reader per narrowed scope, ended only by closeAll(
     "/repo",
   ]]);
   a.close();
-  b.close();
-  assert.equal(inner.closed, 0);
+  a.close();
+  assert.equal(inner.closed, 0, "b still uses it (a second close counts once)");
   assert.equal(await b.readTextFile("/repo/examples/a/kustomization.yaml"), "a");
   await assert.rejects(c.readTextFile("/elsewhere/d/x"), /outside|scope/i, "still confined");
-  assert.ok(d);
-  assert.equal(await fs.stat("/repo/examples/a/kustomization.yaml") !== undefined, true);
+  assert.ok(await fs.stat("/repo/examples/a/kustomization.yaml"));
+  b.close();
+  c.close();
+  assert.equal(inner.closed, 2, "ended by its last user");
+  fs.confine({ paths: ["/repo"] });
+  assert.equal(readers.opened, 4, "a scope no longer in use gets a new reader");
   readers.closeAll();
-  assert.equal(inner.closed, 3);
+  assert.equal(inner.closed, 4, "closeAll() ends d's and the new one");
 });
