@@ -11,6 +11,8 @@ import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import type { ClusterOptions, FleetFactory } from "../../src/tekton/cluster.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { DRACON_ROOT, runCli } from "./_cli.ts";
+import { DenoFileSystem, type ReadScope } from "../../src/io/filesystem.ts";
+import { FakeHelm } from "../_fakes/fake_helm.ts";
 
 /** Two corpus pipelines sharing five of their six Tasks, and a third with one more. */
 const PIPELINES: Record<string, string[]> = {
@@ -459,4 +461,69 @@ Deno.test("--locked with several kustomizations: each is checked against its own
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /--lock-file names one lock/);
   });
+});
+
+Deno.test("kustomizations under the base directory share one read Worker; one outside gets its own", async () => {
+  const root = await Deno.makeTempDir({ prefix: "draconctl-multi-scope-" });
+  const components = ["base", "sources/git", "producers/golang-gosec"];
+  for (const c of components) {
+    await Deno.mkdir(`${root}/components/${c}`, { recursive: true });
+    for await (const entry of Deno.readDir(`${DRACON_ROOT}/components/${c}`)) {
+      if (entry.isFile) {
+        await Deno.copyFile(
+          `${DRACON_ROOT}/components/${c}/${entry.name}`,
+          `${root}/components/${c}/${entry.name}`,
+        );
+      }
+    }
+  }
+  const kustomization = (name: string) =>
+    [`nameSuffix: -${name}`, "components:", ...components.map((c) => `  - components/${c}`), ""]
+      .join("\n");
+  const outside = await Deno.makeTempDir({ prefix: "draconctl-multi-outside-" });
+  for (const name of ["a", "b", "c"]) {
+    await Deno.mkdir(`${root}/pipelines/${name}`, { recursive: true });
+    await Deno.writeTextFile(`${root}/pipelines/${name}/kustomization.yaml`, kustomization(name));
+  }
+  await Deno.writeTextFile(`${outside}/kustomization.yaml`, kustomization("outside"));
+  class CountingFs extends DenoFileSystem {
+    scopes: ReadScope[] = [];
+    override confine(scope: ReadScope) {
+      this.scopes.push(scope);
+      return super.confine(scope);
+    }
+  }
+  const fs = new CountingFs();
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  const result = await runCli(
+    ["pipelines", "deploy", "--base-dir", root, `${root}/pipelines`, outside],
+    { fs, cluster: memoryCluster(memory) },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^4 pipelines: 4 deployed, 0 failed; /m);
+  const real = await Deno.realPath(root);
+  const realOutside = await Deno.realPath(outside);
+  const opened = fs.scopes.map((s) => [...s.paths].sort());
+  const paths = (...p: string[]) => [...new Set(p)].sort();
+  // The old code opened four, one per kustomization; each scope is still one kustomization's own.
+  assert.deepEqual(opened.sort((x, y) => x.length - y.length), [
+    paths(root, real),
+    paths(outside, realOutside, root, real),
+  ]);
+});
+
+Deno.test("a Task several kustomizations share is rendered once per run", async () => {
+  const golang = PIPELINES.golang!;
+  const root = await pipelinesDir({ one: golang, two: golang, three: golang });
+  const fs = new DenoFileSystem();
+  const helm = new FakeHelm(fs);
+  const result = await runCli(
+    ["pipelines", "deploy", "--base-dir", `${DRACON_ROOT}/components`, "--dry-run"]
+      .concat(["--set", "image.registry=registry.internal", root]),
+    { fs, helm },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /registry\.internal\/components\/producers\/golang-gosec:latest/);
+  // --set renders through helm: one `helm template` for the three kustomizations, not three.
+  assert.deepEqual(helm.calls.map((c) => c.method), ["template"]);
 });
