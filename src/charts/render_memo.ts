@@ -15,7 +15,7 @@ import type { Task } from "../tekton/types.ts";
 /** A run's rendered Tasks by render key; see the module documentation. */
 export class RenderMemo {
   readonly #renders = new Map<string, Promise<Task>>();
-  /** How many Tasks were rendered (not taken from the memo): tests and the bench read it. */
+  /** How many Tasks were rendered (not taken from the memo): tests read it. */
   rendered = 0;
 
   /**
