@@ -65,6 +65,13 @@ export type MultiDeployOptions =
      * kustomizations (docs/lock.md). @default none
      */
     locks?: readonly ReadLock[];
+    /**
+     * Told of each object as deploy `index` applies it (or finds it applied:
+     * a shared Task, with the index of the deploy that applied it). @default none
+     */
+    onApplied?: (index: number, entry: ChangeSetEntry, sharedWith: number | undefined) => void;
+    /** Told when deploy `index` has ended, applied or failed. @default none */
+    onSettled?: (index: number) => void;
   };
 
 /** What one kustomization of the run did. */
@@ -230,7 +237,7 @@ export async function deployPipelines(
         gate.leave(i);
         written.done(i);
         throw error;
-      })
+      }).finally(() => options.onSettled?.(i))
     ),
   );
   async function deployOne(kustomization: string, i: number): Promise<DeployResult> {
@@ -243,11 +250,14 @@ export async function deployPipelines(
       const c = await connect(o);
       return { ...c, client: written.client(c.client, i, JSON.stringify(o)) };
     };
-    const { locks, ...one } = options;
+    const { locks, onApplied, onSettled: _, ...one } = options;
     const lock = locks?.[i];
+    const told = (entry: ChangeSetEntry) =>
+      onApplied?.(i, entry, entry.kind === "Task" ? tasks.appliedBy(i, entry.name) : undefined);
     return await deployPipeline(kustomization, { ...deps, cluster }, {
       ...one,
       render,
+      ...(onApplied === undefined ? {} : { onApplied: told }),
       ...(lock === undefined ? {} : { lock }),
       planned: planned[i]!,
       orchestrator,
