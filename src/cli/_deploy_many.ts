@@ -150,6 +150,7 @@ class OrderedLines {
 
   #write(text: string): void {
     this.#writing = this.#writing.then(() => this.out(text));
+    this.#writing.catch(() => {}); // a failed write is thrown by flushAll(), not left unhandled
   }
 }
 
