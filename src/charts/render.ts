@@ -17,6 +17,7 @@ import { type ChartFile, type ChartOptions, type ChartTask, planChart } from "./
 import { valuesPathsIn } from "./values_plan.ts";
 import { renderTemplate, type TemplateScope, UnsupportedTemplateError } from "./template_engine.ts";
 import { writeChart } from "./package.ts";
+import type { RenderMemo } from "./render_memo.ts";
 
 /** A values file (`-f`), already read: helm gets this text, not the path. */
 export interface ValuesFile {
@@ -33,6 +34,8 @@ export interface RenderValues {
   set?: readonly string[];
   /** What `{{ .Chart.AppVersion }}` renders to (the image tag). @default "latest" */
   appVersion?: string;
+  /** The run's renders so far: an identical render is taken from it ({@link RenderMemo}). */
+  memo?: RenderMemo;
 }
 
 /** Options of {@link renderTask}. */
@@ -80,6 +83,26 @@ export async function renderTask(
  * @throws {HelmError} when helm is missing or rendering fails (every failure at once)
  */
 export async function renderTasks(
+  tasks: readonly ChartTask[],
+  deps: Pick<Deps, "fs" | "helm">,
+  options: RenderOptions,
+): Promise<Task[]> {
+  const { memo, ...rest } = options;
+  if (memo === undefined) return await renderNow(tasks, deps, options);
+  const key = JSON.stringify({
+    values: rest.values ?? [],
+    set: rest.set ?? [],
+    appVersion: rest.appVersion ?? DEFAULT_RENDER_APP_VERSION,
+    namespace: rest.namespace,
+    engine: rest.engine ?? "auto",
+  });
+  return await memo.renderAll(
+    tasks.map(({ task }) => `${key}\u0000${JSON.stringify(task)}`),
+    (indexes) => renderNow(indexes.map((i) => tasks[i]!), deps, rest),
+  );
+}
+
+async function renderNow(
   tasks: readonly ChartTask[],
   deps: Pick<Deps, "fs" | "helm">,
   options: RenderOptions,

@@ -50,15 +50,32 @@ export async function deployMany(
       import("../yaml/yaml.ts"),
     ]);
   const write = (text: string) => writeOutput(deps, text, run.output, run.inputs());
+  // Text to standard output: each object is printed as soon as it is applied, as one deploy
+  // does, in the order of the kustomizations (a later one's lines wait for the earlier ones' end).
+  const streamed = new Set<string>();
+  const ordered = new OrderedLines(run.kustomizations.length, (line) => deps.stdout.write(line));
   const show = async (sections: readonly Section[]) => {
+    await ordered.flushAll();
     warn(sections, deps);
     const elapsedMs = deps.clock.now().getTime() - run.startedMs;
-    await write(await format(run, sections, elapsedMs, toYaml));
+    await write(await format(run, sections, elapsedMs, toYaml, streamed));
   };
   if (run.contexts === undefined) {
+    const stream = run.strategy !== "client" && run.format === "text" && run.output === undefined;
+    const onApplied = (i: number, entry: ChangeSetEntry, by: number | undefined) => {
+      const owner = by === undefined ? undefined : run.kustomizations[by];
+      const line = changeLine(`${run.kustomizations[i]}: `, entry, run.strategy, owner);
+      streamed.add(line);
+      ordered.add(i, line + "\n");
+    };
+    const streaming = { ...options, onApplied, onSettled: (i: number) => ordered.settle(i) };
     let result: MultiDeployResult;
     try {
-      result = await deployPipelines(run.kustomizations, deps, options);
+      result = await deployPipelines(
+        run.kustomizations,
+        deps,
+        stream ? streaming : options,
+      );
     } catch (error) {
       if (error instanceof MultiDeployError) {
         await show([{ context: undefined, outcomes: error.outcomes }]);
@@ -93,6 +110,50 @@ export async function deployMany(
   }
 }
 
+/**
+ * Lines of several producers, written in producer order: producer `c`'s
+ * lines go out at once while every earlier one has settled, later ones'
+ * wait in a buffer until then.
+ */
+class OrderedLines {
+  readonly #buffers: string[][];
+  readonly #settled: boolean[];
+  #current = 0;
+  #writing = Promise.resolve();
+
+  constructor(count: number, private readonly out: (text: string) => Promise<void>) {
+    this.#buffers = Array.from({ length: count }, () => []);
+    this.#settled = Array.from({ length: count }, () => false);
+  }
+
+  add(producer: number, line: string): void {
+    if (producer === this.#current) this.#write(line);
+    else this.#buffers[producer]!.push(line);
+  }
+
+  settle(producer: number): void {
+    this.#settled[producer] = true;
+    while (this.#current < this.#settled.length && this.#settled[this.#current]) {
+      this.#current++;
+      const next = this.#buffers[this.#current];
+      if (next !== undefined && next.length > 0) this.#write(next.splice(0).join(""));
+    }
+  }
+
+  /** Writes whatever still waits, in order. */
+  async flushAll(): Promise<void> {
+    for (const buffer of this.#buffers) {
+      if (buffer.length > 0) this.#write(buffer.splice(0).join(""));
+    }
+    await this.#writing;
+  }
+
+  #write(text: string): void {
+    this.#writing = this.#writing.then(() => this.out(text));
+    this.#writing.catch(() => {}); // a failed write is thrown by flushAll(), not left unhandled
+  }
+}
+
 /** One context's part of the output: its outcomes, or why it has none. */
 interface Section {
   context: string | undefined;
@@ -116,6 +177,7 @@ async function format(
   sections: readonly Section[],
   elapsedMs: number,
   toYaml: (value: unknown) => Promise<string> | string,
+  streamed: ReadonlySet<string>,
 ): Promise<string> {
   if (run.format !== "text") {
     const value = {
@@ -132,7 +194,6 @@ async function format(
     };
     return run.format === "json" ? JSON.stringify(value, null, 2) + "\n" : await toYaml(value);
   }
-  const suffix = run.strategy === "apply" ? "" : " (server dry run)";
   const lines: string[] = [];
   for (const section of sections) {
     const prefix = prefixOf(section);
@@ -146,10 +207,8 @@ async function format(
       for (const change of o.changes) {
         const owner = o.shared.get(change.subject);
         if (owner === undefined) distinct.push(change);
-        lines.push(
-          at + formatChange(change) + suffix +
-            (owner === undefined ? "" : ` (shared with ${owner})`),
-        );
+        const line = changeLine(at, change, run.strategy, owner);
+        if (!streamed.has(line)) lines.push(line);
       }
       if (o.result?.strategy === "validate") lines.push(at + validLine(o.result));
       const failed = o.error !== undefined && !o.changes.some((c) => c.action === "failed");
@@ -164,6 +223,17 @@ async function format(
     );
   }
   return lines.map((line) => line + "\n").join("");
+}
+
+/** One object's line: `<prefix><kustomization>: <change>[ (server dry run)][ (shared with <k>)]`. */
+function changeLine(
+  at: string,
+  change: ChangeSetEntry,
+  strategy: DeployStrategy,
+  owner: string | undefined,
+): string {
+  return at + formatChange(change) + (strategy === "apply" ? "" : " (server dry run)") +
+    (owner === undefined ? "" : ` (shared with ${owner})`);
 }
 
 function prefixOf(section: Section): string {

@@ -17,6 +17,14 @@
  * which is at least as strict as any list or map type. Anything it cannot
  * prove returns `false`, and the caller asks the server (a dry run).
  *
+ * A field the server drops from what is applied (pruned by the CRD's schema)
+ * is one of those: live lacks it, so it looks like a field to add. The live
+ * object cannot say whether the server drops it or would now keep it (a
+ * Tekton upgrade, a conversion webhook installed), so it stays a dry run.
+ * The corpus's `producer-kics` meets it on a server whose Task CRD has no
+ * conversion (the test environment): its v1beta1 step's `resources` is
+ * pruned by the v1 storage schema, whose Step has `computeResources`.
+ *
  * @example
  * ```ts
  * const desired = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } };

@@ -42,6 +42,8 @@ import {
   type DeployResult,
 } from "./deploy.ts";
 import { taskDigest } from "./inventory.ts";
+import { RenderMemo } from "../charts/render_memo.ts";
+import { SharedReaders } from "./shared_readers.ts";
 import {
   DeployError,
   type Orchestrator,
@@ -63,6 +65,13 @@ export type MultiDeployOptions =
      * kustomizations (docs/lock.md). @default none
      */
     locks?: readonly ReadLock[];
+    /**
+     * Told of each object as deploy `index` applies it (or finds it applied:
+     * a shared Task, with the index of the deploy that applied it). @default none
+     */
+    onApplied?: (index: number, entry: ChangeSetEntry, sharedWith: number | undefined) => void;
+    /** Told when deploy `index` has ended, applied or failed. @default none */
+    onSettled?: (index: number) => void;
   };
 
 /** What one kustomization of the run did. */
@@ -127,16 +136,19 @@ export async function planPipelines(
   deps: Pick<Deps, "fs" | "fetcher">,
   options: MultiDeployOptions,
 ): Promise<PipelinePlan[]> {
-  // A few at a time: each plan reads through a Worker of its own (an isolate, ~10 MB).
+  // A few at a time: each distinct read scope costs a Worker (an isolate, ~10 MB);
+  // kustomizations with the same scope share one (shared_readers.ts).
+  const readers = new SharedReaders(deps.fs);
+  const fs = readers.fileSystem();
   const settled = await mapConcurrent(
     kustomizations,
     PLANS_AT_ONCE,
     (k) =>
-      planPipeline(k, deps, options).then(
+      planPipeline(k, { ...deps, fs }, options).then(
         (value) => ({ status: "fulfilled", value }) as const,
         (reason: unknown) => ({ status: "rejected", reason }) as const,
       ),
-  );
+  ).finally(() => readers.closeAll());
   const errors = settled.flatMap((s) => s.status === "rejected" ? [s.reason] : []);
   if (errors.length > 0) throw combineErrors(errors);
   const plans = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
@@ -217,13 +229,15 @@ export async function deployPipelines(
   const base = options.orchestrator ?? tektonOrchestrator;
   const written = new AfterWrites(kustomizations.length);
   const tasks = new SharedTasks(planned, options.cluster.namespace, written);
+  // A Task shared by many kustomizations is rendered once per run.
+  const render = { ...options.render, memo: options.render?.memo ?? new RenderMemo() };
   const settled = await Promise.allSettled(
     kustomizations.map((kustomization, i) =>
       deployOne(kustomization, i).catch((error) => {
         gate.leave(i);
         written.done(i);
         throw error;
-      })
+      }).finally(() => options.onSettled?.(i))
     ),
   );
   async function deployOne(kustomization: string, i: number): Promise<DeployResult> {
@@ -236,10 +250,14 @@ export async function deployPipelines(
       const c = await connect(o);
       return { ...c, client: written.client(c.client, i, JSON.stringify(o)) };
     };
-    const { locks, ...one } = options;
+    const { locks, onApplied, onSettled: _, ...one } = options;
     const lock = locks?.[i];
+    const told = (entry: ChangeSetEntry) =>
+      onApplied?.(i, entry, entry.kind === "Task" ? tasks.appliedBy(i, entry.name) : undefined);
     return await deployPipeline(kustomization, { ...deps, cluster }, {
       ...one,
+      render,
+      ...(onApplied === undefined ? {} : { onApplied: told }),
       ...(lock === undefined ? {} : { lock }),
       planned: planned[i]!,
       orchestrator,

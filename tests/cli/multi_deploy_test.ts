@@ -11,6 +11,8 @@ import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import type { ClusterOptions, FleetFactory } from "../../src/tekton/cluster.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { DRACON_ROOT, runCli } from "./_cli.ts";
+import { DenoFileSystem, type ReadScope } from "../../src/io/filesystem.ts";
+import { FakeHelm } from "../_fakes/fake_helm.ts";
 
 /** Two corpus pipelines sharing five of their six Tasks, and a third with one more. */
 const PIPELINES: Record<string, string[]> = {
@@ -74,12 +76,16 @@ Deno.test("several kustomizations: shared Tasks applied once, each Pipeline once
   assert.equal(taskApplies(memory).length, distinct, taskApplies(memory).join(" "));
   assert.equal(new Set(taskApplies(memory)).size, distinct, "no Task applied twice");
   assert.deepEqual(
-    memory.calls.filter((c) => c.object.kind === "Pipeline").map((c) => c.object.metadata.name),
-    ["dracon-golang", "dracon-python", "dracon-iac"],
+    // Once writing, the deploys are independent: the Pipelines go out in any order.
+    memory.calls.filter((c) => c.object.kind === "Pipeline").map((c) => c.object.metadata.name)
+      .sort(),
+    ["dracon-golang", "dracon-iac", "dracon-python"],
   );
   const lines = result.stdout.trimEnd().split("\n");
   assert.equal(lines.length, 6 + 1 + 6 + 1 + 7 + 1 + 1);
-  assert.equal(lines[0], `${root}/golang: task.tekton.dev/base created`);
+  // Printed as applied: the first kustomization's seven lines first, in the order its applies end.
+  assert.ok(lines.slice(0, 7).includes(`${root}/golang: task.tekton.dev/base created`));
+  assert.equal(lines[6], `${root}/golang: pipeline.tekton.dev/dracon-golang created`);
   assert.ok(
     lines.includes(`${root}/python: task.tekton.dev/base created (shared with ${root}/golang)`),
   );
@@ -459,4 +465,102 @@ Deno.test("--locked with several kustomizations: each is checked against its own
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /--lock-file names one lock/);
   });
+});
+
+Deno.test("kustomizations under the base directory share one read Worker; one outside gets its own", async () => {
+  const root = await Deno.makeTempDir({ prefix: "draconctl-multi-scope-" });
+  const components = ["base", "sources/git", "producers/golang-gosec"];
+  for (const c of components) {
+    await Deno.mkdir(`${root}/components/${c}`, { recursive: true });
+    for await (const entry of Deno.readDir(`${DRACON_ROOT}/components/${c}`)) {
+      if (entry.isFile) {
+        await Deno.copyFile(
+          `${DRACON_ROOT}/components/${c}/${entry.name}`,
+          `${root}/components/${c}/${entry.name}`,
+        );
+      }
+    }
+  }
+  const kustomization = (name: string) =>
+    [`nameSuffix: -${name}`, "components:", ...components.map((c) => `  - components/${c}`), ""]
+      .join("\n");
+  const outside = await Deno.makeTempDir({ prefix: "draconctl-multi-outside-" });
+  for (const name of ["a", "b", "c"]) {
+    await Deno.mkdir(`${root}/pipelines/${name}`, { recursive: true });
+    await Deno.writeTextFile(`${root}/pipelines/${name}/kustomization.yaml`, kustomization(name));
+  }
+  await Deno.writeTextFile(`${outside}/kustomization.yaml`, kustomization("outside"));
+  class CountingFs extends DenoFileSystem {
+    scopes: ReadScope[] = [];
+    override confine(scope: ReadScope) {
+      this.scopes.push(scope);
+      return super.confine(scope);
+    }
+  }
+  const fs = new CountingFs();
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  const result = await runCli(
+    ["pipelines", "deploy", "--base-dir", root, `${root}/pipelines`, outside],
+    { fs, cluster: memoryCluster(memory) },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^4 pipelines: 4 deployed, 0 failed; /m);
+  const real = await Deno.realPath(root);
+  const realOutside = await Deno.realPath(outside);
+  const opened = fs.scopes.map((s) => [...s.paths].sort());
+  const paths = (...p: string[]) => [...new Set(p)].sort();
+  // The old code opened four, one per kustomization; each scope is still one kustomization's own.
+  assert.deepEqual(opened.sort((x, y) => x.length - y.length), [
+    paths(root, real),
+    paths(outside, realOutside, root, real),
+  ]);
+});
+
+Deno.test("a Task several kustomizations share is rendered once per run", async () => {
+  const golang = PIPELINES.golang!;
+  const root = await pipelinesDir({ one: golang, two: golang, three: golang });
+  const fs = new DenoFileSystem();
+  const helm = new FakeHelm(fs);
+  const result = await runCli(
+    ["pipelines", "deploy", "--base-dir", `${DRACON_ROOT}/components`, "--dry-run"]
+      .concat(["--set", "image.registry=registry.internal", root]),
+    { fs, helm },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /registry\.internal\/components\/producers\/golang-gosec:latest/);
+  // --set renders through helm: one `helm template` for the three kustomizations, not three.
+  assert.deepEqual(helm.calls.map((c) => c.method), ["template"]);
+});
+
+Deno.test("text output is printed object by object as each is applied, in kustomization order, the same text as at the end", async () => {
+  const root = await pipelinesDir();
+  const chunks: string[] = [];
+  const streamed = await runCli(
+    ["pipelines", "deploy", "--base-dir", `${DRACON_ROOT}/components`, root],
+    {
+      cluster: memoryCluster(new MemoryApplier({ namespace: "dracon" })),
+      stdout: { write: (text) => Promise.resolve(void chunks.push(text)) },
+    },
+  );
+  assert.equal(streamed.code, 0, streamed.stderr);
+  const out = await Deno.makeTempDir();
+  const whole = await runCli(
+    ["pipelines", "deploy", "--base-dir", `${DRACON_ROOT}/components`]
+      .concat(["--output-file", `${out}/out.txt`, root]),
+    { cluster: memoryCluster(new MemoryApplier({ namespace: "dracon" })) },
+  );
+  assert.equal(whole.code, 0, whole.stderr);
+  // The same lines; within a kustomization in the order the applies end (as one deploy prints
+  // them), the kustomizations one after the other in the order given.
+  const lines = (text: string) => text.trimEnd().split("\n");
+  const text = chunks.join("");
+  assert.deepEqual(lines(text).sort(), lines(await Deno.readTextFile(`${out}/out.txt`)).sort());
+  const order = lines(text).slice(0, -1).map((l) => /^\S+\/(\w+): /.exec(l)![1]);
+  assert.deepEqual([...new Set(order)], ["golang", "iac", "python"]);
+  assert.deepEqual(order, [...order].sort(), "each kustomization's lines together, in order");
+  // The first kustomization's objects go out one write each, before the summary's write.
+  const golang = chunks.filter((c) => /^\S+\/golang: \S+ created\n$/.test(c));
+  assert.equal(golang.length, 7, chunks.join("|"));
+  assert.match(chunks.at(-1)!, /^3 pipelines: 3 deployed, 0 failed; /m);
+  assert.ok(chunks.length > 8, "not one write at the end");
 });

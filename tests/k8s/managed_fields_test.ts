@@ -105,3 +105,35 @@ Deno.test("appliesAsNoOp() is true only when the manager owns exactly the desire
     assert.equal(appliesAsNoOp(withUndefined as KubeObject, live(), "draconctl"), true);
   });
 });
+
+Deno.test("appliesAsNoOp(): a field the server dropped inside an owned atomic list is not proven", async (t) => {
+  // producer-kics' first step sets `resources`, which a Task CRD served
+  // without conversion (storage v1, whose Step has `computeResources`) prunes:
+  // live lacks it, the manager still owns `f:steps` as one leaf. Whether the
+  // apply changes nothing depends on the server's schema, not on the object:
+  // one that keeps it (Tekton's conversion webhook) would add it.
+  const step = { name: "run", image: "x", resources: { requests: { cpu: "500m" } } };
+  const withResources: KubeObject = { ...desired, spec: { ...spec, steps: [step] } };
+  const pruned = { ...spec, steps: [{ name: "run", image: "x" }] };
+  await t.step("dropped by the server: asked (a dry run), not skipped", () => {
+    assert.equal(appliesAsNoOp(withResources, live({ spec: pruned }), "draconctl"), false);
+  });
+  await t.step("kept by the server: proven", () => {
+    const kept = { ...spec, steps: [structuredClone(step)] };
+    assert.equal(appliesAsNoOp(withResources, live({ spec: kept }), "draconctl"), true);
+  });
+  await t.step("a changed field in the same step, the same structure", () => {
+    for (
+      const changed of [
+        { ...step, image: "y" },
+        { ...step, resources: { requests: { cpu: "1" } } },
+        { ...step, resources: { requests: { cpu: "500m" }, limits: { cpu: "1" } } },
+        { name: "run", image: "x" },
+      ]
+    ) {
+      const desiredChanged = { ...desired, spec: { ...spec, steps: [changed] } } as KubeObject;
+      const kept = { ...spec, steps: [structuredClone(step)] };
+      assert.equal(appliesAsNoOp(desiredChanged, live({ spec: kept }), "draconctl"), false);
+    }
+  });
+});
