@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { Kubectl } from "./_kube.ts";
 import { run, type RunResult } from "./_run.ts";
 
@@ -121,6 +122,17 @@ export function clusterTest(
   });
 }
 
+/** Private config/cache/data dirs for helm, so tests never touch ~/.config/helm. */
+async function helmHome(prefix: string): Promise<Record<string, string>> {
+  const home = await Deno.makeTempDir({ prefix });
+  return {
+    HELM_CONFIG_HOME: `${home}/config`,
+    HELM_CACHE_HOME: `${home}/cache`,
+    HELM_DATA_HOME: `${home}/data`,
+    HOME: home,
+  };
+}
+
 /**
  * A `helm` of the given major version with its own config/cache/data dirs
  * (so tests never touch ~/.config/helm) and the environment's kubeconfig.
@@ -129,14 +141,21 @@ export async function makeHelm(
   env: Pick<ClusterEnv, "bin" | "kubeconfigPath">,
   major: 3 | 4,
 ): Promise<(args: string[], cwd?: string) => Promise<RunResult>> {
-  const home = await Deno.makeTempDir({ prefix: `draconctl-helm${major}-` });
   const helmEnv = {
     KUBECONFIG: env.kubeconfigPath,
-    HELM_CONFIG_HOME: `${home}/config`,
-    HELM_CACHE_HOME: `${home}/cache`,
-    HELM_DATA_HOME: `${home}/data`,
-    HOME: home,
+    ...await helmHome(`draconctl-helm${major}-`),
   };
   return (args, cwd) =>
     run(`${env.bin}/helm${major}`, args, { env: helmEnv, ...(cwd ? { cwd } : {}) });
+}
+
+/** The product's {@link HelmCli} on the environment's helm v3 (or v4), with private dirs. */
+export async function makeHelmCli(
+  env: Pick<ClusterEnv, "bin">,
+  major: 3 | 4 = 3,
+): Promise<HelmCli> {
+  return new HelmCli({
+    binary: `${env.bin}/helm${major}`,
+    env: await helmHome(`draconctl-helmcli${major}-`),
+  });
 }

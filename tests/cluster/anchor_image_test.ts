@@ -6,12 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { packageComponents } from "../../src/charts/package.ts";
-import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { runCli } from "../cli/_cli.ts";
 import { realCluster } from "./_kube.ts";
-import { clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
+import { clusterTest, CONNECTS_CLUSTER, makeHelm, makeHelmCli } from "./_testenv.ts";
 
 const COMPONENTS = new URL("../../../shared/dracon/components", import.meta.url).pathname;
 const PRIVATE = "registry.internal.example";
@@ -20,11 +19,7 @@ const PINNED = `${PRIVATE}/busybox@sha256:${"e".repeat(64)}`;
 clusterTest(
   "helm install --set anchor.image: the live Tasks' anchor steps pull it, and the policy gate sees it",
   async (cluster) => {
-    const home = await Deno.makeTempDir({ prefix: "draconctl-anchor-helm-" });
-    const helm = new HelmCli({
-      binary: `${cluster.bin}/helm3`,
-      env: { HELM_CONFIG_HOME: `${home}/c`, HELM_CACHE_HOME: `${home}/h`, HOME: home },
-    });
+    const helm = await makeHelmCli(cluster);
     const fs = new DenoFileSystem();
     const { archive } = await packageComponents(COMPONENTS, { fs, helm }, {
       name: "dracon-components",

@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { realCluster } from "./_kube.ts";
 import { gatherTasks } from "../../src/charts/gather.ts";
-import { HelmCli } from "../../src/helm/helm_cli.ts";
 import { DenoFileSystem } from "../../src/io/filesystem.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
@@ -19,6 +18,7 @@ import {
   clusterTest,
   CONNECTS_CLUSTER,
   makeHelm,
+  makeHelmCli,
   uniqueNamespace,
 } from "./_testenv.ts";
 
@@ -34,20 +34,6 @@ const EXAMPLES_OK = [
   // its nameSuffix is -annotation-project
   { dir: "custom-annotations-enricher-project", pipeline: "dracon-annotation-project" },
 ];
-
-/** A HelmCli on the environment's helm v3 or v4, with its own config/cache dirs. */
-async function helmCli(env: ClusterEnv, major: 3 | 4): Promise<HelmCli> {
-  const home = await Deno.makeTempDir({ prefix: `draconctl-corpus-helm${major}-` });
-  return new HelmCli({
-    binary: `${env.bin}/helm${major}`,
-    env: {
-      HELM_CONFIG_HOME: `${home}/config`,
-      HELM_CACHE_HOME: `${home}/cache`,
-      HELM_DATA_HOME: `${home}/data`,
-      HOME: home,
-    },
-  });
-}
 
 async function list<T>(
   env: ClusterEnv,
@@ -88,7 +74,7 @@ for (const major of [3, 4] as const) {
       const started = performance.now();
       const lap = (what: string) =>
         console.log(`helm v${major}: ${what} at ${Math.round(performance.now() - started)} ms`);
-      const helm = await helmCli(env, major);
+      const helm = await makeHelmCli(env, major);
       const helmRun = await makeHelm(env, major);
       const deploy = (namespace: string, path: string, ...extra: string[]) =>
         runCli(

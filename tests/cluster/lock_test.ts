@@ -11,27 +11,20 @@
 import assert from "node:assert/strict";
 import { realCluster } from "./_kube.ts";
 import { HttpFetcher } from "../../src/fetch/http_fetcher.ts";
-import { HelmCli } from "../../src/helm/helm_cli.ts";
+import type { HelmCli } from "../../src/helm/helm_cli.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
-import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
+import {
+  type ClusterEnv,
+  clusterTest,
+  CONNECTS_CLUSTER,
+  makeHelm,
+  makeHelmCli,
+} from "./_testenv.ts";
 
 const RELEASE = "dracon-oss-components";
 const EXAMPLE = `${DRACON_ROOT}/examples/pipelines/golang-project/kustomization.yaml`;
-
-async function helmCli(env: ClusterEnv): Promise<HelmCli> {
-  const home = await Deno.makeTempDir({ prefix: "draconctl-lock-helm-" });
-  return new HelmCli({
-    binary: `${env.bin}/helm3`,
-    env: {
-      HELM_CONFIG_HOME: `${home}/config`,
-      HELM_CACHE_HOME: `${home}/cache`,
-      HELM_DATA_HOME: `${home}/data`,
-      HOME: home,
-    },
-  });
-}
 
 /** The corpus packaged as the components chart at `version`: the archive's path. */
 async function packageCorpus(helm: HelmCli, version: string): Promise<string> {
@@ -62,7 +55,7 @@ async function ours(env: ClusterEnv): Promise<Map<string, string>> {
 clusterTest(
   "lock → deploy --locked; a changed file, URL body or Helm release is refused, nothing written",
   async (env, t) => {
-    const helm = await helmCli(env);
+    const helm = await makeHelmCli(env);
     const helmRun = await makeHelm(env, 3);
     const archive = await packageCorpus(helm, "0.1.0");
     const installed = await helmRun(["install", RELEASE, archive, "-n", env.namespace]);

@@ -11,7 +11,6 @@
  */
 import assert from "node:assert/strict";
 import { realCluster } from "./_kube.ts";
-import { HelmCli } from "../../src/helm/helm_cli.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
@@ -20,6 +19,7 @@ import {
   clusterTest,
   CONNECTS_CLUSTER,
   makeHelm,
+  makeHelmCli,
   uniqueNamespace,
 } from "./_testenv.ts";
 
@@ -78,19 +78,6 @@ function policyText(registries: string[]): string {
   ].join("\n");
 }
 
-async function helmCli(env: ClusterEnv): Promise<HelmCli> {
-  const home = await Deno.makeTempDir({ prefix: "draconctl-policy-helm-" });
-  return new HelmCli({
-    binary: `${env.bin}/helm3`,
-    env: {
-      HELM_CONFIG_HOME: `${home}/config`,
-      HELM_CACHE_HOME: `${home}/cache`,
-      HELM_DATA_HOME: `${home}/data`,
-      HOME: home,
-    },
-  });
-}
-
 async function list<T>(env: ClusterEnv, namespace: string, plural: string): Promise<T[]> {
   const version = plural === "tasks" ? "v1beta1" : "v1";
   return await env.kubectl.list<KubeObject>(`${plural}.${version}.tekton.dev`, namespace) as T[];
@@ -120,7 +107,7 @@ const imagesOf = (task: Task) =>
 clusterTest(
   "the policy gate on the corpus: the private host allowed passes, not allowed names every Task",
   async (env, t) => {
-    const helm = await helmCli(env);
+    const helm = await makeHelmCli(env);
     const helmRun = await makeHelm(env, 3);
     const dir = await Deno.makeTempDir({ prefix: "draconctl-policy-" });
     const allowed = `${dir}/allowed.yaml`;

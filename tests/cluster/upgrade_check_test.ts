@@ -7,31 +7,17 @@
  * image.registry=…`) is reported non-breaking with exit 0.
  */
 import assert from "node:assert/strict";
-import { HelmCli } from "../../src/helm/helm_cli.ts";
 import type { UpgradeReport } from "../../src/pipelines/upgrade_check.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import { realCluster } from "./_kube.ts";
 import { run } from "./_run.ts";
-import { type ClusterEnv, clusterTest, CONNECTS_CLUSTER, makeHelm } from "./_testenv.ts";
+import { clusterTest, CONNECTS_CLUSTER, makeHelm, makeHelmCli } from "./_testenv.ts";
 
 const RELEASE = "dracon-oss-components";
 const REGISTRY = "registry.internal.example";
 
-async function helmCli(env: ClusterEnv): Promise<HelmCli> {
-  const home = await Deno.makeTempDir({ prefix: "draconctl-upgrade-helm-" });
-  return new HelmCli({
-    binary: `${env.bin}/helm3`,
-    env: {
-      HELM_CONFIG_HOME: `${home}/config`,
-      HELM_CACHE_HOME: `${home}/cache`,
-      HELM_DATA_HOME: `${home}/data`,
-      HOME: home,
-    },
-  });
-}
-
 clusterTest("components upgrade-check against the installed corpus chart", async (env, t) => {
-  const helm = await helmCli(env);
+  const helm = await makeHelmCli(env);
   const helmRun = await makeHelm(env, 3);
   const out = await Deno.makeTempDir({ prefix: "draconctl-upgrade-chart-" });
   const packaged = await runCli(
