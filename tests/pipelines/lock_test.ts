@@ -16,7 +16,7 @@ import { toTask } from "../../src/tekton/task.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { LOCK_ANNOTATION } from "../../src/pipelines/inventory.ts";
-import { assertMatchesSchema } from "../_schemas.ts";
+import { assertMatchesSchema, schemaErrors } from "../_schemas.ts";
 import {
   chartOf,
   lockDifferences,
@@ -248,6 +248,12 @@ Deno.test("deploy --locked stamps the lock digest; status follows the lock", asy
   assert.equal(s.code, 1);
   assert.equal(s.lock.state, "stale");
   assert.match(s.lock.differences[0], new RegExp(`component "${URL_TASK}": digest`));
+  // The schema refuses what status never prints: a stale lock without its differences, another state.
+  const printed = JSON.parse(s.stdout);
+  const { differences: _, ...withoutDifferences } = s.lock;
+  for (const lock of [withoutDifferences, { ...s.lock, state: "outdated" }]) {
+    assert.notDeepEqual(schemaErrors("pipelines status", { ...printed, lock }), [], lock.state);
+  }
 
   // Locked again and reviewed, but not deployed with it: the Pipeline carries the old digest.
   r = await cli(["pipelines", "lock", dir], memory, fetcher);
