@@ -14,7 +14,7 @@ const compiled = new Map<string, ValidateFunction>();
 let loaded = false;
 
 /** The schema files under docs/schemas/, by name. */
-export function schemaFiles(): string[] {
+function schemaFiles(): string[] {
   return [...Deno.readDirSync(DIR)].map((entry) => entry.name).filter((name) =>
     name.endsWith(".schema.json")
   ).sort();
