@@ -19,6 +19,7 @@ import type { ContextOutcome } from "../pipelines/fleet_deploy.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
 import { formatChange, writeOutput } from "./_output.ts";
 import { MODE_NAMES, summaryLine, validLine } from "./_deploy_format.ts";
+import { policySummary } from "./_policy.ts";
 
 /** What the command decided before the action runs. */
 export interface ManyRun {
@@ -249,6 +250,7 @@ function summaryOf(o: PipelineOutcome) {
     changes: o.changes,
     shared: [...o.shared].map(([subject, appliedFor]) => ({ subject, appliedFor })),
     warnings: o.result?.warnings ?? [],
+    ...(o.result?.policy === undefined ? {} : { policy: policySummary(o.result.policy) }),
     ...(o.error === undefined ? {} : { error: messageOf(o.error) }),
   };
 }

@@ -12,6 +12,7 @@ import {
   checkPolicyReports,
   policyChoiceOf,
   type PolicyFlags,
+  policySummary,
   reportPolicy,
   reportPolicyFailure,
 } from "./_policy.ts";
@@ -88,7 +89,10 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
         throw error;
       });
       await reportPolicy(deps, flags, result.policy, inputs);
-      await writeResult(deps, options.output, result, {
+      // The gate's result as deploy's and check's summaries give it, not the whole report.
+      const { policy: report, ...diff } = result;
+      const value = report === undefined ? diff : { ...diff, policy: policySummary(report) };
+      await writeResult(deps, options.output, value, {
         names: () => result.objects.filter((o) => o.change !== "unchanged").map((o) => o.subject),
         text: () =>
           result.objects.flatMap((o) =>

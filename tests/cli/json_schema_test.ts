@@ -28,8 +28,10 @@ Deno.test("every command with -o json has a schema under docs/schemas/, and no s
   for await (const entry of Deno.readDir(new URL("../../docs/schemas/", import.meta.url))) {
     files.push(entry.name);
   }
-  assert.deepEqual(files.sort(), commands.map(schemaFileOf).sort());
-  for (const command of commands) schemaOf(command); // each compiles under Ajv's strict mode
+  // The policy gate's report: several commands' refusal, and --policy-report json=<file>.
+  const shared = ["policy report"];
+  assert.deepEqual(files.sort(), [...commands, ...shared].map(schemaFileOf).sort());
+  for (const command of [...commands, ...shared]) schemaOf(command); // each compiles under Ajv's strict mode
 });
 
 Deno.test("the schemas refuse what the commands never print", () => {

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { memoryCluster } from "../_fakes/memory_cluster.ts";
+import { memoryFleet } from "../_fakes/memory_fleet.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
-import type { ClusterOptions, FleetFactory } from "../../src/tekton/cluster.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { DRACON_ROOT, runCli } from "./_cli.ts";
 import { DenoFileSystem, type ReadScope } from "../../src/io/filesystem.ts";
@@ -274,28 +274,6 @@ Deno.test("--dry-run (client) of several prints each shared Task once; -o json l
   );
   assert.equal(memory.applied.length, 0);
 });
-
-/** A fleet of in-memory clusters, one per context; `connected` counts connections. */
-function memoryFleet(contexts: Record<string, MemoryApplier>) {
-  const calls: { contexts: readonly string[] | "all"; options: ClusterOptions }[] = [];
-  const connected: string[] = [];
-  const fleet: FleetFactory = (options, wanted) => {
-    calls.push({ contexts: wanted, options });
-    const names = wanted === "all" ? Object.keys(contexts) : wanted;
-    for (const name of names) {
-      if (!(name in contexts)) {
-        return Promise.reject(new ClusterError(`Context "${name}" not found`));
-      }
-    }
-    return Promise.resolve(names.map((context) => ({
-      context,
-      connect: (
-        o: ClusterOptions,
-      ) => (connected.push(context), memoryCluster(contexts[context]!)(o)),
-    })));
-  };
-  return { fleet, calls, connected };
-}
 
 Deno.test("--context a,b deploys to each context, lines prefixed with it, a summary per context", async () => {
   const root = await pipelinesDir();

@@ -4,6 +4,7 @@
  * files, and a client dry run whose helm:// Tasks cannot be read.
  */
 import assert from "node:assert/strict";
+import { assertMatchesSchema } from "../_schemas.ts";
 import { fixture, runCli } from "./_cli.ts";
 
 const EXAMPLES = new URL("../../examples", import.meta.url).pathname;
@@ -76,7 +77,7 @@ Deno.test("-o json prints a refusal's report; --policy-report files are written 
     `sarif=${dir}/report.sarif`,
   ]);
   assert.equal(refused.code, 10, refused.stderr);
-  const report = JSON.parse(refused.stdout);
+  const report = assertMatchesSchema("pipelines deploy", refused.stdout);
   assert.equal(report.passed, false);
   assert.equal(report.tasks, 6);
   assert.equal(report.violations.length, refused.stderr.match(/^error: policy:/gm)!.length);

@@ -13,6 +13,7 @@ import type { Cluster, ClusterFactory } from "../../src/tekton/cluster.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { FakeSignals } from "../_fakes/fake_signals.ts";
 import { memoryCluster } from "../_fakes/memory_cluster.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 import { runCli } from "./_cli.ts";
 
 const EXAMPLES = new URL("../../examples", import.meta.url).pathname;
@@ -109,6 +110,43 @@ Deno.test("pipelines run --wait --cancel-on-interrupt: SIGTERM cancels the run, 
   );
   const [run] = pipelineRuns(env.memory);
   assert.equal((run?.spec as { status?: string }).status, "Cancelled");
+  // -o json: an interrupted run prints no document (the progress is debug output), only the error.
+  const json = await (await setUp("SIGTERM")).run(
+    EXAMPLES,
+    ...RUN_FLAGS,
+    "--wait",
+    "--cancel-on-interrupt",
+    "-o",
+    "json",
+  );
+  assert.equal(json.code, 143, json.stderr);
+  assert.equal(json.stdout, "");
+  assert.match(json.stderr, /cancelled it \(spec\.status: Cancelled\)$/m);
+});
+
+Deno.test("pipelines run --wait -o json: a run that succeeded prints the PipelineRun as created", async () => {
+  const memory = new MemoryApplier({ namespace: "dracon" });
+  const cluster = memoryCluster(memory);
+  const deployed = await runCli(["-n", "dracon", "pipelines", "deploy", EXAMPLES], { cluster });
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const base = await cluster({} as never);
+  const client = {
+    ...base.client,
+    // The controller's verdict, seen on the first poll.
+    get: async (apiVersion: string, kind: string, namespace: string, name: string) => {
+      const object = await base.client.get(apiVersion, kind, namespace, name);
+      if (kind !== "PipelineRun" || object === undefined) return object;
+      return { ...object, status: { conditions: [{ type: "Succeeded", status: "True" }] } };
+    },
+  };
+  const r = await runCli(
+    ["-n", "dracon", "pipelines", "run", EXAMPLES, ...RUN_FLAGS, "--wait", "-o", "json"],
+    { cluster: () => Promise.resolve({ ...base, client } as Cluster), signals: new FakeSignals() },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const run = assertMatchesSchema("pipelines run", r.stdout);
+  assert.equal(run.metadata.name, pipelineRuns(memory)[0]?.metadata.name);
+  assert.equal(run.spec.pipelineRef.name, "dracon-example");
 });
 
 Deno.test("pipelines run: --cancel-on-interrupt without --wait is a usage error", async () => {

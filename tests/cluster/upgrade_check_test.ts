@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import type { UpgradeReport } from "../../src/pipelines/upgrade_check.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 import { realCluster } from "./_kube.ts";
 import { run } from "./_run.ts";
 import { clusterTest, CONNECTS_CLUSTER, makeHelm, makeHelmCli } from "./_testenv.ts";
@@ -26,7 +27,9 @@ clusterTest("components upgrade-check against the installed corpus chart", async
     { helm },
   );
   assert.equal(packaged.code, 0, packaged.stderr);
-  const { archive } = JSON.parse(packaged.stdout) as { archive: string };
+  const { archive } = assertMatchesSchema("components package", packaged.stdout) as {
+    archive: string;
+  };
   const installed = await helmRun(
     ["install", RELEASE, archive, "-n", env.namespace, "--set", `image.registry=${REGISTRY}`],
   );
@@ -50,7 +53,7 @@ clusterTest("components upgrade-check against the installed corpus chart", async
   await t.step("the installed chart with the installed values: nothing changes", async () => {
     const r = await check(archive, "--set", `image.registry=${REGISTRY}`, "-o", "json");
     assert.equal(r.code, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as UpgradeReport;
+    const report = assertMatchesSchema("components upgrade-check", r.stdout) as UpgradeReport;
     assert.equal(report.breaks, false);
     assert.deepEqual(report.pipelines.map((p) => p.pipeline), ["dracon-golang-project"]);
     assert.equal(report.tasks.length, 48);

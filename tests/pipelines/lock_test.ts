@@ -16,6 +16,7 @@ import { toTask } from "../../src/tekton/task.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
 import type { Task } from "../../src/tekton/types.ts";
 import { LOCK_ANNOTATION } from "../../src/pipelines/inventory.ts";
+import { assertMatchesSchema, schemaErrors } from "../_schemas.ts";
 import {
   chartOf,
   lockDifferences,
@@ -218,8 +219,12 @@ Deno.test("deploy --locked stamps the lock digest; status follows the lock", asy
   r = await cli(["pipelines", "lock", dir], memory, fetcher);
   assert.equal(r.code, 0, r.stderr);
   const text = await Deno.readTextFile(`${dir}/draconctl.lock`);
-  r = await cli(["pipelines", "deploy", dir, "--locked"], memory, fetcher);
+  r = await cli(["pipelines", "deploy", dir, "--locked", "-o", "json"], memory, fetcher);
   assert.equal(r.code, 0, r.stderr);
+  assert.equal(assertMatchesSchema("pipelines deploy", r.stdout).changes.length, 3);
+  r = await cli(["pipelines", "diff", dir, "--locked", "-o", "json"], memory, fetcher);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(assertMatchesSchema("pipelines diff", r.stdout).changed, false);
   assert.deepEqual(memory.applied.map((o) => o.metadata.name), [
     "git-clone",
     "wget",
@@ -230,7 +235,8 @@ Deno.test("deploy --locked stamps the lock digest; status follows the lock", asy
   }
   const status = async () => {
     const s = await cli(["pipelines", "status", dir, "-o", "json", "--exit-code"], memory, fetcher);
-    return { code: s.code, lock: JSON.parse(s.stdout).lock, stdout: s.stdout, stderr: s.stderr };
+    const { lock } = assertMatchesSchema("pipelines status", s.stdout);
+    return { code: s.code, lock, stdout: s.stdout, stderr: s.stderr };
   };
   let s = await status();
   assert.equal(s.code, 0, s.stdout + s.stderr);
@@ -242,6 +248,12 @@ Deno.test("deploy --locked stamps the lock digest; status follows the lock", asy
   assert.equal(s.code, 1);
   assert.equal(s.lock.state, "stale");
   assert.match(s.lock.differences[0], new RegExp(`component "${URL_TASK}": digest`));
+  // The schema refuses what status never prints: a stale lock without its differences, another state.
+  const printed = JSON.parse(s.stdout);
+  const { differences: _, ...withoutDifferences } = s.lock;
+  for (const lock of [withoutDifferences, { ...s.lock, state: "outdated" }]) {
+    assert.notDeepEqual(schemaErrors("pipelines status", { ...printed, lock }), [], lock.state);
+  }
 
   // Locked again and reviewed, but not deployed with it: the Pipeline carries the old digest.
   r = await cli(["pipelines", "lock", dir], memory, fetcher);
@@ -252,8 +264,9 @@ Deno.test("deploy --locked stamps the lock digest; status follows the lock", asy
 
   // By name, only the digest deployed is known.
   const byName = await cli(["pipelines", "status", "dracon-lock", "-o", "json"], memory, fetcher);
-  assert.equal(JSON.parse(byName.stdout).lock.state, "unverified");
-  assert.equal(JSON.parse(byName.stdout).lock.deployed, lockFileDigest(text));
+  const unverified = assertMatchesSchema("pipelines status", byName.stdout).lock;
+  assert.equal(unverified.state, "unverified");
+  assert.equal(unverified.deployed, lockFileDigest(text));
 });
 
 Deno.test("a client dry run --locked cannot check helm:// without a cluster or --helm-chart", async () => {

@@ -18,6 +18,7 @@ import { FakeHelm } from "../_fakes/fake_helm.ts";
 import { memoryCluster } from "../_fakes/memory_cluster.ts";
 import { DRACON_ROOT, runCli } from "../cli/_cli.ts";
 import type { UpgradeReport } from "../../src/pipelines/upgrade_check.ts";
+import { assertMatchesSchema } from "../_schemas.ts";
 
 const RELEASE = "dracon-oss-components";
 const fs = new DenoFileSystem();
@@ -93,8 +94,9 @@ function edit(name: string, change: (task: Task) => void): (task: Task) => Task 
   };
 }
 
+/** The `-o json` report, checked against docs/schemas/components-upgrade-check.schema.json. */
 function report(stdout: string): UpgradeReport {
-  return JSON.parse(stdout) as UpgradeReport;
+  return assertMatchesSchema("components upgrade-check", stdout) as UpgradeReport;
 }
 
 Deno.test("upgrade-check: the same chart changes nothing, exit 0", async () => {
@@ -301,11 +303,13 @@ Deno.test("upgrade-check: a dry run the identity may not make falls back to the 
     },
   };
   const r = await runCli(
-    ["-n", "dracon", "components", "upgrade-check", "--chart", await chart(), "--release", RELEASE],
+    ["-n", "dracon", "components", "upgrade-check", "--chart", await chart(), "--release", RELEASE]
+      .concat(["-o", "json"]),
     { cluster: () => Promise.resolve(forbidden), helm: new FakeHelm() },
   );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.warnings.length, 1, r.warnings.join("\n"));
+  assert.deepEqual(report(r.stdout).warnings, r.warnings, "the report carries the warning too");
   assert.match(
     r.warnings[0]!,
     /could not be dry-run on the API server \(.*forbidden.*\): they are compared as rendered/,
@@ -337,12 +341,13 @@ Deno.test("upgrade-check: a result used in bracket form is found; a longer name 
     "-o",
     "json",
   );
-  const report = JSON.parse(r.stdout) as UpgradeReport;
-  const breaks = Object.fromEntries(report.pipelines.map((p) => [p.pipeline, p.breaks]));
+  assert.equal(r.code, 11, r.stderr);
+  const json = report(r.stdout);
+  const breaks = Object.fromEntries(json.pipelines.map((p) => [p.pipeline, p.breaks]));
   assert.equal(breaks.bracket, true);
   assert.equal(breaks.dotted, true);
   assert.equal(breaks.other, false, "dracon-scan-tags-x is another result");
-  const bracket = report.pipelines.find((p) => p.pipeline === "bracket")!;
+  const bracket = json.pipelines.find((p) => p.pipeline === "bracket")!;
   assert.deepEqual(bracket.tasks[0]!.breaking, [
     'Task "base": results "dracon-scan-tags": type "string" → "array"; used by pipeline task "c"',
   ]);
