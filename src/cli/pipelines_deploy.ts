@@ -252,6 +252,16 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ? {}
         : { beforeApply: async () => void await checkOutputFile(deps.fs, output, allInputs()) };
       const kustomization = kustomizations[0]!;
+      if (policyFlags.policyReport.length > 0 && (kustomizations.length > 1 || contexts)) {
+        // Each kustomization may have its own policy: one report file cannot hold them.
+        throw new UsageError(
+          "--policy-report writes one report: it works with one kustomization and one context",
+          {
+            hint:
+              "run the gate per kustomization: pipelines check --policy-report … <kustomization>",
+          },
+        );
+      }
       if (options.lockFile !== undefined && kustomizations.length > 1) {
         throw new UsageError("--lock-file names one lock: it works with one kustomization", {
           hint:

@@ -404,6 +404,18 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     args: ["--context", "a,a", "pipelines", "deploy", fixture("bad/multi-pipeline-conflict")],
   },
   {
+    name: "multi-policy-report",
+    exit: 2,
+    message: ["--policy-report writes one report: it works with one kustomization and one context"],
+    args: [
+      "pipelines",
+      "deploy",
+      fixture("bad/multi-pipeline-conflict"),
+      "--policy-report",
+      "sarif=out.sarif",
+    ],
+  },
+  {
     name: "all-contexts-with-context",
     exit: 2,
     message: ["--all-contexts and --context cannot be combined"],
