@@ -315,7 +315,8 @@ Deno.test("holdsHelmExpression() is helmExpressionsIn() being non-empty, corpus 
     one("{{ not-an-expression }}"),
     one("{{- .Values.trimmed }}"),
     one('{{ "{{" }}'),
-    one("x", "{{ .Values.in-a-key }}"),
+    one("x", "{{ .Values.in-an-env-name }}"),
+    { ...task("producer"), metadata: { name: "k", annotations: { "{{ .Values.key }}": "x" } } },
     one("{{\n.Values.x }}"),
   ];
   const holding = cases.filter(holdsHelmExpression).length;
