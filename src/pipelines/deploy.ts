@@ -34,7 +34,7 @@ import type { ChangeSetEntry } from "../k8s/applier.ts";
 import type { Cluster, ClusterOptions, HelmTaskLookup } from "../tekton/cluster.ts";
 import { HelmTasksUnavailableError, UnavailableHelmTaskLookup } from "../tekton/helm_tasks.ts";
 import { toYamlStream } from "../yaml/yaml.ts";
-import { helmExpressionsIn } from "../tekton/task.ts";
+import { holdsHelmExpression } from "../tekton/task.ts";
 import type { ParamValue, Pipeline, Task } from "../tekton/types.ts";
 import type { RunCheck } from "../tekton/pipeline_run_checks.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
@@ -227,7 +227,7 @@ export async function deployPipeline(
     phase(`connected to ${cluster.server}, namespace "${cluster.namespace}"`);
   }
   const warnings = [...plan.warnings];
-  const toRender = plan.local.filter((c) => helmExpressionsIn(c.task).length > 0);
+  const toRender = plan.local.filter((c) => holdsHelmExpression(c.task));
   if (toRender.length > 0) {
     phase(
       `rendering ${toRender.length} Task(s) holding Helm expressions: ${

@@ -14,7 +14,7 @@ import { COMPONENT_LABEL, isComponentType } from "../dracon/component_type.ts";
 import type { ResolvedComponent } from "./component.ts";
 import { type Pipeline, type Task } from "../tekton/types.ts";
 import { subjectOf } from "../k8s/objects.ts";
-import { helmExpressionsIn, tektonTaskProblems } from "../tekton/task.ts";
+import { holdsHelmExpression, tektonTaskProblems } from "../tekton/task.ts";
 import { DEFAULT_APPLY_CONCURRENCY, mapConcurrent } from "./_concurrency.ts";
 import { assemblePlan, type HelmRef, type PipelinePlan } from "./plan.ts";
 
@@ -220,7 +220,7 @@ export async function renderComponents(
   components: readonly ResolvedComponent[],
   render: (components: readonly ResolvedComponent[]) => Promise<Task[]>,
 ): Promise<ResolvedComponent[]> {
-  const templated = components.filter((c) => helmExpressionsIn(c.task).length > 0);
+  const templated = components.filter((c) => holdsHelmExpression(c.task));
   if (templated.length === 0) return [...components];
   const tasks = await render(templated);
   const byComponent = new Map(templated.map((c, i) => [c, tasks[i]!]));

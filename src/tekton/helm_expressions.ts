@@ -74,6 +74,8 @@ export function splitHelmText(value: string): HelmTextPiece[] {
 
 /** Whether a string holds a kept Helm expression. */
 export function hasHelmExpression(value: string): boolean {
+  // Every action starts with "{{" (ACTION): most strings of a Task hold none.
+  if (!value.includes("{{")) return false;
   return splitHelmText(value).some((piece) => piece.kind === "expression");
 }
 

@@ -137,6 +137,19 @@ export function helmExpressionsIn(task: Task): string[] {
   return paths;
 }
 
+/**
+ * Whether any string of `task` holds a Helm expression: `helmExpressionsIn(task).length > 0`,
+ * without building the paths (the deploy asks it of every Task).
+ */
+export function holdsHelmExpression(task: Task): boolean {
+  const holds = (value: unknown): boolean => {
+    if (typeof value === "string") return hasHelmExpression(value);
+    if (Array.isArray(value)) return value.some(holds);
+    return isMapping(value) && Object.values(value).some(holds);
+  };
+  return holds(task);
+}
+
 function joinPath(path: string, key: string): string {
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === "" ? key : `${path}.${key}`;
   return `${path}[${JSON.stringify(key)}]`;

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { problemsOf } from "../_problems.ts";
 import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
-import { helmExpressionsIn, invalidNameReason, toTask } from "../../src/tekton/task.ts";
+import {
+  helmExpressionsIn,
+  holdsHelmExpression,
+  invalidNameReason,
+  toTask,
+} from "../../src/tekton/task.ts";
 import {
   componentTypeOf,
   DEFAULT_ANCHOR_IMAGE,
@@ -298,6 +303,27 @@ Deno.test("helmExpressionsIn() lists the paths of Helm template expressions", ()
     "spec.steps[1].image",
   ]);
   assert.deepEqual(helmExpressionsIn(task("producer")), []);
+});
+
+Deno.test("holdsHelmExpression() is helmExpressionsIn() being non-empty, corpus and edge cases", async () => {
+  const one = (image: string, key = "a") =>
+    task("producer", { steps: [{ name: "a", image, env: [{ name: key, value: "x" }] }] });
+  const cases: Task[] = [
+    ...(await corpusTasks()).map((t) => t.task),
+    task("producer"),
+    one("{{ .Values.image }}"),
+    one("{{ not-an-expression }}"),
+    one("{{- .Values.trimmed }}"),
+    one('{{ "{{" }}'),
+    one("x", "{{ .Values.in-an-env-name }}"),
+    { ...task("producer"), metadata: { name: "k", annotations: { "{{ .Values.key }}": "x" } } },
+    one("{{\n.Values.x }}"),
+  ];
+  const holding = cases.filter(holdsHelmExpression).length;
+  assert.ok(holding > 1 && holding < cases.length, "both outcomes are exercised");
+  for (const value of cases) {
+    assert.equal(holdsHelmExpression(value), helmExpressionsIn(value).length > 0);
+  }
 });
 
 Deno.test("corpus Tasks validate and process idempotently", async (t) => {
