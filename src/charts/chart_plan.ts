@@ -30,6 +30,7 @@ import { ValidationError } from "../errors.ts";
 import { DEFAULT_ANCHOR_IMAGE, processTask, validateTask } from "../dracon/component_task.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping } from "../yaml/yaml.ts";
+import { quoteAmbiguousStrings } from "../yaml/plain_strings.ts";
 import { escapeHelmText, splitHelmText } from "../tekton/helm_expressions.ts";
 import { chartProblems } from "./chart_name.ts";
 import { ANCHOR_IMAGE_PATH, planValues } from "./values_plan.ts";
@@ -118,6 +119,7 @@ function taskTemplate(task: Task, origin: string): string {
     version: "1.1",
     aliasDuplicateObjects: false,
   });
+  quoteAmbiguousStrings(doc); // a string stays a string for Go's readers and YAML 1.2's
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== "string" || !placeholders.holdsTemplate(node.value)) return;

@@ -295,8 +295,13 @@ export function lineOfPath(
 
 /** Stringifies one object as YAML that Go's YAML libraries read identically. */
 export async function toYaml(value: unknown): Promise<string> {
-  const { stringify } = await import("yaml");
-  return stringify(value, { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false });
+  const [{ Document }, { quoteAmbiguousStrings }] = await Promise.all([
+    import("yaml"),
+    import("./plain_strings.ts"),
+  ]);
+  const doc = new Document(value, { version: "1.1", aliasDuplicateObjects: false });
+  quoteAmbiguousStrings(doc); // a string stays a string for Go's readers and YAML 1.2's
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** Stringifies objects as one multi-document stream, each document opened by `---`. */
