@@ -102,7 +102,10 @@ async function run(ns: string, label: string): Promise<void> {
     at: Number(line.slice(0, 5)),
     line,
   }));
-  const byVerb = new Map<string, { count: number; first: number; last: number; done: number }>();
+  const byVerb = new Map<
+    string,
+    { count: number; first: number; last: number; done: number; codes: Set<number> }
+  >();
   for (const raw of text.split("\n")) {
     if (!raw.trim()) continue;
     const e = JSON.parse(raw);
@@ -117,7 +120,16 @@ async function run(ns: string, label: string): Promise<void> {
       g.first = Math.min(g.first, recv);
       g.last = Math.max(g.last, recv);
       g.done = Math.max(g.done, done);
-    } else byVerb.set(key, { count: 1, first: recv, last: recv, done });
+      g.codes.add(e.responseStatus?.code);
+    } else {
+      byVerb.set(key, {
+        count: 1,
+        first: recv,
+        last: recv,
+        done,
+        codes: new Set([e.responseStatus?.code]),
+      });
+    }
   }
   for (const [key, g] of byVerb) {
     rows.push({
@@ -126,7 +138,7 @@ async function run(ns: string, label: string): Promise<void> {
         `${
           String(g.first).padStart(5)
         } ms  req ${key} ×${g.count}: received ${g.first}–${g.last}, ` +
-        `last answered ${g.done} ms (status ${status.code})`,
+        `last answered ${g.done} ms (HTTP ${[...g.codes].join(", ")})`,
     });
   }
   rows.sort((a, b) => a.at - b.at);
