@@ -6,7 +6,9 @@
  *   command tree loaded (what a deploy pays before its action runs);
  * - **TLS**: one TCP connect + TLS handshake to the API server through the
  *   same latency proxy (first request on a fresh HTTP/2 client minus a second
- *   on the same connection);
+ *   on the same connection), in a **fresh process** as a deploy makes it
+ *   ({@link measureConnectionFresh}: ~25 ms more than in the long-running
+ *   bench process, whose TLS stack is already warm, at +50 ms);
  * - **round**: one GET `/version` on that established connection (one RTT plus
  *   the server's time for a trivial request).
  *
@@ -72,6 +74,42 @@ export async function measureConnection(
   } finally {
     client.close();
   }
+}
+
+/**
+ * {@link measureConnection} in a new `deno` process (this module run as a
+ * script): what a deploy's first connection costs, with the TLS stack and
+ * the HTTP client set up from nothing. The process start is not in it (the
+ * floor's `start` counts that).
+ */
+export async function measureConnectionFresh(
+  server: string,
+  kubeconfig: string,
+): Promise<{ tlsMs: number; roundMs: number }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-net",
+      new URL(import.meta.url).pathname,
+      server,
+      kubeconfig,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) {
+    throw new Error(`the connection probe failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return JSON.parse(text);
+}
+
+if (import.meta.main) {
+  // The probe of measureConnectionFresh: `floor.ts <server> <kubeconfig>`.
+  const [server, kubeconfig] = Deno.args;
+  const tls = adminTls(await Deno.readTextFile(kubeconfig!));
+  console.log(JSON.stringify(await measureConnection(server!, tls)));
 }
 
 /** The floors of a cold deploy and of a no-op from (median) parts. */

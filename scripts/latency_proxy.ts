@@ -87,17 +87,22 @@ export function startLatencyProxy(options: LatencyProxyOptions): LatencyProxy {
 }
 
 async function handle(
-  client: Deno.Conn,
+  client: Deno.TcpConn,
   target: { hostname: string; port: number },
   oneWayMs: number,
   stats: LatencyProxyStats,
   open: Set<Deno.Conn>,
 ): Promise<void> {
   open.add(client);
-  let server: Deno.Conn | undefined;
+  let server: Deno.TcpConn | undefined;
   try {
     server = await Deno.connect(target);
     open.add(server);
+    // No Nagle in the proxy: a real network adds latency, not the delayed-ACK
+    // stall (~40 ms) that Nagle on a relay's writes would add to every flight
+    // of several segments (a TLS handshake, answers to concurrent requests).
+    client.setNoDelay(true);
+    server.setNoDelay(true);
     await Promise.all([
       pipe(client, server, oneWayMs, (n) => stats.bytesUp += n),
       pipe(server, client, oneWayMs, (n) => stats.bytesDown += n),
