@@ -25,7 +25,11 @@ its type changed, a param without default added, a result removed or
 changed, a workspace removed or a required one added) and what merely
 changes (images, defaults, scripts). Nothing is written.
 
-Exit codes: 0 nothing breaks; 11 a Pipeline would break.
+A new Task that breaks Tekton's own Task rules (what its validating webhook
+refuses) is reported invalid, and breaks every Pipeline using it.
+
+Exit codes: 0 nothing breaks; 11 a Pipeline would break or a new Task is
+invalid.
 
 Examples:
   draconctl -n dracon components upgrade-check --chart ./dracon-components-0.2.0.tgz \\
@@ -79,15 +83,31 @@ export function registerComponentsUpgradeCheck(parent: AnyCommand, deps: Deps): 
         names: () => [],
       });
       if (report.breaks) {
-        const broken = report.pipelines.filter((p) => p.breaks).map((p) => `"${p.pipeline}"`);
-        throw new UpgradeBreaksError(
-          `Helm release "${report.release}": the upgrade would break ${broken.length} Pipeline(s) in namespace "${report.namespace}": ${
-            broken.join(", ")
-          }`,
-          { hint: "fix the Pipelines or the chart first; the report above names each break" },
-        );
+        throw new UpgradeBreaksError(breaksMessage(report), {
+          hint: "fix the Pipelines or the chart first; the report above names each break",
+        });
       }
     });
+}
+
+/** The one `error:` line of exit 11: the broken Pipelines, the invalid new Tasks. */
+function breaksMessage(report: UpgradeReport): string {
+  const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
+  const broken = report.pipelines.filter((p) => p.breaks).map((p) => p.pipeline);
+  const invalid = report.tasks.filter((t) => t.status === "invalid").map((t) => t.task);
+  const parts = [
+    ...broken.length > 0
+      ? [
+        `the upgrade would break ${broken.length} Pipeline(s) in namespace "${report.namespace}": ${
+          quoted(broken)
+        }`,
+      ]
+      : [],
+    ...invalid.length > 0
+      ? [`Tekton would refuse ${invalid.length} Task(s) of the new chart: ${quoted(invalid)}`]
+      : [],
+  ];
+  return `Helm release "${report.release}": ${parts.join("; ")}`;
 }
 
 /** The text report: a summary line, then each Pipeline and its pipeline tasks. */
@@ -96,9 +116,17 @@ export function formatUpgrade(report: UpgradeReport): string[] {
   const broken = report.pipelines.filter((p) => p.breaks).length;
   const lines = [
     `Helm release "${report.release}" in namespace "${report.namespace}" upgraded to ${report.chart}: ` +
-    `${count("changed")} Task(s) changed, ${count("removed")} removed, ${count("added")} added; ` +
-    `${report.pipelines.length} Pipeline(s) use its Tasks, ${broken} would break`,
+    `${count("changed")} Task(s) changed, ${count("removed")} removed, ${count("added")} added` +
+    (count("invalid") > 0 ? `, ${count("invalid")} invalid` : "") +
+    `; ${report.pipelines.length} Pipeline(s) use its Tasks, ${broken} would break`,
   ];
+  for (const task of report.tasks.filter((t) => t.status === "invalid")) {
+    // Tekton's problems lead the changes, then the Task's other incompatible changes.
+    lines.push(`task.tekton.dev/${task.task}: INVALID (Tekton would refuse the new Task)`);
+    for (const c of task.changes.filter((c) => c.incompatible)) {
+      lines.push(`  incompatible: ${c.field}: ${c.change}`);
+    }
+  }
   for (const pipeline of report.pipelines) {
     const changes = pipeline.tasks.some((t) => t.changed.length > 0);
     lines.push(

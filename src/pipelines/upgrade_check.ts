@@ -10,7 +10,10 @@
  * named per pipeline task, Task and field. A param the pipeline task passes
  * that the new Task no longer declares (which Tekton silently drops), and a
  * param or consumed result whose type changes are breaks too. Everything else
- * the field-level diff ({@link diffTasks}) finds is listed as changed.
+ * the field-level diff ({@link diffTasks}) finds is listed as changed. Every
+ * new Task is also checked against Tekton's own Task rules
+ * ({@link taskRuleProblems}, what its validating webhook refuses): a Task
+ * breaking one is "invalid", which breaks every Pipeline using it.
  *
  * @module
  */
@@ -24,6 +27,7 @@ import type { ObjectClient } from "../k8s/object_client.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import type { ClusterOptions } from "../tekton/cluster.ts";
 import { checkPipelineRun } from "../tekton/pipeline_run_checks.ts";
+import { taskRuleProblems } from "../tekton/task_rules.ts";
 import { type ChangeSubject, diffTasks, type TaskChange } from "../tekton/task_diff.ts";
 import type { Task } from "../tekton/types.ts";
 import { isMapping } from "../yaml/mapping.ts";
@@ -46,7 +50,8 @@ export interface UpgradeCheckOptions {
 /** A release Task, current against new. */
 export interface TaskImpact {
   task: string;
-  status: "removed" | "added" | "changed" | "unchanged";
+  /** `invalid`: Tekton's webhook would refuse the new Task (its problems lead `changes`). */
+  status: "removed" | "added" | "changed" | "unchanged" | "invalid";
   changes: Omit<TaskChange, "subject" | "types">[];
 }
 
@@ -78,7 +83,7 @@ export interface UpgradeReport {
   namespace: string;
   release: string;
   chart: string;
-  /** Whether a Pipeline breaks (`components upgrade-check` then exits 11). */
+  /** Whether a Pipeline breaks or a new Task is invalid (`components upgrade-check` then exits 11). */
   breaks: boolean;
   tasks: TaskImpact[];
   pipelines: PipelineImpact[];
@@ -123,6 +128,12 @@ export async function upgradeCheck(
   const warnings: string[] = [];
   const served = await asServed(rendered, connected.client, namespace, warnings);
   const next = new Map(served.map((t) => [t.metadata.name, t]));
+  // What Tekton's validating webhook would refuse (the API server's dry run
+  // does not run it where Tekton is not installed, nor always where it is).
+  const invalid = new Map(
+    served.map((t) => [t.metadata.name, taskRuleProblems(t)] as const)
+      .filter(([, problems]) => problems.length > 0),
+  );
   const diffs = new Map<string, TaskChange[]>();
   for (const [name, task] of current) {
     const after = next.get(name);
@@ -135,12 +146,17 @@ export async function upgradeCheck(
   }
   const tasks: TaskImpact[] = [...new Set([...current.keys(), ...next.keys()])].sort()
     .map((task) => {
-      const changes = (diffs.get(task) ?? []).map(({ field, change, incompatible }) => ({
-        field,
-        change,
-        incompatible,
-      }));
-      const status = !next.has(task)
+      const changes = [
+        ...(invalid.get(task) ?? []).map(ruleChange),
+        ...(diffs.get(task) ?? []).map(({ field, change, incompatible }) => ({
+          field,
+          change,
+          incompatible,
+        })),
+      ];
+      const status = invalid.has(task)
+        ? "invalid"
+        : !next.has(task)
         ? "removed"
         : !current.has(task)
         ? "added"
@@ -154,19 +170,29 @@ export async function upgradeCheck(
   const before = (name: string) => liveTasks.get(name);
   const after = (name: string) =>
     current.has(name) || next.has(name) ? next.get(name) : liveTasks.get(name);
+  // The release's Tasks after the upgrade: those of the new chart (an added Task too) and the removed.
+  const involved = (name: string) => current.has(name) || next.has(name);
   const pipelines = live.pipelines
-    .filter((p) => taskRefsOf(p).some((name) => current.has(name)))
+    .filter((p) => taskRefsOf(p).some(involved))
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-    .map((pipeline) => pipelineImpact(pipeline, current, diffs, before, after));
+    .map((pipeline) => pipelineImpact(pipeline, { involved, diffs, invalid, before, after }));
   return {
     namespace,
     release: options.release,
     chart: options.chart,
-    breaks: pipelines.some((p) => p.breaks),
+    breaks: invalid.size > 0 || pipelines.some((p) => p.breaks),
     tasks,
     pipelines,
     warnings,
   };
+}
+
+/** A Tekton rule problem (`<field path>: <problem>`) as an incompatible change of that field. */
+function ruleChange(problem: string): Omit<TaskChange, "subject" | "types"> {
+  const at = problem.indexOf(": ");
+  return at < 0
+    ? { field: "spec", change: problem, incompatible: true }
+    : { field: problem.slice(0, at), change: problem.slice(at + 2), incompatible: true };
 }
 
 /** The field manager of the dry-run applies; nothing is ever written under it. */
@@ -270,12 +296,20 @@ async function readFlagFiles(
 /** The pipeline task a check message is about (`pipeline task "x" (spec.tasks[0])…`). */
 const PIPELINE_TASK_PREFIX = /^pipeline task "([^"]+)" \([^)]*\)(?:, |: )?/;
 
+/** What {@link pipelineImpact} compares a Pipeline with. */
+interface ImpactInputs {
+  /** Whether a Task name is the release's, now or after the upgrade. */
+  involved: (name: string) => boolean;
+  diffs: ReadonlyMap<string, TaskChange[]>;
+  /** Tekton's rule problems of the invalid new Tasks. */
+  invalid: ReadonlyMap<string, string[]>;
+  before: (name: string) => Task | undefined;
+  after: (name: string) => Task | undefined;
+}
+
 function pipelineImpact(
   pipeline: KubeObject,
-  current: ReadonlyMap<string, Task>,
-  diffs: ReadonlyMap<string, TaskChange[]>,
-  before: (name: string) => Task | undefined,
-  after: (name: string) => Task | undefined,
+  { involved, diffs, invalid, before, after }: ImpactInputs,
 ): PipelineImpact {
   const subject = pipeline as KubeObject & { spec: Record<string, unknown> };
   const then = checkPipelineRun(subject, before);
@@ -304,9 +338,12 @@ function pipelineImpact(
     const ref = isMapping(pt.taskRef) ? pt.taskRef : undefined;
     const name = String(pt.name);
     if (typeof ref?.name !== "string" || (ref.kind ?? "Task") !== "Task") continue;
-    if (!current.has(ref.name)) continue;
+    if (!involved(ref.name)) continue;
     const task = ref.name;
-    const found = byTask.get(name) ?? [];
+    const found = [
+      ...(invalid.get(task) ?? []).map((problem) => `Tekton would refuse the new Task: ${problem}`),
+      ...byTask.get(name) ?? [],
+    ];
     const changes = diffs.get(task) ?? [];
     const passed = new Set(
       (Array.isArray(pt.params) ? pt.params : []).filter(isMapping).map((p) => String(p.name)),

@@ -24,12 +24,15 @@ const RELEASE = "dracon-oss-components";
 const fs = new DenoFileSystem();
 const corpus = (await gatherTasks(`${DRACON_ROOT}/components`, fs)).tasks;
 
-/** A chart directory of the corpus Tasks, each first passed through `edit` (undefined: left out). */
-async function chart(edit: (task: Task) => Task | undefined = (t) => t): Promise<string> {
+/** A chart directory of the corpus Tasks, each first passed through `edit` (undefined: left out), and `extra`. */
+async function chart(
+  edit: (task: Task) => Task | undefined = (t) => t,
+  extra: readonly Task[] = [],
+): Promise<string> {
   const tasks = corpus.flatMap((g) => {
     const task = edit(structuredClone(g.task));
     return task === undefined ? [] : [{ origin: g.relative, task }];
-  });
+  }).concat(extra.map((task) => ({ origin: `${task.metadata.name}.yaml`, task })));
   const dir = `${await Deno.makeTempDir({ prefix: "draconctl-upgrade-test-" })}/chart`;
   await writeChart(
     planChart(tasks, { name: "dracon-components", chartVersion: "0.1.0", appVersion: "0.1.0" }),
@@ -94,6 +97,19 @@ function edit(name: string, change: (task: Task) => void): (task: Task) => Task 
   };
 }
 
+/** Removes the param `name` and the step env vars using it, so the Task stays valid. */
+function dropParam(task: Task, name: string): void {
+  task.spec.params = task.spec.params!.filter((p) => p.name !== name);
+  dropEnvOf(task, name);
+}
+
+/** Removes the step env vars whose value is `$(params.<name>)`. */
+function dropEnvOf(task: Task, name: string): void {
+  for (const step of task.spec.steps ?? []) {
+    if (step.env !== undefined) step.env = step.env.filter((e) => e.value !== `$(params.${name})`);
+  }
+}
+
 /** The `-o json` report, checked against docs/schemas/components-upgrade-check.schema.json. */
 function report(stdout: string): UpgradeReport {
   return assertMatchesSchema("components upgrade-check", stdout) as UpgradeReport;
@@ -112,9 +128,7 @@ Deno.test("upgrade-check: the same chart changes nothing, exit 0", async () => {
 });
 
 Deno.test("upgrade-check: a removed param a pipeline task passes breaks that Pipeline only (exit 11)", async () => {
-  const removed = await chart(edit("git-clone", (t) => {
-    t.spec.params = t.spec.params!.filter((p) => p.name !== "git-clone-depth");
-  }));
+  const removed = await chart(edit("git-clone", (t) => dropParam(t, "git-clone-depth")));
   const r = await env.check(removed);
   assert.equal(r.code, 11, r.stderr);
   assert.match(
@@ -134,7 +148,84 @@ Deno.test("upgrade-check: a removed param a pipeline task passes breaks that Pip
   const json = report((await env.check(removed, "-o", "json")).stdout);
   assert.deepEqual(json.tasks.find((t) => t.task === "git-clone")?.changes, [
     { field: 'params "git-clone-depth"', change: "removed", incompatible: true },
+    { field: 'steps "clone"', change: "env changed", incompatible: false },
   ]);
+});
+
+Deno.test("upgrade-check: a new Task Tekton would refuse is invalid and breaks every Pipeline using it (exit 11)", async () => {
+  // The param removed, its step still using it: the API server (no Tekton webhook) accepts it.
+  const refused = await chart(edit("git-clone", (t) => {
+    t.spec.params = t.spec.params!.filter((p) => p.name !== "git-clone-depth");
+  }));
+  const r = await env.check(refused, "-o", "json");
+  assert.equal(r.code, 11, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: Helm release "dracon-oss-components": the upgrade would break 2 Pipeline\(s\) in namespace "dracon": "dracon-golang-project", "theirs"; Tekton would refuse 1 Task\(s\) of the new chart: "git-clone"\n/,
+  );
+  const json = report(r.stdout);
+  assert.equal(json.breaks, true);
+  const git = json.tasks.find((t) => t.task === "git-clone")!;
+  assert.equal(git.status, "invalid");
+  const refusal = git.changes[0]!;
+  assert.match(refusal.field, /^spec\.steps\[0\]\.env\[PARAM_DEPTH\]$/);
+  assert.match(refusal.change, /git-clone-depth/);
+  assert.equal(refusal.incompatible, true);
+  assert.ok(
+    git.changes.some((c) => c.field === 'params "git-clone-depth"' && c.change === "removed"),
+    "the diff's changes follow",
+  );
+  assert.ok(
+    json.tasks.filter((t) => t.task !== "git-clone").every((t) => t.status === "unchanged"),
+  );
+  const message = `Tekton would refuse the new Task: ${refusal.field}: ${refusal.change}`;
+  for (const pipeline of ["dracon-golang-project", "theirs"]) {
+    const p = json.pipelines.find((p) => p.pipeline === pipeline)!;
+    assert.equal(p.breaks, true, pipeline);
+    const pt = p.tasks.find((t) => t.task === "git-clone")!;
+    assert.equal(pt.breaking[0], message, pipeline);
+  }
+  const text = await env.check(refused);
+  assert.equal(text.code, 11, text.stderr);
+  assert.match(text.stdout, /0 added, 1 invalid; 2 Pipeline\(s\) use its Tasks, 2 would break$/m);
+  assert.match(
+    text.stdout,
+    /^task\.tekton\.dev\/git-clone: INVALID \(Tekton would refuse the new Task\)$/m,
+  );
+  assert.match(
+    text.stdout,
+    /^ {2}incompatible: spec\.steps\[0\]\.env\[PARAM_DEPTH\]: .*git-clone-depth/m,
+  );
+  assert.match(text.stdout, /^pipeline\.tekton\.dev\/theirs: BREAKS$/m);
+  assert.match(text.stdout, /^ {4}breaking: Tekton would refuse the new Task: spec\.steps\[0\]/m);
+});
+
+Deno.test("upgrade-check: an added Task Tekton would refuse, used by no Pipeline, still fails the check (exit 11)", async () => {
+  const step = { name: "a", image: "alpine" };
+  const extra: Task = {
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name: "new-task", labels: { "v1.dracon.ocurity.com/component": "producer" } },
+    spec: { steps: [step, step] },
+  };
+  const r = await env.check(await chart((t) => t, [extra]), "-o", "json");
+  assert.equal(r.code, 11, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: Helm release "dracon-oss-components": Tekton would refuse 1 Task\(s\) of the new chart: "new-task"\n/,
+  );
+  const json = report(r.stdout);
+  assert.equal(json.breaks, true);
+  assert.deepEqual(json.tasks.find((t) => t.task === "new-task"), {
+    task: "new-task",
+    status: "invalid",
+    changes: [{
+      field: "spec.steps[1].name",
+      change: 'step name "a" is used more than once',
+      incompatible: true,
+    }],
+  });
+  assert.ok(json.pipelines.every((p) => !p.breaks), "no Pipeline uses it");
 });
 
 Deno.test("upgrade-check: images only (--set image.registry) is not breaking, exit 0", async () => {
@@ -171,6 +262,7 @@ Deno.test("upgrade-check: each incompatible change breaks the pipeline task usin
         const p = task.spec.params!.find((p) => p.name === "git-clone-depth")!;
         p.type = "array";
         p.default = ["1"];
+        dropEnvOf(task, "git-clone-depth"); // a step using it as a string: Tekton would refuse the Task
       }),
       // The pipeline task passes "$(params.git-clone-depth)", which Tekton's check lets through.
       breaking:
