@@ -3,7 +3,8 @@
  * corpus components chart packaged by `draconctl components package` and
  * installed with `helm install`, golang-project deployed against it; then a
  * modified copy of the chart (a param the Pipeline passes removed) names the
- * broken Pipeline with exit 11, and an images-only change (`--set
+ * broken Pipeline with exit 11 — and the Task as invalid while its step still
+ * uses the param (Tekton would refuse it; the test server has no webhook) — and an images-only change (`--set
  * image.registry=…`) is reported non-breaking with exit 0.
  */
 import assert from "node:assert/strict";
@@ -87,7 +88,36 @@ clusterTest("components upgrade-check against the installed corpus chart", async
         "",
       );
       assert.notEqual(trimmed, text, "the param was removed from the template");
+      // Its step still using it: the API server (no Tekton webhook here) takes the Task, Tekton would not.
       await Deno.writeTextFile(template, trimmed);
+      const refused = await check(
+        `${copy}/dracon-components`,
+        "--set",
+        `image.registry=${REGISTRY}`,
+        "-o",
+        "json",
+      );
+      assert.equal(refused.code, 11, refused.stdout + refused.stderr);
+      assert.match(
+        refused.stderr,
+        /error: Helm release "dracon-oss-components": the upgrade would break 1 Pipeline\(s\) in namespace "[^"]+": "dracon-golang-project"; Tekton would refuse 1 Task\(s\) of the new chart: "git-clone"/,
+      );
+      const report = assertMatchesSchema(
+        "components upgrade-check",
+        refused.stdout,
+      ) as UpgradeReport;
+      const impact = report.tasks.find((task) => task.task === "git-clone");
+      assert.equal(impact?.status, "invalid");
+      assert.match(impact.changes[0]!.field, /^spec\.steps\[0\]\.env\[PARAM_DEPTH\]$/);
+      const pt = report.pipelines[0]!.tasks.find((task) => task.task === "git-clone");
+      assert.match(pt!.breaking[0]!, /^Tekton would refuse the new Task: spec\.steps\[0\]\.env/);
+      // The step's use removed too: a valid Task, the Pipeline's value dropped.
+      const unused = trimmed.replace(
+        /^ *- name: PARAM_DEPTH\n *value: "?\$\(params\.git-clone-depth\)"?\n/m,
+        "",
+      );
+      assert.notEqual(unused, trimmed, "the step's use was removed from the template");
+      await Deno.writeTextFile(template, unused);
       const r = await check(`${copy}/dracon-components`, "--set", `image.registry=${REGISTRY}`);
       assert.equal(r.code, 11, r.stdout + r.stderr);
       assert.match(
