@@ -207,8 +207,9 @@ export class LockMismatchError extends ValidationError {
 }
 
 /**
- * `components upgrade-check`: the upgrade would break a Pipeline. The report
- * (standard output) says what; the message names the Pipelines.
+ * `components upgrade-check`: the upgrade would break a Pipeline, or Tekton
+ * would refuse a new Task. The report (standard output) says what; the
+ * message names the Pipelines and the Tasks.
  */
 export class UpgradeBreaksError extends DraconError {
   override readonly exitCode = ExitCode.upgradeBreaks;
