@@ -128,8 +128,8 @@ export async function upgradeCheck(
   const warnings: string[] = [];
   const served = await asServed(rendered, connected.client, namespace, warnings);
   const next = new Map(served.map((t) => [t.metadata.name, t]));
-  // What Tekton's validating webhook would refuse (the API server's dry run
-  // does not run it where Tekton is not installed, nor always where it is).
+  // What Tekton's validating webhook would refuse: the dry run above runs the
+  // webhook only where it is installed (a test API server has none).
   const invalid = new Map(
     served.map((t) => [t.metadata.name, taskRuleProblems(t)] as const)
       .filter(([, problems]) => problems.length > 0),

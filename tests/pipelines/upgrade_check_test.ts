@@ -228,6 +228,49 @@ Deno.test("upgrade-check: an added Task Tekton would refuse, used by no Pipeline
   assert.ok(json.pipelines.every((p) => !p.breaks), "no Pipeline uses it");
 });
 
+Deno.test("upgrade-check: a Pipeline waiting for a Task the chart adds is reported: fixed, or broken when Tekton would refuse it", async () => {
+  const own = await setUp();
+  own.memory.seed({
+    apiVersion: "tekton.dev/v1",
+    kind: "Pipeline",
+    metadata: { name: "waiting", namespace: "dracon" },
+    spec: {
+      tasks: [{
+        name: "n",
+        taskRef: { name: "new-task" },
+        // The params the chart's producer scaffolding adds.
+        params: ["dracon_scan_id", "dracon_scan_start_time", "dracon_scan_tags"]
+          .map((name) => ({ name, value: "x" })),
+      }],
+    },
+  });
+  const task = (steps: { name: string; image: string }[]): Task => ({
+    apiVersion: "tekton.dev/v1beta1",
+    kind: "Task",
+    metadata: { name: "new-task", labels: { "v1.dracon.ocurity.com/component": "producer" } },
+    spec: { steps },
+  });
+  const step = { name: "a", image: "alpine" };
+  const valid = await own.check(await chart((t) => t, [task([step])]), "-o", "json");
+  assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+  const fixed = report(valid.stdout).pipelines.find((p) => p.pipeline === "waiting");
+  assert.equal(fixed?.breaks, false);
+  assert.equal(fixed.fixed.length, 1, JSON.stringify(fixed));
+  assert.match(fixed.fixed[0]!, /new-task/);
+  const refused = await own.check(await chart((t) => t, [task([step, step])]), "-o", "json");
+  assert.equal(refused.code, 11, refused.stderr);
+  const broken = report(refused.stdout).pipelines.find((p) => p.pipeline === "waiting");
+  assert.equal(broken?.breaks, true);
+  assert.deepEqual(broken.tasks, [{
+    pipelineTask: "n",
+    task: "new-task",
+    breaking: [
+      'Tekton would refuse the new Task: spec.steps[1].name: step name "a" is used more than once',
+    ],
+    changed: [],
+  }]);
+});
+
 Deno.test("upgrade-check: images only (--set image.registry) is not breaking, exit 0", async () => {
   const r = await env.check(await chart(), "--set", "image.registry=registry.internal");
   assert.equal(r.code, 0, r.stderr);
