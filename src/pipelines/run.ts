@@ -13,6 +13,7 @@ import {
   DraconError,
   type DraconErrorOptions,
   ExitCode,
+  LockMismatchError,
   PipelineRunFailedError,
   PipelineRunTimedOutError,
 } from "../errors.ts";
@@ -24,6 +25,8 @@ import { toKubeError } from "../k8s/errors.ts";
 import type { Cluster, ClusterFactory, ClusterOptions } from "../tekton/cluster.ts";
 import type { ParamValue, Pipeline } from "../tekton/types.ts";
 import { deployPipeline, type DeployPipelineOptions } from "./deploy.ts";
+import { LOCK_ANNOTATION } from "./inventory.ts";
+import type { ReadLock } from "./lock_file.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
 
 /** A workspace binding of `-w name=…`. */
@@ -49,6 +52,12 @@ export interface RunPipelineOptions {
   annotations?: ReadonlyMap<string, string>;
   /** `spec.timeouts.pipeline`, a Go duration (`30m`). @default Tekton's */
   timeout?: string;
+  /**
+   * `--locked`: a kustomization must resolve as this lock says, and the live
+   * Pipeline (named, or the kustomization's) must carry this lock's digest;
+   * otherwise nothing is created (exit 9, docs/lock.md). @default none
+   */
+  lock?: ReadLock;
   /** Print, do not create. */
   dryRun: boolean;
   /** Follow the run to its end. */
@@ -104,6 +113,7 @@ export async function runPipeline(
     // The run's params are checked below, against the Pipeline as deployed.
     const checked = await deployPipeline(options.target.kustomization, { ...deps, cluster: once }, {
       ...deploy,
+      ...(options.lock === undefined ? {} : { lock: options.lock }),
       strategy: "check",
     });
     const cluster = await once({
@@ -125,6 +135,7 @@ export async function runPipeline(
     namespace = cluster.namespace;
     pipeline = await getPipeline(client, namespace, options.target.pipeline, undefined);
   }
+  if (options.lock !== undefined) checkDeployedFrom(options.lock, pipeline, namespace);
   const params = typed(options.params, pipeline);
   const check = await checkRun(pipeline, [], { client, namespace }, { runParams: params });
   check.problems.push(...workspaceProblems(pipeline, options.workspaces));
@@ -138,6 +149,29 @@ export async function runPipeline(
   if (!options.wait) return { run: created, warnings };
   const status = await follow(client, created, options, deps.signals);
   return { run: created, status, warnings };
+}
+
+/**
+ * `--locked`: the live Pipeline is the lock's, deployed with `--locked` from
+ * this very lock file (its annotation holds the file's digest).
+ *
+ * @throws {LockMismatchError} (exit 9) otherwise
+ */
+function checkDeployedFrom(lock: ReadLock, pipeline: Pipeline, namespace: string): void {
+  const subject = `pipeline.tekton.dev/${pipeline.metadata.name}`;
+  const hint = `deploy what was reviewed first: draconctl pipelines deploy <kustomization> --locked`;
+  if (pipeline.metadata.name !== lock.lock.pipeline.name) {
+    throw new LockMismatchError([
+      `${lock.file}: pipeline "${lock.lock.pipeline.name}" in the lock, the run's is "${pipeline.metadata.name}"`,
+    ], { hint });
+  }
+  const deployed = pipeline.metadata.annotations?.[LOCK_ANNOTATION];
+  if (deployed === lock.digest) return;
+  throw new LockMismatchError([
+    `${lock.file}: ${subject} in namespace "${namespace}" was not deployed from this lock (${
+      deployed === undefined ? "deployed without --locked" : `deployed with lock ${deployed}`
+    }, the lock file is ${lock.digest})`,
+  ], { hint });
 }
 
 function requireClient(client: ObjectClient | undefined): ObjectClient {
