@@ -25,7 +25,8 @@ import { toKubeError } from "../k8s/errors.ts";
 import type { Cluster, ClusterFactory, ClusterOptions } from "../tekton/cluster.ts";
 import type { ParamValue, Pipeline } from "../tekton/types.ts";
 import { deployPipeline, type DeployPipelineOptions } from "./deploy.ts";
-import { LOCK_ANNOTATION } from "./inventory.ts";
+import { LOCK_ANNOTATION, taskDigest } from "./inventory.ts";
+import { ownerOf, TASK_API_VERSION, taskRefsOf } from "./live.ts";
 import type { ReadLock } from "./lock_file.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
 
@@ -135,7 +136,9 @@ export async function runPipeline(
     namespace = cluster.namespace;
     pipeline = await getPipeline(client, namespace, options.target.pipeline, undefined);
   }
-  if (options.lock !== undefined) checkDeployedFrom(options.lock, pipeline, namespace);
+  if (options.lock !== undefined) {
+    await checkDeployedFrom(options.lock, pipeline, client, namespace);
+  }
   const params = typed(options.params, pipeline);
   const check = await checkRun(pipeline, [], { client, namespace }, { runParams: params });
   check.problems.push(...workspaceProblems(pipeline, options.workspaces));
@@ -153,25 +156,56 @@ export async function runPipeline(
 
 /**
  * `--locked`: the live Pipeline is the lock's, deployed with `--locked` from
- * this very lock file (its annotation holds the file's digest).
+ * this very lock file (its annotation holds the file's digest), and so is
+ * every Task it references that draconctl applied, unedited since (its
+ * content still matches its digest annotation). Helm's Tasks are not
+ * stamped: the kustomization's lock check compares them as served.
  *
- * @throws {LockMismatchError} (exit 9) otherwise
+ * @throws {LockMismatchError} (exit 9) every problem at once
  */
-function checkDeployedFrom(lock: ReadLock, pipeline: Pipeline, namespace: string): void {
-  const subject = `pipeline.tekton.dev/${pipeline.metadata.name}`;
-  const hint = `deploy what was reviewed first: draconctl pipelines deploy <kustomization> --locked`;
+async function checkDeployedFrom(
+  lock: ReadLock,
+  pipeline: Pipeline,
+  client: ObjectClient,
+  namespace: string,
+): Promise<void> {
+  const hint =
+    `deploy what was reviewed first: draconctl pipelines deploy <kustomization> --locked`;
   if (pipeline.metadata.name !== lock.lock.pipeline.name) {
     throw new LockMismatchError([
       `${lock.file}: pipeline "${lock.lock.pipeline.name}" in the lock, the run's is "${pipeline.metadata.name}"`,
     ], { hint });
   }
-  const deployed = pipeline.metadata.annotations?.[LOCK_ANNOTATION];
-  if (deployed === lock.digest) return;
-  throw new LockMismatchError([
+  const problems: string[] = [];
+  const notFrom = (subject: string, deployed: string | undefined) =>
     `${lock.file}: ${subject} in namespace "${namespace}" was not deployed from this lock (${
       deployed === undefined ? "deployed without --locked" : `deployed with lock ${deployed}`
-    }, the lock file is ${lock.digest})`,
-  ], { hint });
+    }, the lock file is ${lock.digest})`;
+  const deployed = pipeline.metadata.annotations?.[LOCK_ANNOTATION];
+  if (deployed !== lock.digest) {
+    problems.push(notFrom(`pipeline.tekton.dev/${pipeline.metadata.name}`, deployed));
+  }
+  const names = taskRefsOf(pipeline);
+  const tasks = await Promise.all(
+    names.map((name) => client.get(TASK_API_VERSION, "Task", namespace, name)),
+  );
+  for (const [i, name] of names.entries()) {
+    const task = tasks[i];
+    if (task === undefined) continue; // the run's check says it is missing
+    const owner = ownerOf(task);
+    const subject = `task.tekton.dev/${name}`;
+    if (owner.kind === "helm") continue;
+    if (owner.kind === "other") {
+      problems.push(`${lock.file}: ${subject} was not applied by draconctl, so not from this lock`);
+    } else if (task.metadata.annotations?.[LOCK_ANNOTATION] !== lock.digest) {
+      problems.push(notFrom(subject, task.metadata.annotations?.[LOCK_ANNOTATION]));
+    } else if (owner.digest !== taskDigest(task)) {
+      problems.push(
+        `${lock.file}: ${subject} was edited since it was deployed (its content no longer matches its digest)`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new LockMismatchError(problems, { hint });
 }
 
 function requireClient(client: ObjectClient | undefined): ObjectClient {

@@ -14,6 +14,7 @@ import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { toTask } from "../../src/tekton/task.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
 import { lockFileDigest } from "../../src/pipelines/lock_file.ts";
+import type { Task } from "../../src/tekton/types.ts";
 
 const C = new URL("../../../shared/dracon/components", import.meta.url).pathname;
 const URL_TASK = "https://tasks.example.com/wget/task.yaml";
@@ -85,7 +86,7 @@ Deno.test("check --locked refuses what deploy --locked refuses, and passes what 
 });
 
 Deno.test("run <kustomization> --locked creates nothing unless deployed from this lock", async () => {
-  const { fetcher, dir, cli, runs } = await setUp();
+  const { memory, fetcher, dir, cli, runs } = await setUp();
   assert.equal((await cli("pipelines", "lock", dir)).code, 0);
   const lockText = await Deno.readTextFile(`${dir}/draconctl.lock`);
 
@@ -94,11 +95,15 @@ Deno.test("run <kustomization> --locked creates nothing unless deployed from thi
   for (const extra of [[], ["--dry-run"]]) {
     const r = await cli("pipelines", "run", dir, ...RUN_FLAGS, "--locked", ...extra);
     assert.equal(r.code, 9, r.stderr);
-    assert.deepEqual(errors(r.stderr), [
-      `error: ${dir}/draconctl.lock: pipeline.tekton.dev/dracon-lock in namespace "dracon" was not deployed from this lock (deployed without --locked, the lock file is ${
-        lockFileDigest(lockText)
-      })`,
-    ]);
+    const digest = lockFileDigest(lockText);
+    assert.deepEqual(
+      errors(r.stderr),
+      ["pipeline.tekton.dev/dracon-lock", "task.tekton.dev/git-clone", "task.tekton.dev/wget"].map(
+        (subject) =>
+          `error: ${dir}/draconctl.lock: ${subject} in namespace "dracon" was not deployed from this lock (deployed without --locked, the lock file is ${digest})`,
+      ),
+      "every object the Pipeline runs, Helm's Task aside",
+    );
     assert.match(r.stderr, /hint: .*pipelines deploy <kustomization> --locked/);
     assert.equal(r.stdout, "");
   }
@@ -112,6 +117,28 @@ Deno.test("run <kustomization> --locked creates nothing unless deployed from thi
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^pipelinerun\.tekton\.dev\/dracon-lock-run-/);
   assert.equal(runs(), 1);
+
+  // A live Task edited after the locked deploy (kubectl edit): its content no longer matches its digest.
+  const live = memory.get("Task", "wget") as Task;
+  const edited = structuredClone(live);
+  edited.spec.steps![0]!.image = "registry.example.com/wget:evil";
+  memory.seed(edited);
+  r = await cli("pipelines", "run", dir, ...RUN_FLAGS, "--locked");
+  assert.equal(r.code, 9, r.stderr);
+  assert.deepEqual(errors(r.stderr), [
+    `error: ${dir}/draconctl.lock: task.tekton.dev/wget was edited since it was deployed (its content no longer matches its digest)`,
+  ]);
+  // Replaced by one draconctl did not apply.
+  const { labels: _, ...metadata } = live.metadata;
+  memory.seed({ ...live, metadata });
+  r = await cli("pipelines", "run", dir, ...RUN_FLAGS, "--locked");
+  assert.equal(r.code, 9, r.stderr);
+  assert.deepEqual(errors(r.stderr), [
+    `error: ${dir}/draconctl.lock: task.tekton.dev/wget was not applied by draconctl, so not from this lock`,
+  ]);
+  memory.seed(live);
+  assert.equal((await cli("pipelines", "run", dir, ...RUN_FLAGS, "--locked")).code, 0);
+  assert.equal(runs(), 2);
 
   // The kustomization no longer resolves as reviewed: refused before the live Pipeline is read.
   const body = fetcher.bodies.get(URL_TASK)!;
@@ -134,7 +161,7 @@ Deno.test("run <kustomization> --locked creates nothing unless deployed from thi
       }, the lock file is sha256:[0-9a-f]{64}\\)`,
     ),
   );
-  assert.equal(runs(), 1, "nothing created when refused");
+  assert.equal(runs(), 2, "nothing created when refused");
 });
 
 Deno.test("run <pipeline> --locked needs --lock-file and the Pipeline deployed from it", async () => {
