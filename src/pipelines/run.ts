@@ -22,6 +22,7 @@ import { type Sleep, sleep as realSleep } from "../io/clock.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
 import { toKubeError } from "../k8s/errors.ts";
+import { canonicalJson } from "../k8s/ssa_applier.ts";
 import type { Cluster, ClusterFactory, ClusterOptions } from "../tekton/cluster.ts";
 import type { ParamValue, Pipeline } from "../tekton/types.ts";
 import { deployPipeline, type DeployPipelineOptions } from "./deploy.ts";
@@ -105,6 +106,8 @@ export async function runPipeline(
   let client: ObjectClient;
   let namespace: string;
   let pipeline: Pipeline;
+  /** A kustomization target: the Pipeline as it resolves now (as the lock says, with `lock`). */
+  let desired: KubeObject | undefined;
   if ("kustomization" in options.target) {
     const { deploy } = options.target;
     // One connection for the check, the create and the wait: the check's
@@ -124,6 +127,7 @@ export async function runPipeline(
     client = requireClient(cluster.client);
     namespace = cluster.namespace;
     warnings.push(...checked.warnings);
+    desired = checked.objects.find((o) => o.kind === "Pipeline");
     pipeline = await getPipeline(
       client,
       namespace,
@@ -137,7 +141,7 @@ export async function runPipeline(
     pipeline = await getPipeline(client, namespace, options.target.pipeline, undefined);
   }
   if (options.lock !== undefined) {
-    await checkDeployedFrom(options.lock, pipeline, client, namespace);
+    await checkDeployedFrom(options.lock, { live: pipeline, desired }, client, namespace);
   }
   const params = typed(options.params, pipeline);
   const check = await checkRun(pipeline, [], { client, namespace }, { runParams: params });
@@ -159,13 +163,15 @@ export async function runPipeline(
  * this very lock file (its annotation holds the file's digest), and so is
  * every Task it references that draconctl applied, unedited since (its
  * content still matches its digest annotation). Helm's Tasks are not
- * stamped: the kustomization's lock check compares them as served.
+ * stamped: the kustomization's lock check compares them as served. With
+ * the Pipeline the kustomization resolves to (`desired`), the live one's
+ * spec must be that (as `pipelines status` compares them).
  *
  * @throws {LockMismatchError} (exit 9) every problem at once
  */
 async function checkDeployedFrom(
   lock: ReadLock,
-  pipeline: Pipeline,
+  { live: pipeline, desired }: { live: Pipeline; desired: KubeObject | undefined },
   client: ObjectClient,
   namespace: string,
 ): Promise<void> {
@@ -184,6 +190,12 @@ async function checkDeployedFrom(
   const deployed = pipeline.metadata.annotations?.[LOCK_ANNOTATION];
   if (deployed !== lock.digest) {
     problems.push(notFrom(`pipeline.tekton.dev/${pipeline.metadata.name}`, deployed));
+  } else if (
+    desired !== undefined && canonicalJson(desired.spec) !== canonicalJson(pipeline.spec)
+  ) {
+    problems.push(
+      `${lock.file}: pipeline.tekton.dev/${pipeline.metadata.name} was edited since it was deployed (its spec is not the one the lock resolves to)`,
+    );
   }
   const names = taskRefsOf(pipeline);
   const tasks = await Promise.all(

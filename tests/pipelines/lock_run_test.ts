@@ -14,7 +14,7 @@ import { parseYamlDocuments } from "../../src/yaml/yaml.ts";
 import { toTask } from "../../src/tekton/task.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
 import { lockFileDigest } from "../../src/pipelines/lock_file.ts";
-import type { Task } from "../../src/tekton/types.ts";
+import type { Pipeline, Task } from "../../src/tekton/types.ts";
 
 const C = new URL("../../../shared/dracon/components", import.meta.url).pathname;
 const URL_TASK = "https://tasks.example.com/wget/task.yaml";
@@ -137,6 +137,17 @@ Deno.test("run <kustomization> --locked creates nothing unless deployed from thi
     `error: ${dir}/draconctl.lock: task.tekton.dev/wget was not applied by draconctl, so not from this lock`,
   ]);
   memory.seed(live);
+  // The live Pipeline edited, its annotations kept: its spec is not the one the lock resolves to.
+  const pipeline = memory.get("Pipeline", "dracon-lock") as Pipeline;
+  const changed = structuredClone(pipeline);
+  changed.spec = { ...changed.spec, description: "edited by hand" };
+  memory.seed(changed);
+  r = await cli("pipelines", "run", dir, ...RUN_FLAGS, "--locked");
+  assert.equal(r.code, 9, r.stderr);
+  assert.deepEqual(errors(r.stderr), [
+    `error: ${dir}/draconctl.lock: pipeline.tekton.dev/dracon-lock was edited since it was deployed (its spec is not the one the lock resolves to)`,
+  ]);
+  memory.seed(pipeline);
   assert.equal((await cli("pipelines", "run", dir, ...RUN_FLAGS, "--locked")).code, 0);
   assert.equal(runs(), 2);
 
