@@ -7,6 +7,7 @@
  */
 import { Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
+import { UsageError } from "../errors.ts";
 import type { DeployResult } from "../pipelines/deploy.ts";
 import type { AnyCommand, GlobalOptions } from "./_command.ts";
 import { addPlanFlags, type PlanFlags, planOptionsOf } from "./_plan_flags.ts";
@@ -31,6 +32,9 @@ $(params.x[N]) is in range. Every problem is listed at once (exit 3). Nothing
 is written. Pipeline params without a default are listed: a PipelineRun must
 supply them.
 
+With --locked, every component and the Pipeline must resolve as the lock file
+("pipelines lock") says (exit 9, docs/lock.md).
+
 Examples:
   draconctl pipelines check ./pipelines/golang -n dracon
   draconctl pipelines check ./pipelines/golang -n dracon -o json
@@ -45,6 +49,14 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
       new Option("-o, --output <format>", "output format").choices(
         ["text", "json", "yaml"] as const,
       ),
+    )
+    .option(
+      "--locked",
+      "refuse (exit 9) when a component or the Pipeline differs from the lock file",
+    )
+    .option(
+      "--lock-file <path>",
+      "with --locked: the lock file (default: draconctl.lock beside it)",
     );
   addPolicyFlags(addPlanFlags(command))
     .addHelpText("after", HELP)
@@ -52,7 +64,7 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
       async (...args: unknown[]) => {
         const [kustomization, flags, cmd] = args as [
           string,
-          PlanFlags & PolicyFlags & { output?: string },
+          PlanFlags & PolicyFlags & { output?: string; locked?: true; lockFile?: string },
           AnyCommand,
         ];
         const global = cmd.optsWithGlobals() as GlobalOptions;
@@ -60,12 +72,26 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
         const policy = policyChoiceOf(flags);
         const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
         await checkPolicyReports(deps.fs, flags, inputs);
+        if (flags.lockFile !== undefined && !flags.locked) {
+          throw new UsageError("--lock-file only works with --locked", {
+            hint: "add --locked to check the Pipeline against the lock file",
+          });
+        }
+        const lock = flags.locked
+          ? await (await import("../pipelines/lock.ts")).readLockFor(
+            kustomization,
+            flags.lockFile,
+            deps.fs,
+            flags.maxBodySize,
+          )
+          : undefined;
         const { deployPipeline } = await import("../pipelines/deploy.ts");
         const result = await deployPipeline(kustomization, deps, {
           ...plan,
           strategy: "check",
           render,
           cluster,
+          ...(lock === undefined ? {} : { lock }),
           ...(policy === undefined ? {} : { policy }),
         }).catch(async (error) => {
           await reportPolicyFailure(deps, flags, flags.output, inputs, error);

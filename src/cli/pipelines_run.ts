@@ -26,6 +26,11 @@ mapping of param names to values (a string, a list, a mapping); --param wins.
 -w binds a workspace: name=emptyDir, name=pvc:<size> (a volumeClaimTemplate),
 name=secret:<secret>, name=configmap:<configmap>.
 
+With --locked, nothing is created unless the Pipeline is the lock file's and
+the live Pipeline was deployed from it ("pipelines deploy --locked": it carries
+the lock's digest); a kustomization must also resolve as the lock says. A
+Pipeline name needs --lock-file (exit 2 without). Refused: exit 9.
+
 --wait follows the TaskRuns and ends with the run's status: exit 0 when it
 succeeded, 7 when it failed or was cancelled, 8 when it timed out. Ctrl-C
 (SIGINT, exit 130) or SIGTERM (exit 143) stops following at once and says
@@ -69,6 +74,14 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
       "with --wait: on Ctrl-C (SIGINT) or SIGTERM cancel the run instead of leaving it running",
     )
     .option("--dry-run", "print the PipelineRun, create nothing")
+    .option(
+      "--locked",
+      "refuse, before anything is created, unless the Pipeline is the lock file's, deployed from it (exit 9)",
+    )
+    .option(
+      "--lock-file <path>",
+      "with --locked: the lock file (default: draconctl.lock beside the kustomization)",
+    )
     .addOption(
       new Option("-o, --output <format>", "output format").choices(
         ["text", "json", "yaml", "name"] as const,
@@ -98,6 +111,7 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
           hint: "pass an existing kustomization file or directory, or a Pipeline's name",
         });
       }
+      const lock = await lockOf(deps, target, isPath, flags);
       const { runPipeline } = await import("../pipelines/run.ts");
       const result = await runPipeline(deps, {
         target: isPath
@@ -112,6 +126,7 @@ export function registerPipelinesRun(parent: AnyCommand, deps: Deps): void {
           const at = pair.indexOf("=");
           return [pair.slice(0, at), pair.slice(at + 1)] as const;
         })),
+        ...(lock === undefined ? {} : { lock }),
         dryRun: flags.dryRun ?? false,
         wait: flags.wait ?? false,
         cancelOnInterrupt: flags.cancelOnInterrupt ?? false,
@@ -138,7 +153,29 @@ interface RunFlags extends PlanFlags {
   wait?: true;
   cancelOnInterrupt?: true;
   dryRun?: true;
+  locked?: true;
+  lockFile?: string;
   output?: "text" | "json" | "yaml" | "name";
+}
+
+/**
+ * `--locked`: the kustomization's lock (or `--lock-file`), read before
+ * anything connects. A Pipeline name has no lock beside it: `--lock-file`.
+ */
+async function lockOf(deps: Deps, target: string, isPath: boolean, flags: RunFlags) {
+  if (flags.lockFile !== undefined && !flags.locked) {
+    throw new UsageError("--lock-file only works with --locked", {
+      hint: "add --locked to check the run against the lock file",
+    });
+  }
+  if (!flags.locked) return undefined;
+  if (!isPath && flags.lockFile === undefined) {
+    throw new UsageError(`--locked with the Pipeline name "${target}" needs --lock-file`, {
+      hint: "pass the kustomization (its draconctl.lock is read), or --lock-file <path>",
+    });
+  }
+  const { readLockFor } = await import("../pipelines/lock.ts");
+  return await readLockFor(target, flags.lockFile, deps.fs, flags.maxBodySize);
 }
 
 /** The run's name, printed before a failure of `--wait` (the run exists). */

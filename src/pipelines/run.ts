@@ -13,6 +13,7 @@ import {
   DraconError,
   type DraconErrorOptions,
   ExitCode,
+  LockMismatchError,
   PipelineRunFailedError,
   PipelineRunTimedOutError,
 } from "../errors.ts";
@@ -21,9 +22,13 @@ import { type Sleep, sleep as realSleep } from "../io/clock.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import type { ObjectClient } from "../k8s/object_client.ts";
 import { toKubeError } from "../k8s/errors.ts";
+import { canonicalJson } from "../k8s/ssa_applier.ts";
 import type { Cluster, ClusterFactory, ClusterOptions } from "../tekton/cluster.ts";
 import type { ParamValue, Pipeline } from "../tekton/types.ts";
 import { deployPipeline, type DeployPipelineOptions } from "./deploy.ts";
+import { LOCK_ANNOTATION, taskDigest } from "./inventory.ts";
+import { ownerOf, TASK_API_VERSION, taskRefsOf } from "./live.ts";
+import type { ReadLock } from "./lock_file.ts";
 import { checkFailed, checkRun } from "./run_check.ts";
 
 /** A workspace binding of `-w name=…`. */
@@ -49,6 +54,12 @@ export interface RunPipelineOptions {
   annotations?: ReadonlyMap<string, string>;
   /** `spec.timeouts.pipeline`, a Go duration (`30m`). @default Tekton's */
   timeout?: string;
+  /**
+   * `--locked`: a kustomization must resolve as this lock says, and the live
+   * Pipeline (named, or the kustomization's) must carry this lock's digest;
+   * otherwise nothing is created (exit 9, docs/lock.md). @default none
+   */
+  lock?: ReadLock;
   /** Print, do not create. */
   dryRun: boolean;
   /** Follow the run to its end. */
@@ -95,6 +106,8 @@ export async function runPipeline(
   let client: ObjectClient;
   let namespace: string;
   let pipeline: Pipeline;
+  /** A kustomization target: the Pipeline as it resolves now (as the lock says, with `lock`). */
+  let desired: KubeObject | undefined;
   if ("kustomization" in options.target) {
     const { deploy } = options.target;
     // One connection for the check, the create and the wait: the check's
@@ -104,6 +117,7 @@ export async function runPipeline(
     // The run's params are checked below, against the Pipeline as deployed.
     const checked = await deployPipeline(options.target.kustomization, { ...deps, cluster: once }, {
       ...deploy,
+      ...(options.lock === undefined ? {} : { lock: options.lock }),
       strategy: "check",
     });
     const cluster = await once({
@@ -113,6 +127,7 @@ export async function runPipeline(
     client = requireClient(cluster.client);
     namespace = cluster.namespace;
     warnings.push(...checked.warnings);
+    desired = checked.objects.find((o) => o.kind === "Pipeline");
     pipeline = await getPipeline(
       client,
       namespace,
@@ -124,6 +139,9 @@ export async function runPipeline(
     client = requireClient(cluster.client);
     namespace = cluster.namespace;
     pipeline = await getPipeline(client, namespace, options.target.pipeline, undefined);
+  }
+  if (options.lock !== undefined) {
+    await checkDeployedFrom(options.lock, { live: pipeline, desired }, client, namespace);
   }
   const params = typed(options.params, pipeline);
   const check = await checkRun(pipeline, [], { client, namespace }, { runParams: params });
@@ -138,6 +156,68 @@ export async function runPipeline(
   if (!options.wait) return { run: created, warnings };
   const status = await follow(client, created, options, deps.signals);
   return { run: created, status, warnings };
+}
+
+/**
+ * `--locked`: the live Pipeline is the lock's, deployed with `--locked` from
+ * this very lock file (its annotation holds the file's digest), and so is
+ * every Task it references that draconctl applied, unedited since (its
+ * content still matches its digest annotation). Helm's Tasks are not
+ * stamped: the kustomization's lock check compares them as served. With
+ * the Pipeline the kustomization resolves to (`desired`), the live one's
+ * spec must be that (as `pipelines status` compares them).
+ *
+ * @throws {LockMismatchError} (exit 9) every problem at once
+ */
+async function checkDeployedFrom(
+  lock: ReadLock,
+  { live: pipeline, desired }: { live: Pipeline; desired: KubeObject | undefined },
+  client: ObjectClient,
+  namespace: string,
+): Promise<void> {
+  const hint =
+    `deploy what was reviewed first: draconctl pipelines deploy <kustomization> --locked`;
+  if (pipeline.metadata.name !== lock.lock.pipeline.name) {
+    throw new LockMismatchError([
+      `${lock.file}: pipeline "${lock.lock.pipeline.name}" in the lock, the run's is "${pipeline.metadata.name}"`,
+    ], { hint });
+  }
+  const problems: string[] = [];
+  const notFrom = (subject: string, deployed: string | undefined) =>
+    `${lock.file}: ${subject} in namespace "${namespace}" was not deployed from this lock (${
+      deployed === undefined ? "deployed without --locked" : `deployed with lock ${deployed}`
+    }, the lock file is ${lock.digest})`;
+  const deployed = pipeline.metadata.annotations?.[LOCK_ANNOTATION];
+  if (deployed !== lock.digest) {
+    problems.push(notFrom(`pipeline.tekton.dev/${pipeline.metadata.name}`, deployed));
+  } else if (
+    desired !== undefined && canonicalJson(desired.spec) !== canonicalJson(pipeline.spec)
+  ) {
+    problems.push(
+      `${lock.file}: pipeline.tekton.dev/${pipeline.metadata.name} was edited since it was deployed (its spec is not the one the lock resolves to)`,
+    );
+  }
+  const names = taskRefsOf(pipeline);
+  const tasks = await Promise.all(
+    names.map((name) => client.get(TASK_API_VERSION, "Task", namespace, name)),
+  );
+  for (const [i, name] of names.entries()) {
+    const task = tasks[i];
+    if (task === undefined) continue; // the run's check says it is missing
+    const owner = ownerOf(task);
+    const subject = `task.tekton.dev/${name}`;
+    if (owner.kind === "helm") continue;
+    if (owner.kind === "other") {
+      problems.push(`${lock.file}: ${subject} was not applied by draconctl, so not from this lock`);
+    } else if (task.metadata.annotations?.[LOCK_ANNOTATION] !== lock.digest) {
+      problems.push(notFrom(subject, task.metadata.annotations?.[LOCK_ANNOTATION]));
+    } else if (owner.digest !== taskDigest(task)) {
+      problems.push(
+        `${lock.file}: ${subject} was edited since it was deployed (its content no longer matches its digest)`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new LockMismatchError(problems, { hint });
 }
 
 function requireClient(client: ObjectClient | undefined): ObjectClient {

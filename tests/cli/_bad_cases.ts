@@ -1001,6 +1001,47 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     message: ["--lock-file only works with --locked"],
     flags: ["--lock-file", "x.lock", "--load-restrictor", "none"],
   },
+  // --locked on check and run (issue 17): the lock is read, and refused, before anything connects.
+  {
+    name: "check-lock-missing",
+    exit: 4,
+    message: ["lock-missing/draconctl.lock", "no such lock file", "pipelines lock"],
+    args: ["pipelines", "check", fixture("bad/lock-missing"), "--locked"],
+  },
+  {
+    name: "check-lock-file-without-locked",
+    exit: 2,
+    message: ["--lock-file only works with --locked", "add --locked"],
+    args: ["pipelines", "check", fixture("bad/lock-stale"), "--lock-file", "x.lock"],
+  },
+  {
+    name: "run-lock-malformed",
+    exit: 3,
+    message: ["lock-malformed/draconctl.lock", 'apiVersion "draconctl.dracon.ocurity.com/v9"'],
+    args: ["pipelines", "run", fixture("bad/lock-malformed"), "--locked"],
+    errorLines: 2,
+  },
+  {
+    name: "run-lock-missing",
+    exit: 4,
+    message: ["x.lock", "no such lock file"],
+    args: ["pipelines", "run", "dracon-x", "--locked", "--lock-file", "x.lock"],
+  },
+  {
+    name: "run-lock-file-without-locked",
+    exit: 2,
+    message: ["--lock-file only works with --locked", "check the run against the lock file"],
+    args: ["pipelines", "run", fixture("bad/lock-stale"), "--lock-file", "x.lock"],
+  },
+  {
+    name: "run-locked-pipeline-name-without-lock-file",
+    exit: 2,
+    message: [
+      '--locked with the Pipeline name "dracon-x" needs --lock-file',
+      "pass the kustomization",
+    ],
+    args: ["pipelines", "run", "dracon-x", "--locked"],
+  },
   {
     name: "base-pipeline-finally-run-after",
     exit: 3,

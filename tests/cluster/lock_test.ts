@@ -248,3 +248,57 @@ clusterTest(
   },
   CONNECTS_CLUSTER,
 );
+
+/**
+ * `run --locked` against the real API server: the lock's digest round-trips
+ * through it on the Pipeline and the Tasks (read back at v1beta1, their
+ * content digests intact). Without the Tekton controller there is no
+ * PipelineRun kind to create: an accepted run is a `--dry-run` (everything
+ * checked, the PipelineRun printed), a refused one is a real run that exits 9
+ * before its create (which would fail otherwise with another code).
+ */
+clusterTest(
+  "check --locked and run --locked: refused unless the Pipeline was deployed from the lock",
+  async (env) => {
+    const examples = new URL("../../examples", import.meta.url).pathname;
+    const lockFile = `${await Deno.makeTempDir({ prefix: "draconctl-lock-run-" })}/example.lock`;
+    const cli = (...args: string[]) =>
+      runCli(["--kubeconfig", env.kubeconfigPath, "-n", env.namespace, ...args], {
+        cluster: realCluster(),
+      });
+    const run = (target: string, ...extra: string[]) =>
+      cli(
+        ...["pipelines", "run", target, "-p", "git-clone-url=https://example.com/r.git"],
+        ...["-w", "output=emptyDir", "--locked", "--lock-file", lockFile, ...extra],
+      );
+    assert.equal((await cli("pipelines", "lock", examples, "--lock-file", lockFile)).code, 0);
+    let r = await cli("pipelines", "check", examples, "--locked", "--lock-file", lockFile);
+    assert.equal(r.code, 0, r.stderr);
+
+    // Deployed, but not from the lock: refused before anything is created.
+    assert.equal((await cli("pipelines", "deploy", examples)).code, 0);
+    for (const target of [examples, "dracon-example"]) {
+      r = await run(target);
+      assert.equal(r.code, 9, r.stderr);
+      assert.match(
+        r.stderr,
+        /pipeline\.tekton\.dev\/dracon-example in namespace "[^"]+" was not deployed from this lock \(deployed without --locked/,
+      );
+    }
+
+    r = await cli("pipelines", "deploy", examples, "--locked", "--lock-file", lockFile);
+    assert.equal(r.code, 0, r.stderr);
+    for (const target of [examples, "dracon-example"]) {
+      r = await run(target, "--dry-run", "-o", "name");
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "pipelinerun.tekton.dev/dracon-example-run-\n");
+    }
+
+    // The lock changes (reviewed again): the deployed Pipeline is no longer its.
+    await Deno.writeTextFile(lockFile, (await Deno.readTextFile(lockFile)) + "# again\n");
+    r = await run("dracon-example");
+    assert.equal(r.code, 9, r.stderr);
+    assert.match(r.stderr, /was not deployed from this lock \(deployed with lock sha256:/);
+  },
+  CONNECTS_CLUSTER,
+);
