@@ -7,8 +7,8 @@
  */
 import { Option } from "@commander-js/extra-typings";
 import type { Deps } from "../deps.ts";
-import { UsageError } from "../errors.ts";
 import type { DeployResult } from "../pipelines/deploy.ts";
+import { type LockFlags, readLockOf } from "./_lock_flags.ts";
 import type { AnyCommand, GlobalOptions } from "./_command.ts";
 import { addPlanFlags, type PlanFlags, planOptionsOf } from "./_plan_flags.ts";
 import {
@@ -64,7 +64,7 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
       async (...args: unknown[]) => {
         const [kustomization, flags, cmd] = args as [
           string,
-          PlanFlags & PolicyFlags & { output?: string; locked?: true; lockFile?: string },
+          PlanFlags & PolicyFlags & LockFlags & { output?: string },
           AnyCommand,
         ];
         const global = cmd.optsWithGlobals() as GlobalOptions;
@@ -72,19 +72,13 @@ export function registerPipelinesCheck(parent: AnyCommand, deps: Deps): void {
         const policy = policyChoiceOf(flags);
         const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
         await checkPolicyReports(deps.fs, flags, inputs);
-        if (flags.lockFile !== undefined && !flags.locked) {
-          throw new UsageError("--lock-file only works with --locked", {
-            hint: "add --locked to check the Pipeline against the lock file",
-          });
-        }
-        const lock = flags.locked
-          ? await (await import("../pipelines/lock.ts")).readLockFor(
-            kustomization,
-            flags.lockFile,
-            deps.fs,
-            flags.maxBodySize,
-          )
-          : undefined;
+        const lock = await readLockOf(
+          kustomization,
+          flags,
+          "the Pipeline",
+          deps.fs,
+          flags.maxBodySize,
+        );
         const { deployPipeline } = await import("../pipelines/deploy.ts");
         const result = await deployPipeline(kustomization, deps, {
           ...plan,

@@ -30,6 +30,7 @@ import { RecordingFileSystem } from "../io/recording_fs.ts";
 import { Status } from "../io/status_line.ts";
 import { KUSTOMIZATION_FILE_NAMES } from "../pipelines/component.ts";
 import { MODE_NAMES, summaryLine, validLine } from "./_deploy_format.ts";
+import { checkLockFlags, type LockFlags, readLockOf } from "./_lock_flags.ts";
 import { type AnyCommand, connectionFlagsOf, type GlobalOptions } from "./_command.ts";
 import {
   addPolicyFlags,
@@ -272,12 +273,7 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
       const readLocks = options.locked
         ? await Promise.all(
           kustomizations.map(async (k) =>
-            (await import("../pipelines/lock.ts")).readLockFor(
-              k,
-              options.lockFile,
-              inputs,
-              options.maxBodySize,
-            )
+            (await readLockOf(k, options, "the deploy", inputs, options.maxBodySize))!
           ),
         )
         : undefined;
@@ -389,19 +385,15 @@ async function loadAction() {
 }
 
 /** Flags that contradict each other, or one that does nothing in the mode chosen (exit 2). */
-function checkFlagCombination(options: {
-  dryRun?: "client" | "server";
-  onlyValidate?: true;
-  helmChart: readonly OfflineRelease[];
-  output?: "text" | "json" | "yaml";
-  locked?: true;
-  lockFile?: string;
-}): void {
-  if (options.lockFile !== undefined && !options.locked) {
-    throw new UsageError("--lock-file only works with --locked", {
-      hint: "add --locked to check the deploy against the lock file",
-    });
-  }
+function checkFlagCombination(
+  options: {
+    dryRun?: "client" | "server";
+    onlyValidate?: true;
+    helmChart: readonly OfflineRelease[];
+    output?: "text" | "json" | "yaml";
+  } & LockFlags,
+): void {
+  checkLockFlags(options, "the deploy");
   if (options.onlyValidate && options.dryRun !== undefined) {
     throw new UsageError(`--dry-run=${options.dryRun} and --only-validate cannot be combined`, {
       hint: "--only-validate already sends everything with dryRun=All; pass one of them",

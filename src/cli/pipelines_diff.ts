@@ -4,8 +4,9 @@
  * @module
  */
 import type { Deps } from "../deps.ts";
-import { DifferencesFound, UsageError } from "../errors.ts";
+import { DifferencesFound } from "../errors.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../fetch/fetcher.ts";
+import { readLockOf } from "./_lock_flags.ts";
 import type { AnyCommand } from "./_command.ts";
 import {
   addPolicyFlags,
@@ -62,19 +63,13 @@ export function registerPipelinesDiff(parent: AnyCommand, deps: Deps): void {
       const inputs = [kustomization, ...(policy?.file === undefined ? [] : [policy.file])];
       await checkPolicyReports(deps.fs, flags, inputs);
       const { diffPipeline } = await import("../pipelines/diff.ts");
-      if (options.lockFile !== undefined && !options.locked) {
-        throw new UsageError("--lock-file only works with --locked", {
-          hint: "add --locked to check the diff against the lock file",
-        });
-      }
-      const lock = options.locked
-        ? await (await import("../pipelines/lock.ts")).readLockFor(
-          kustomization,
-          options.lockFile,
-          deps.fs,
-          DEFAULT_FETCH_OPTIONS.maxBytes,
-        )
-        : undefined;
+      const lock = await readLockOf(
+        kustomization,
+        options,
+        "the diff",
+        deps.fs,
+        DEFAULT_FETCH_OPTIONS.maxBytes,
+      );
       const result = await diffPipeline(
         kustomization,
         deps,

@@ -10,6 +10,7 @@ import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import type { RunResult, WorkspaceSource } from "../pipelines/run.ts";
 import type { ParamValue } from "../tekton/types.ts";
+import { checkLockFlags, readLockOf } from "./_lock_flags.ts";
 import type { AnyCommand, GlobalOptions } from "./_command.ts";
 import { addPlanFlags, collectKeyValue, type PlanFlags, planOptionsOf } from "./_plan_flags.ts";
 
@@ -163,19 +164,14 @@ interface RunFlags extends PlanFlags {
  * anything connects. A Pipeline name has no lock beside it: `--lock-file`.
  */
 async function lockOf(deps: Deps, target: string, isPath: boolean, flags: RunFlags) {
-  if (flags.lockFile !== undefined && !flags.locked) {
-    throw new UsageError("--lock-file only works with --locked", {
-      hint: "add --locked to check the run against the lock file",
-    });
-  }
+  checkLockFlags(flags, "the run");
   if (!flags.locked) return undefined;
   if (!isPath && flags.lockFile === undefined) {
     throw new UsageError(`--locked with the Pipeline name "${target}" needs --lock-file`, {
       hint: "pass the kustomization (its draconctl.lock is read), or --lock-file <path>",
     });
   }
-  const { readLockFor } = await import("../pipelines/lock.ts");
-  return await readLockFor(target, flags.lockFile, deps.fs, flags.maxBodySize);
+  return await readLockOf(target, flags, "the run", deps.fs, flags.maxBodySize);
 }
 
 /** The run's name, printed before a failure of `--wait` (the run exists). */
