@@ -329,17 +329,7 @@ function commandFor(tool: Tool, phase: Phase, fx: Fixture, kc: string, ns: strin
         ...fx.args ?? [],
       ];
     case "kubectl":
-      return [
-        "kubectl",
-        "--kubeconfig",
-        kc,
-        "apply",
-        "--server-side",
-        "-n",
-        ns,
-        "-f",
-        fx.objects,
-      ];
+      return kubectlApply(kc, ns, fx.objects);
     case "helm":
       return [
         "helm",
@@ -352,6 +342,11 @@ function commandFor(tool: Tool, phase: Phase, fx: Fixture, kc: string, ns: strin
         ns,
       ];
   }
+}
+
+/** `kubectl apply --server-side` of a file of objects: what draconctl is compared with. */
+function kubectlApply(kc: string, ns: string, file: string): string[] {
+  return ["kubectl", "--kubeconfig", kc, "apply", "--server-side", "-n", ns, "-f", file];
 }
 
 function checkDraconctl(sample: Sample, phase: Phase, n: number): void {
@@ -695,17 +690,7 @@ async function multiScenario(env: Env, config: Config, points: Point[]): Promise
       return sample;
     }
     if (variant === "kubectl") {
-      return await measure(env, latency, [
-        "kubectl",
-        "--kubeconfig",
-        kc,
-        "apply",
-        "--server-side",
-        "-n",
-        ns,
-        "-f",
-        objects,
-      ]);
+      return await measure(env, latency, kubectlApply(kc, ns, objects));
     }
     const samples: Sample[] = [];
     for (const dir of dirs) samples.push(await measure(env, latency, deploy(dir)));
