@@ -71,129 +71,105 @@ function resultType(result: Record<string, unknown>): string {
   return typeof result.type === "string" && result.type !== "" ? result.type : "string";
 }
 
+/** A change of one declaration, before its field and subject are known. */
+type DeclarationChange = Omit<TaskChange, "field" | "subject">;
+
+/** How one list of named declarations (params, results, workspaces) is compared. */
+interface DeclarationSection {
+  key: "params" | "results" | "workspaces";
+  kind: "param" | "result" | "workspace";
+  /** The keys {@link DeclarationSection.compare} judges; any other changed key is listed as changed. */
+  own: string[];
+  compare(before: Named, after: Named): DeclarationChange[];
+  added(after: Named): DeclarationChange;
+}
+
+function typeChange(before: string, after: string): DeclarationChange[] {
+  return before === after ? [] : [{
+    change: `type "${before}" → "${after}"`,
+    incompatible: true,
+    types: { before, after },
+  }];
+}
+
+const PARAMS: DeclarationSection = {
+  key: "params",
+  kind: "param",
+  own: ["type", "default"],
+  compare: (p, q) => [
+    ...typeChange(declaredType(p), declaredType(q)),
+    ...(p.default !== undefined && q.default === undefined
+      ? [{ change: "default removed: now required", incompatible: true }]
+      : !same(p.default, q.default)
+      ? [{ change: `default ${shown(p.default)} → ${shown(q.default)}`, incompatible: false }]
+      : []),
+  ],
+  added: (q) =>
+    q.default === undefined
+      ? { change: "added without default: required", incompatible: true }
+      : { change: `added (default ${shown(q.default)})`, incompatible: false },
+};
+
+const RESULTS: DeclarationSection = {
+  key: "results",
+  kind: "result",
+  own: ["type"],
+  compare: (r, s) => typeChange(resultType(r), resultType(s)),
+  added: () => ({ change: "added", incompatible: false }),
+};
+
+const WORKSPACES: DeclarationSection = {
+  key: "workspaces",
+  kind: "workspace",
+  own: ["optional"],
+  compare: (w, v) =>
+    w.optional === true && v.optional !== true
+      ? [{ change: "now required (was optional)", incompatible: true }]
+      : w.optional !== true && v.optional === true
+      ? [{ change: "now optional", incompatible: false }]
+      : [],
+  added: (v) =>
+    v.optional !== true
+      ? { change: "added, required", incompatible: true }
+      : { change: "added, optional", incompatible: false },
+};
+
+/**
+ * One section's changes, by name: each declaration of `before` removed
+ * (incompatible) or compared, then each only `after` has, added.
+ */
+function declarationChanges(section: DeclarationSection, a: unknown, b: unknown): TaskChange[] {
+  const before = named(a);
+  const after = named(b);
+  const changes: TaskChange[] = [];
+  const push = (name: string, change: DeclarationChange) =>
+    changes.push({
+      field: `${section.key} "${name}"`,
+      ...change,
+      subject: { kind: section.kind, name },
+    });
+  for (const [name, x] of before) {
+    const y = after.get(name);
+    if (y === undefined) {
+      push(name, { change: "removed", incompatible: true });
+      continue;
+    }
+    for (const change of section.compare(x, y)) push(name, change);
+    const other = changedKeys(x, y, ["name", ...section.own]);
+    if (other.length > 0) {
+      push(name, { change: `${other.join(", ")} changed`, incompatible: false });
+    }
+  }
+  for (const [name, y] of after) if (!before.has(name)) push(name, section.added(y));
+  return changes;
+}
+
 /** Every change from `before` to `after`, params first, then results, workspaces, steps, the rest. */
 export function diffTasks(before: Task, after: Task): TaskChange[] {
-  const changes: TaskChange[] = [];
   const a = before.spec;
   const b = after.spec;
-
-  const paramsA = named(a.params);
-  const paramsB = named(b.params);
-  for (const [name, p] of paramsA) {
-    const subject = { kind: "param", name } as const;
-    const field = `params "${name}"`;
-    const q = paramsB.get(name);
-    if (q === undefined) {
-      changes.push({ field, change: "removed", incompatible: true, subject });
-      continue;
-    }
-    const [ta, tb] = [declaredType(p), declaredType(q)];
-    if (ta !== tb) {
-      changes.push({
-        field,
-        change: `type "${ta}" → "${tb}"`,
-        incompatible: true,
-        subject,
-        types: { before: ta, after: tb },
-      });
-    }
-    if (p.default !== undefined && q.default === undefined) {
-      changes.push({
-        field,
-        change: "default removed: now required",
-        incompatible: true,
-        subject,
-      });
-    } else if (!same(p.default, q.default)) {
-      changes.push({
-        field,
-        change: `default ${shown(p.default)} → ${shown(q.default)}`,
-        incompatible: false,
-        subject,
-      });
-    }
-    const other = changedKeys(p, q, ["name", "type", "default"]);
-    if (other.length > 0) {
-      changes.push({ field, change: `${other.join(", ")} changed`, incompatible: false, subject });
-    }
-  }
-  for (const [name, q] of paramsB) {
-    if (paramsA.has(name)) continue;
-    const required = q.default === undefined;
-    changes.push({
-      field: `params "${name}"`,
-      change: required ? "added without default: required" : `added (default ${shown(q.default)})`,
-      incompatible: required,
-      subject: { kind: "param", name },
-    });
-  }
-
-  const resultsA = named(a.results);
-  const resultsB = named(b.results);
-  for (const [name, r] of resultsA) {
-    const subject = { kind: "result", name } as const;
-    const field = `results "${name}"`;
-    const s = resultsB.get(name);
-    if (s === undefined) {
-      changes.push({ field, change: "removed", incompatible: true, subject });
-      continue;
-    }
-    const [ta, tb] = [resultType(r), resultType(s)];
-    if (ta !== tb) {
-      changes.push({
-        field,
-        change: `type "${ta}" → "${tb}"`,
-        incompatible: true,
-        subject,
-        types: { before: ta, after: tb },
-      });
-    }
-    const other = changedKeys(r, s, ["name", "type"]);
-    if (other.length > 0) {
-      changes.push({ field, change: `${other.join(", ")} changed`, incompatible: false, subject });
-    }
-  }
-  for (const name of resultsB.keys()) {
-    if (resultsA.has(name)) continue;
-    changes.push({
-      field: `results "${name}"`,
-      change: "added",
-      incompatible: false,
-      subject: { kind: "result", name },
-    });
-  }
-
-  const wsA = named(a.workspaces);
-  const wsB = named(b.workspaces);
-  for (const [name, w] of wsA) {
-    const subject = { kind: "workspace", name } as const;
-    const field = `workspaces "${name}"`;
-    const v = wsB.get(name);
-    if (v === undefined) {
-      changes.push({ field, change: "removed", incompatible: true, subject });
-      continue;
-    }
-    if (w.optional === true && v.optional !== true) {
-      changes.push({ field, change: "now required (was optional)", incompatible: true, subject });
-    } else if (w.optional !== true && v.optional === true) {
-      changes.push({ field, change: "now optional", incompatible: false, subject });
-    }
-    const other = changedKeys(w, v, ["name", "optional"]);
-    if (other.length > 0) {
-      changes.push({ field, change: `${other.join(", ")} changed`, incompatible: false, subject });
-    }
-  }
-  for (const [name, v] of wsB) {
-    if (wsA.has(name)) continue;
-    const required = v.optional !== true;
-    changes.push({
-      field: `workspaces "${name}"`,
-      change: required ? "added, required" : "added, optional",
-      incompatible: required,
-      subject: { kind: "workspace", name },
-    });
-  }
-
+  const changes = [PARAMS, RESULTS, WORKSPACES]
+    .flatMap((section) => declarationChanges(section, a[section.key], b[section.key]));
   changes.push(...containerChanges("steps", a.steps, b.steps));
   changes.push(...containerChanges("sidecars", a.sidecars, b.sidecars));
 
