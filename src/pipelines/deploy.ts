@@ -356,6 +356,7 @@ export async function deployPipeline(
       await keepTasks(cluster.client, prepared.tasks, {
         fieldManager: options.cluster.fieldManager,
         force: options.forceConflicts ?? false,
+        concurrency: options.concurrency ?? DEFAULT_APPLY_CONCURRENCY,
       });
     }
     return {
@@ -418,27 +419,36 @@ async function helmTaskSource(
 async function keepTasks(
   client: ObjectClient,
   tasks: readonly Task[],
-  options: { fieldManager: string; force: boolean },
+  options: { fieldManager: string; force: boolean; concurrency: number },
 ): Promise<void> {
   const first = tasks[0];
   if (first === undefined) return;
   const namespace = first.metadata.namespace ?? "default";
-  // One fresh LIST (not the applier's: that one is from before the applies); a GET only to retry.
-  let listed: Map<string, KubeObject>;
-  try {
-    const items = await client.list(first.apiVersion, "Task", namespace);
-    listed = new Map(items.map((item) => [item.metadata.name, item]));
-  } catch (error) {
-    throw toKubeError(error, { server: client.server, object: first });
+  const { concurrency, ...applyOptions } = options;
+  // Fresh reads, sent after the Pipeline's write was answered (not the
+  // applier's LIST: that one is from before the applies). As many GETs as
+  // go out in one round: a GET is read from etcd at once, while the API
+  // server serves a LIST from its watch cache only once that cache is
+  // proven current (a consistent read), which right after writes to other
+  // kinds waits ~50–90 ms for etcd's progress notification (bench/RESULTS.md).
+  // More Tasks than one round of GETs: one LIST.
+  let listed: Map<string, KubeObject> | undefined;
+  if (tasks.length > concurrency) {
+    try {
+      const items = await client.list(first.apiVersion, "Task", namespace);
+      listed = new Map(items.map((item) => [item.metadata.name, item]));
+    } catch (error) {
+      throw toKubeError(error, { server: client.server, object: first });
+    }
   }
   await Promise.all(tasks.map(async (task) => {
     for (let attempt = 0; attempt < KEEP_ATTEMPTS; attempt++) {
       try {
-        const live = attempt === 0
+        const live = attempt === 0 && listed !== undefined
           ? listed.get(task.metadata.name)
           : await client.get(task.apiVersion, "Task", namespace, task.metadata.name);
         if (live === undefined) {
-          await client.apply(task, { ...options, dryRun: false });
+          await client.apply(task, { ...applyOptions, dryRun: false });
         } else if (isMarked(live)) {
           await unmark(client, live);
         }

@@ -418,8 +418,9 @@ function entryOf(object: KubeObject): Omit<ChangeSetEntry, "action"> {
 
 /**
  * The one Task LIST after the writes: a deploy that applied its Pipeline
- * LISTs its Tasks once more, to keep them from a concurrent prune
- * (`keepTasks` of deploy.ts). Made once every deploy of the run has written
+ * reads its Tasks once more, to keep them from a concurrent prune
+ * (`keepTasks` of deploy.ts) — with a GET of each Task when they fit one
+ * round (those go straight through), else with a LIST. Made once every deploy of the run has written
  * (or failed), that LIST is as fresh for each of them as its own would be,
  * and the run sends one instead of one per pipeline. Every other call, and
  * any call of a deploy still before its writes, goes straight through.

@@ -52,7 +52,7 @@ const taskApplies = (memory: MemoryApplier) =>
 Deno.test("several kustomizations: shared Tasks applied once, each Pipeline once, a second run writes nothing", async () => {
   const root = await pipelinesDir();
   const memory = new MemoryApplier({ namespace: "dracon" });
-  let connections = 0, lists = 0;
+  let connections = 0, lists = 0, gets = 0;
   const counting = memoryCluster(memory);
   const result = await runCli(
     ["pipelines", "deploy", "--base-dir", `${DRACON_ROOT}/components`]
@@ -65,13 +65,19 @@ Deno.test("several kustomizations: shared Tasks applied once, each Pipeline once
           if (args[1] === "Task") lists++;
           return cluster.client.list(...args);
         };
-        return { ...cluster, client: { ...cluster.client, list } };
+        const get: typeof cluster.client.get = (...args) => {
+          if (args[1] === "Task") gets++;
+          return cluster.client.get(...args);
+        };
+        return { ...cluster, client: { ...cluster.client, list, get } };
       },
     },
   );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(connections, 1, "one connection for the run");
-  assert.equal(lists, 1, "one Task LIST after the writes, not one per pipeline");
+  // After its Pipeline is written, each deploy reads its Tasks back with one round of GETs.
+  assert.equal(lists, 0, "no Task LIST after the writes");
+  assert.equal(gets, Object.values(PIPELINES).flat().length, "a GET per Task of each Pipeline");
   const distinct = new Set(Object.values(PIPELINES).flat()).size;
   assert.equal(taskApplies(memory).length, distinct, taskApplies(memory).join(" "));
   assert.equal(new Set(taskApplies(memory)).size, distinct, "no Task applied twice");

@@ -1,21 +1,26 @@
 /**
  * A redeploy that changes nothing makes only the first round of reads: the
- * check that the Pipeline's Tasks are still there (`keepTasks` in deploy.ts,
- * one more Task LIST) runs only after a run that wrote the Pipeline.
+ * check that the Pipeline's Tasks are still there (`keepTasks` in deploy.ts:
+ * a GET of each Task, or one more LIST when they do not fit one round) runs
+ * only after a run that wrote the Pipeline.
  */
 import assert from "node:assert/strict";
 import type { ClusterFactory } from "../../src/tekton/cluster.ts";
 import { MemoryApplier } from "../../src/tekton/memory_applier.ts";
 import { runCli } from "./_cli.ts";
 
-/** The in-memory cluster, counting the LISTs made through its client (not the applier's). */
+/** The in-memory cluster, counting the reads made through its client (not the applier's). */
 function countingCluster(memory: MemoryApplier): { factory: ClusterFactory; lists: string[] } {
   const lists: string[] = [];
   const client = {
     ...memory.client,
     list: (...args: Parameters<typeof memory.client.list>) => {
-      lists.push(args[1]);
+      lists.push(`list ${args[1]}`);
       return memory.client.list(...args);
+    },
+    get: (...args: Parameters<typeof memory.client.get>) => {
+      lists.push(`get ${args[1]}/${args[3]}`);
+      return memory.client.get(...args);
     },
   };
   const factory: ClusterFactory = () =>
@@ -29,6 +34,19 @@ function countingCluster(memory: MemoryApplier): { factory: ClusterFactory; list
   return { factory, lists };
 }
 
+/** The Tasks of fixtures/pipelines/golang-project, sorted. */
+const GOLANG_TASKS = [
+  "base",
+  "consumer-elasticsearch",
+  "consumer-mongodb",
+  "enricher-aggregator",
+  "enricher-codeowners",
+  "git-clone",
+  "producer-aggregator",
+  "producer-golang-gosec",
+  "producer-golang-nancy",
+];
+
 Deno.test("a no-op redeploy does not list the Tasks again after the applies", async (t) => {
   const base = new URL("../../../shared/dracon", import.meta.url).pathname;
   const kustomization =
@@ -40,7 +58,7 @@ Deno.test("a no-op redeploy does not list the Tasks again after the applies", as
     const first = await runCli(args, { cluster: factory });
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /pipeline\.tekton\.dev\/dracon-golang-project created/);
-    assert.deepEqual(lists, ["Task"]);
+    assert.deepEqual(lists.sort(), GOLANG_TASKS.map((name) => `get Task/${name}`));
   });
   await t.step("the redeploy changes nothing and lists nothing more", async () => {
     lists.length = 0;
@@ -65,6 +83,15 @@ Deno.test("a no-op redeploy does not list the Tasks again after the applies", as
     );
     assert.equal(changed.code, 0, changed.stderr);
     assert.match(changed.stdout, /pipeline\.tekton\.dev\/dracon-golang-project configured/);
-    assert.deepEqual(lists, ["Task"]);
+    assert.deepEqual(lists.sort(), GOLANG_TASKS.map((name) => `get Task/${name}`));
+  });
+  await t.step("more Tasks than one round of GETs: one LIST instead", async () => {
+    lists.length = 0;
+    const changed = await runCli([...args, "--app-version", "v3", "--concurrency", "4"], {
+      cluster: factory,
+    });
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match(changed.stdout, /pipeline\.tekton\.dev\/dracon-golang-project configured/);
+    assert.deepEqual(lists, ["list Task"]);
   });
 });

@@ -184,15 +184,27 @@ components:
           "task.tekton.dev/wget created\npipeline.tekton.dev/dracon-helm created\n" +
             "2 objects: 2 created, 0 configured, 0 unchanged, 0 failed in 0.0 s\n",
         );
-        const firstWrite = requests.findIndex((r) => r.startsWith("PATCH "));
-        const taskLists = requests.map((r, i) => [r, i] as const).filter(([r]) =>
-          /^GET \/apis\/tekton\.dev\/v1beta1\/namespaces\/[^/]+\/tasks\?/.test(r)
+        const pipelineWrite = requests.findIndex((r) =>
+          r.startsWith("PATCH ") && /pipelines/.test(r)
         );
+        const taskReads = requests.map((r, i) => [r, i] as const).flatMap(([r, i]) => {
+          const read = /^GET \/apis\/tekton\.dev\/v1beta1\/namespaces\/[^/]+\/tasks(\?|\/[^/?]+$)/
+            .exec(r);
+          return read
+            ? [
+              `${i < pipelineWrite ? "before" : "after"}: ${
+                read[1] === "?" ? "LIST" : r.split("/").at(-1)
+              }`,
+            ]
+            : [];
+        });
         assert.deepEqual(
-          taskLists.map(([, i]) => i < firstWrite ? "before" : "after"),
-          ["before", "after"],
-          "one Task LIST for the lookup and the apply, one after the Pipeline (a concurrent prune " +
-            `cannot have taken a Task it needs):\n${requests.join("\n")}`,
+          taskReads,
+          ["before: LIST", "after: wget"],
+          "one Task LIST for the lookup and the apply, then a GET of the applied Task after the " +
+            `Pipeline (a concurrent prune cannot have taken a Task it needs):\n${
+              requests.join("\n")
+            }`,
         );
         const after = await listNames(env, "tasks");
         assert.equal(after.get("base"), before.get("base"), "the Helm Task was not written");

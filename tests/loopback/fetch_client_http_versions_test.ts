@@ -17,8 +17,9 @@ const cert = await Deno.readTextFile(new URL("server.pem", TLS));
 const key = await Deno.readTextFile(new URL("server-key.pem", TLS));
 const ca = await Deno.readTextFile(new URL("ca.pem", TLS));
 
-/** What a fake API server answers: discovery of tekton.dev/v1, Task LISTs and GETs. */
-function answer(path: string): { status: number; body: unknown } {
+/** What a fake API server answers: discovery of tekton.dev/v1, Task LISTs and GETs; an apply echoes its body. */
+function answer(path: string, method = "GET", sent = ""): { status: number; body: unknown } {
+  if (method === "PATCH") return { status: 200, body: JSON.parse(sent) };
   if (path === "/apis/tekton.dev/v1") {
     return {
       status: 200,
@@ -36,38 +37,52 @@ interface Server {
   port: number;
   /** HTTP versions of the requests served, in arrival order ("1.1", "2"). */
   versions: string[];
+  /** The Content-Length of each PATCH ("none" for a streamed body). */
+  lengths: string[];
   close(): Promise<void>;
 }
 
 /** An HTTP/2 (and HTTP/1.1) server: Deno's, which offers h2 by ALPN. */
 function h2Server(): Server {
   const versions: string[] = [];
+  const lengths: string[] = [];
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, cert, key, onListen() {} },
-    (request) => {
+    async (request) => {
       // Deno.serve does not tell the version; HTTP/2 requests carry no Connection header.
       versions.push(request.headers.has("connection") ? "1.1" : "2");
-      const { status, body } = answer(new URL(request.url).pathname);
+      if (request.method === "PATCH") lengths.push(request.headers.get("content-length") ?? "none");
+      const sent = await request.text();
+      const { status, body } = answer(new URL(request.url).pathname, request.method, sent);
       return Response.json(body, { status });
     },
   );
-  return { port: server.addr.port, versions, close: () => server.shutdown() };
+  return { port: server.addr.port, versions, lengths, close: () => server.shutdown() };
 }
 
 /** An HTTPS server that speaks HTTP/1.1 only (Node's `https`: no h2 in its ALPN). */
 async function http1Server(): Promise<Server> {
   const versions: string[] = [];
+  const lengths: string[] = [];
   const server = createServer({ cert, key }, (request, response) => {
     versions.push(request.httpVersion);
-    const { status, body } = answer(new URL(request.url ?? "/", "https://x").pathname);
-    response.writeHead(status, { "content-type": "application/json" });
-    response.end(JSON.stringify(body));
+    if (request.method === "PATCH") lengths.push(request.headers["content-length"] ?? "none");
+    const chunks: Uint8Array[] = [];
+    request.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    request.on("end", () => {
+      const sent = new TextDecoder().decode(concat(chunks));
+      const path = new URL(request.url ?? "/", "https://x").pathname;
+      const { status, body } = answer(path, request.method, sent);
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(body));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   return {
     port,
     versions,
+    lengths,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -96,6 +111,31 @@ async function burst(client: FetchObjectClient): Promise<string[]> {
   return [...listed.map((t) => t.metadata.name), ...got.map((t) => t?.metadata.name ?? "-")];
 }
 
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) out.set(chunk, at), at += chunk.length;
+  return out;
+}
+
+/**
+ * Applies with bodies around the sizes where HTTP/2 frames change (1 KiB,
+ * the 16 KiB frame, the 64 KiB window) and multi-byte characters across the
+ * 512-byte chunks: each arrives whole (the fake server echoes it).
+ */
+async function applies(client: FetchObjectClient): Promise<void> {
+  for (const size of [0, 100, 511, 512, 513, 1100, 16_400, 70_000, 300_000]) {
+    const task = {
+      apiVersion: "tekton.dev/v1",
+      kind: "Task",
+      metadata: { name: `t${size}`, namespace: "ns" },
+      spec: { description: "é€😀".repeat(size / 7) + "x".repeat(size % 7) },
+    };
+    const echoed = await client.apply(task, { fieldManager: "test", force: false, dryRun: false });
+    assert.deepEqual(echoed, task, `a body of about ${size} bytes`);
+  }
+}
+
 async function withServer(
   server: Server,
   body: (client: FetchObjectClient, proxy: LatencyProxy) => Promise<void>,
@@ -120,6 +160,9 @@ Deno.test("an HTTP/2 server: every request of the start-up burst on one TLS conn
   await withServer(server, async (client, proxy) => {
     assert.deepEqual(await burst(client), ["a", "b", "c", "d"]);
     assert.deepEqual(await burst(client), ["a", "b", "c", "d"]);
+    await applies(client);
+    // Over HTTP/2 a body goes out as a stream of small frames (smallFrames): no Content-Length.
+    assert.deepEqual(new Set(server.lengths), new Set(["none"]));
     assert.equal(proxy.stats.connections, 1);
     assert.ok(server.versions.length >= 9, server.versions.join(","));
     assert.deepEqual(new Set(server.versions), new Set(["2"]));
@@ -133,6 +176,9 @@ Deno.test("an HTTP/1.1-only server: the same requests succeed over HTTP/1.1", as
     // Later requests go straight to HTTP/1.1: no further HTTP/2 attempt.
     const before = proxy.stats.connections;
     assert.deepEqual(await burst(client), ["a", "b", "c", "d"]);
+    await applies(client);
+    // Over HTTP/1.1 the body is sent whole, with its length (no chunked encoding).
+    assert.ok(!server.lengths.includes("none"), server.lengths.join(","));
     assert.ok(server.versions.length >= 9, server.versions.join(","));
     assert.deepEqual(new Set(server.versions), new Set(["1.1"]));
     // At least one failed h2 handshake, then HTTP/1.1 connections (kept alive,
