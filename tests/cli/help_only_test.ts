@@ -11,7 +11,8 @@ import { allEnvNames } from "../../src/cli/env_flags.ts";
 import { helpOnlyText, helpPathOf } from "../../src/cli/help_only.ts";
 import { HELP_TEXTS } from "../../src/cli/help_texts.ts";
 import { createProgram, runProgram } from "../../src/cli/program.ts";
-import { exitCodeFor } from "../../src/errors.ts";
+import { ExitCode, exitCodeFor, OutputClosedError } from "../../src/errors.ts";
+import { versionLine } from "../../src/version.ts";
 import type { run } from "../../main.ts";
 import { runCli } from "./_cli.ts";
 
@@ -58,6 +59,8 @@ Deno.test("the generated texts are the tree's: one per command, none left over",
     COMMANDS.map(({ words }) => words.join(" ")).sort(),
     STALE,
   );
+  // Nothing a build stamps (src/build_info.ts's commit) is in a text.
+  for (const text of Object.values(HELP_TEXTS)) assert.ok(!text.includes(versionLine()));
 });
 
 for (const { words, groups } of COMMANDS) {
@@ -94,6 +97,14 @@ Deno.test("no DRACONCTL_<FLAG> variable changes a help text or whether help is p
     const refused = await tree(["pipelines", "list"], everyVariable("not a value"));
     assert.equal(refused.code, 2);
   });
+});
+
+Deno.test("a closed stdout ends a help line quietly, as through the tree (exit 141)", async () => {
+  const closed = { write: () => Promise.reject(new OutputClosedError()) };
+  for (const args of [["--help"], ["pipelines", "deploy", "examples", "--help"]]) {
+    const result = await runCli(args, { stdout: closed });
+    assert.deepEqual([result.code, result.stderr], [ExitCode.outputClosed, ""], args.join(" "));
+  }
 });
 
 Deno.test("any other line goes through the command tree, as before", async (t) => {
