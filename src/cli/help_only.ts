@@ -47,11 +47,12 @@ export function helpPathOf(
   args: readonly string[],
   paths: readonly string[],
 ): string | undefined {
-  const known = (words: readonly string[]) => {
-    const path = words.join(" ");
-    const plain = words.every((word) => !word.startsWith("-") && word !== HELP_COMMAND);
-    return plain && paths.includes(path) ? path : undefined;
-  };
+  // The path made of exactly these words (commander matches command names exactly).
+  const known = (words: readonly string[]) =>
+    paths.find((path) => {
+      const names = path === "" ? [] : path.split(" ");
+      return names.length === words.length && names.every((name, i) => name === words[i]);
+    });
   const last = args.at(-1);
   if (last !== undefined && HELP_FLAGS.includes(last)) return known(args.slice(0, -1));
   const at = args.indexOf(HELP_COMMAND);

@@ -132,9 +132,14 @@ Deno.test("any other line goes through the command tree, as before", async (t) =
       ["--", "--help"],
       ["pipelines", "--", "-h"],
       ["--", "help"],
+      ["pipelines deploy", "--help"],
+      ["", "--help"],
+      ["pipelines", "", "-h"],
+      ["help", ""],
+      ["help", "pipelines deploy"],
     ]
   ) {
-    await t.step(args.join(" ") || "(no arguments)", async () => {
+    await t.step(JSON.stringify(args), async () => {
       assert.equal(helpPathOf(args, paths), undefined);
       assert.equal(await helpOnlyText(args), undefined);
       const expected = await tree(args);
