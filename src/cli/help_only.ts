@@ -10,14 +10,14 @@
  * The spellings, `P` a command path (empty for the program), `G` one that
  * groups commands (the program, `pipelines`, `components`):
  *
- * | line              | prints the help of |
- * | ----------------- | ------------------ |
- * | `P --help`, `P -h` | `P`               |
- * | `G help`          | `G`                |
- * | `G help <name>`   | `G <name>`         |
+ * | line               | prints the help of |
+ * | ------------------ | ------------------ |
+ * | `P --help`, `P -h` | `P`                |
+ * | `G help`           | `G`                |
+ * | `G help <name>`    | `G <name>`         |
  *
  * Any other line goes through the command tree: other flags or words, an
- * unknown command, `--`, `help` with two names. No environment variable
+ * unknown command, `--`, `help` with two names (docs/startup.md). No environment variable
  * changes a help text (`DRACONCTL_<FLAG>` variables are read only before an
  * action runs, and commander's colour variables are overridden), so none
  * keeps a line off this path.
