@@ -187,13 +187,9 @@ Deno.test("a help line runs without any npm package in Deno's cache", async (t) 
       // Whichever npm package Deno resolves first for the tree's graph.
       assert.match(result.stderr, /npm package not found in cache: "/);
     });
-    for (
-      const args of [["--help"], ["-h"], ["help"], ["pipelines", "deploy", "--help"], [
-        "components",
-        "help",
-        "package",
-      ]]
-    ) {
+    const deploy = ["pipelines", "deploy", "--help"];
+    const lines = [["--help"], ["-h"], ["help"], deploy, ["components", "help", "package"]];
+    for (const args of lines) {
       await t.step(args.join(" "), async () => {
         const result = await runWithoutNpm(args, cache);
         assert.deepEqual([result.code, result.stderr], [0, ""]);
