@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { helpOnlyText } from "./src/cli/help_only.ts";
 import { isVersionOnly } from "./src/cli/version_only.ts";
 import { connectsToCluster, envFlagSet, writesFiles } from "./src/cli/write_scope.ts";
 import type { Deps } from "./src/deps.ts";
@@ -38,6 +39,12 @@ export async function run(
     // `--version` alone is answered without loading the command tree (~30 ms).
     if (isVersionOnly(args)) {
       await deps.stdout.write(`${versionLine()}\n`);
+      return 0;
+    }
+    // So is a command's help alone, from the texts generated from the tree (`deno task gen-help`).
+    const help = await helpOnlyText(args);
+    if (help !== undefined) {
+      await deps.stdout.write(help);
       return 0;
     }
     const { runProgram } = await import("./src/cli/program.ts");

@@ -22,12 +22,19 @@ export interface CliResult {
   warnings: string[];
 }
 
-/** Runs `draconctl <args>`; `deps` overrides the defaults (real disk, fake fetcher, fake helm, no cluster). */
-export async function runCli(args: string[], deps: Partial<Deps> = {}): Promise<CliResult> {
+/**
+ * Runs `draconctl <args>`; `deps` overrides the defaults (real disk, fake
+ * fetcher, fake helm, no cluster); `entry` replaces main.ts's `run`.
+ */
+export async function runCli(
+  args: string[],
+  deps: Partial<Deps> = {},
+  entry: typeof run = run,
+): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const logger = new MemoryLogger();
-  const code = await run(args, {
+  const code = await entry(args, {
     fs: new DenoFileSystem(),
     fetcher: new FakeFetcher(),
     logger,

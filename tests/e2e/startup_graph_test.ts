@@ -3,17 +3,22 @@
  * along static imports only, must not hold the npm packages draconctl loads
  * on first use (`await import()`): `yaml` (its CommonJS build costs ~30 ms)
  * and `js-yaml` with the deploy machinery (~10 ms), which `--help` and
- * `--version` never need.
+ * `--version` never need. A line that only asks for help loads no npm package
+ * at all: neither through the graph nor when run.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
+import { runProduct } from "./_product.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = new URL("../../main.ts", import.meta.url).href;
-/** The command tree: main.ts imports it dynamically, for every line but `--version` alone. */
+/** The command tree: main.ts imports it dynamically, for every line but `--version` or help alone. */
 const PROGRAM = new URL("../../src/cli/program.ts", import.meta.url).href;
 const LAZY_PACKAGES = ["yaml", "js-yaml"];
+/** The help texts: src/cli/help_only.ts imports them dynamically, for a help line only. */
+const HELP_TEXTS = new URL("../../src/cli/help_texts.ts", import.meta.url).href;
 
 /** The parts of `deno info --json` this test reads. */
 interface ModuleInfo {
@@ -97,7 +102,7 @@ function isNpmModuleOf(specifier: string, name: string): boolean {
 
 Deno.test("main.ts statically imports neither yaml nor js-yaml (they load on first use)", async (t) => {
   const info = await denoInfo();
-  // What `--help` loads: main.ts and the command tree, static imports only.
+  // What a command line for the tree loads: main.ts and the tree, static imports only.
   const eager = reach(info, false, [MAIN, PROGRAM]);
 
   await t.step("the walk works: the CLI library and the command modules are reached", () => {
@@ -140,6 +145,69 @@ Deno.test("--version alone loads no npm package: main.ts reaches the command tre
     assert.deepEqual([...eager.npmPackages.keys()], []);
     assert.ok(eager.modules.size > 5, `only ${eager.modules.size} modules reached`);
   });
+});
+
+Deno.test("a help line loads no npm package: the help texts import nothing", async (t) => {
+  const info = await denoInfo();
+  await t.step("the texts are in the graph, behind a dynamic import main.ts reaches", () => {
+    assert.ok(!reach(info, false).modules.has(HELP_TEXTS), "help_texts.ts loads at every start");
+    assert.ok(reach(info, true).modules.has(HELP_TEXTS), "help_texts.ts is not in the graph");
+  });
+  await t.step("main.ts's static imports and the texts reach neither the tree nor npm", () => {
+    const help = reach(info, true, [HELP_TEXTS]);
+    assert.deepEqual([...help.modules.keys()], [HELP_TEXTS]);
+    const eager = reach(info, false, [MAIN, HELP_TEXTS]);
+    assert.ok(!eager.modules.has(PROGRAM), eager.modules.get(PROGRAM)?.join("\n  -> "));
+    assert.deepEqual([...eager.npmPackages.keys()], []);
+  });
+});
+
+/**
+ * Runs main.ts with the shipped flags and a Deno cache holding no npm
+ * package (`--cached-only`): any npm import fails the run.
+ */
+async function runWithoutNpm(args: string[], cache: string) {
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--quiet", "--cached-only", ...PERMISSION_FLAGS, "main.ts", ...args],
+    cwd: ROOT,
+    stdin: "null",
+    env: { DENO_DIR: cache },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("a help line runs without any npm package in Deno's cache", async (t) => {
+  const cache = await Deno.makeTempDir({ prefix: "draconctl-no-npm-" });
+  try {
+    await t.step("the check works: a line for the command tree fails there", async () => {
+      // Deploy's help through the tree: `_outputHelpIfRequested` after an argument.
+      const result = await runWithoutNpm(["pipelines", "deploy", "x", "--help"], cache);
+      assert.notEqual(result.code, 0);
+      // Whichever npm package Deno resolves first for the tree's graph.
+      assert.match(result.stderr, /npm package not found in cache: "/);
+    });
+    const deploy = ["pipelines", "deploy", "--help"];
+    const lines = [["--help"], ["-h"], ["help"], deploy, ["components", "help", "package"]];
+    for (const args of lines) {
+      await t.step(args.join(" "), async () => {
+        const result = await runWithoutNpm(args, cache);
+        assert.deepEqual([result.code, result.stderr], [0, ""]);
+        assert.match(result.stdout, /^Usage: draconctl /);
+      });
+    }
+  } finally {
+    await Deno.remove(cache, { recursive: true });
+  }
+});
+
+Deno.test("as shipped, a help line prints what the command tree prints for it", async () => {
+  // After an argument, deploy's `--help` is answered by the tree (help_only.ts does not take it).
+  const fast = await runProduct(["pipelines", "deploy", "--help"]);
+  const tree = await runProduct(["pipelines", "deploy", "x", "--help"]);
+  assert.deepEqual(fast, tree);
+  assert.deepEqual([fast.code, fast.stderr], [0, ""]);
+  assert.match(fast.stdout, /^Usage: draconctl pipelines deploy /);
 });
 
 /** An import of npm package `name` in TypeScript source: static, dynamic, `npm:` or bare. */
