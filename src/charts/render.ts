@@ -124,10 +124,7 @@ async function renderNow(
     // stays within the subset helm is proven to render the same way.
     for (const [i, task] of tasks.entries()) {
       try {
-        out[i] = await renderInProcess(planChart([task], chartOptions), task.origin, {
-          Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
-          Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
-        });
+        out[i] = await renderDefaultsInProcess(task, options);
         if (out[i] === undefined && engine === "in-process") {
           throw new HelmError(`${task.origin}: the Task's template needs helm to render`);
         }
@@ -151,6 +148,30 @@ async function renderNow(
   }
   if (errors.length > 0) throw combineErrors(errors);
   return out as Task[];
+}
+
+/**
+ * One Task rendered in-process with the chart's own defaults (no `--set`,
+ * no values files), as {@link renderTasks} renders it; `undefined` when its
+ * template needs helm.
+ *
+ * @throws {HelmError} when rendering fails
+ */
+export async function renderDefaultsInProcess(
+  task: ChartTask,
+  options: Pick<RenderOptions, "appVersion" | "namespace">,
+): Promise<Task | undefined> {
+  const appVersion = options.appVersion ?? DEFAULT_RENDER_APP_VERSION;
+  const files = planChart([task], {
+    name: RENDER_CHART.name,
+    chartVersion: RENDER_CHART.version,
+    appVersion,
+    helmLabels: false,
+  });
+  return await renderInProcess(files, task.origin, {
+    Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
+    Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
+  });
 }
 
 /**

@@ -1,0 +1,86 @@
+/**
+ * Rendering through the {@link Cache} across runs (docs/cache.md): a Task
+ * rendered in-process before — the same Task, origin, app version and
+ * namespace, and the same code — is taken from the cache, so a redeploy
+ * with no change renders nothing and does not load the renderer (nor,
+ * with it, the `yaml` package). This module imports neither.
+ *
+ * Only in-process renders with the chart's defaults are stored. Renders
+ * with `--set` or values files, and templates outside the in-process
+ * grammar, go through the `helm` binary, whose output depends on which helm
+ * the `PATH` finds: they are rendered every time. Failures are never stored.
+ *
+ * @module
+ */
+import type { Deps } from "../deps.ts";
+import { type Cache, cacheKey, isJsonExact } from "../io/cache.ts";
+import { isMapping } from "../yaml/mapping.ts";
+import type { Task } from "../tekton/types.ts";
+import type { ChartTask } from "./chart_plan.ts";
+import type { RenderOptions } from "./render.ts";
+
+/** The renderer module, loaded only when something is to be rendered. */
+export type Renderer = typeof import("./render.ts");
+
+/**
+ * Renders `tasks` as `renderer.renderTasks` does, taking each in-process
+ * render from `cache` when it holds one for the same inputs and `code` (the
+ * digest of the renderer's code), and storing the new ones.
+ *
+ * @throws {HelmError} as `renderTasks`
+ */
+export async function renderTasksCached(
+  tasks: readonly ChartTask[],
+  deps: Pick<Deps, "fs" | "helm"> & { cache?: Cache | undefined },
+  options: RenderOptions,
+  load: () => Promise<Renderer>,
+  modules: readonly string[],
+): Promise<Task[]> {
+  const { cache } = deps;
+  const cacheable = cache !== undefined && (options.set ?? []).length === 0 &&
+    (options.values ?? []).length === 0 && (options.engine ?? "auto") === "auto";
+  const code = cacheable ? await cache.codeDigest(modules) : undefined;
+  if (!cacheable || code === undefined) {
+    return await (await load()).renderTasks(tasks, deps, options);
+  }
+  const keys = tasks.map(({ origin, task }) =>
+    cacheKey(["render", code, origin, task, options.appVersion ?? null, options.namespace])
+  );
+  const out = await Promise.all(keys.map(async (key) => renderedTask(await cache.get(key))));
+  const missing = [...tasks.keys()].filter((i) => out[i] === undefined);
+  if (missing.length === 0) return out as Task[];
+  const renderer = await load();
+  const left: number[] = [];
+  for (const i of missing) {
+    let task: Task | undefined;
+    try {
+      task = await renderer.renderDefaultsInProcess(tasks[i]!, options);
+    } catch {
+      task = undefined; // rendered again below, which reports it as without a cache
+    }
+    if (task === undefined) {
+      left.push(i);
+      continue;
+    }
+    out[i] = task;
+    if (isJsonExact(task)) await cache.put(keys[i]!, JSON.stringify(task));
+  }
+  if (left.length > 0) {
+    const rendered = await renderer.renderTasks(left.map((i) => tasks[i]!), deps, options);
+    left.forEach((i, j) => out[i] = rendered[j]);
+  }
+  return out as Task[];
+}
+
+/** A stored render that is a Task mapping, else `undefined`. */
+function renderedTask(text: string | undefined): Task | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text);
+    return isMapping(value) && value.kind === "Task" && isMapping(value.metadata)
+      ? value as Task
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
