@@ -17,6 +17,7 @@ import { type ChartFile, type ChartOptions, type ChartTask, planChart } from "./
 import { valuesPathsIn } from "./values_plan.ts";
 import { renderTemplate, type TemplateScope, UnsupportedTemplateError } from "./template_engine.ts";
 import { writeChart } from "./package.ts";
+import { templateWithValues } from "./helm_template.ts";
 import type { RenderMemo } from "./render_memo.ts";
 
 /** A values file (`-f`), already read: helm gets this text, not the path. */
@@ -279,34 +280,4 @@ async function renderInProcess(
     .map((doc) => doc.value)
     .find((value) => isMapping(value) && value.kind === "Task");
   return rendered as Task | undefined;
-}
-
-/**
- * `helm template` of `chart` with the values files written under `dir`
- * (helm reads values only from files); helm's messages name the user's files.
- *
- * @throws {HelmError} when helm is missing or rendering fails
- */
-export async function templateWithValues(
-  chart: string,
-  dir: string,
-  deps: Pick<Deps, "fs" | "helm">,
-  options: RenderOptions & { releaseName: string },
-): Promise<string> {
-  const values = options.values ?? [];
-  const paths = values.map((_, i) => `${dir}/values-${i}.yaml`);
-  for (const [i, value] of values.entries()) await deps.fs.writeTextFile(paths[i]!, value.text);
-  try {
-    return await deps.helm.template(chart, {
-      releaseName: options.releaseName,
-      namespace: options.namespace,
-      valuesFiles: paths,
-      set: options.set ?? [],
-    });
-  } catch (error) {
-    if (!(error instanceof HelmError) || values.length === 0) throw error;
-    let message = error.message;
-    values.forEach((value, i) => message = message.replaceAll(paths[i]!, value.file));
-    throw new HelmError(message, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
-  }
 }
