@@ -37,6 +37,14 @@ export const MAX_CACHE_ENTRIES = 4096;
 const HEADER = "draconctl-cache-v1";
 const KEY = /^[0-9a-f]{64}$/;
 
+/** Limits of a {@link DiskCache} (tests make them small). */
+export interface CacheLimits {
+  /** @default MAX_CACHE_BYTES */
+  maxBytes?: number;
+  /** @default MAX_CACHE_ENTRIES */
+  maxEntries?: number;
+}
+
 /** {@link Cache} in a directory; see the module documentation. */
 export class DiskCache implements Cache {
   readonly #dir: string;
@@ -44,10 +52,14 @@ export class DiskCache implements Cache {
   #ready: Promise<{ uid: number | undefined } | undefined> | undefined;
   readonly #digests = new Map<string, Promise<string | undefined>>();
   #evicted = false;
+  readonly #maxBytes: number;
+  readonly #maxEntries: number;
 
-  constructor(dir: string, logger?: Logger) {
+  constructor(dir: string, logger?: Logger, limits: CacheLimits = {}) {
     this.#dir = dir.replace(/\/+$/, "") || "/";
     this.#logger = logger;
+    this.#maxBytes = limits.maxBytes ?? MAX_CACHE_BYTES;
+    this.#maxEntries = limits.maxEntries ?? MAX_CACHE_ENTRIES;
   }
 
   codeDigest(modules: readonly string[]): Promise<string | undefined> {
@@ -182,11 +194,11 @@ export class DiskCache implements Cache {
       entries.push({ path, size: info.size, mtime });
     }
     let bytes = entries.reduce((sum, e) => sum + e.size, 0);
-    if (bytes <= MAX_CACHE_BYTES && entries.length <= MAX_CACHE_ENTRIES) return;
+    if (bytes <= this.#maxBytes && entries.length <= this.#maxEntries) return;
     entries.sort((a, b) => a.mtime - b.mtime);
     let count = entries.length;
     for (const entry of entries) {
-      if (bytes <= MAX_CACHE_BYTES * 0.75 && count <= MAX_CACHE_ENTRIES * 0.75) break;
+      if (bytes <= this.#maxBytes * 0.75 && count <= this.#maxEntries * 0.75) break;
       await Deno.remove(entry.path).catch(() => {});
       bytes -= entry.size;
       count--;
