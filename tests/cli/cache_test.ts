@@ -10,7 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Cache } from "../../src/io/cache.ts";
+import { type Cache, sha256Text } from "../../src/io/cache.ts";
 import { DiskCache } from "../../src/io/disk_cache.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { writeLocalCorpusPipelines } from "../../bench/corpus_pipelines.ts";
@@ -157,4 +157,45 @@ Deno.test("every bad-input case fails exactly as without a cache, cold and warm"
       }
     });
   }
+});
+
+Deno.test("a poisoned cache (entries rewritten intact by someone who can write it) cannot pass the policy gate or --locked", async () => {
+  const dir = `${TMP}/poisoned`;
+  const policy = `${TMP}/policy.yaml`;
+  await Deno.writeTextFile(
+    policy,
+    "apiVersion: draconctl.dracon.ocurity.com/v1\nkind: Policy\nimages:\n  registries: [docker.io]\n",
+  );
+  const lockFile = `${TMP}/example.lock`;
+  const locked = await runCli(["pipelines", "lock", EXAMPLES, "--lock-file", lockFile]);
+  assert.equal(locked.code, 0, locked.stderr);
+  const flags = ["--policy", policy, "--locked", "--lock-file", lockFile];
+  const clean = await runCli(["pipelines", "deploy", EXAMPLES, "--dry-run", ...flags], {
+    cache: new DiskCache(dir),
+  });
+  assert.equal(clean.code, 0, clean.stderr);
+  // Rewrite every entry with an intact header: the attacker's Task pulls from elsewhere.
+  let poisoned = 0;
+  for await (const entry of Deno.readDir(dir)) {
+    const text = await Deno.readTextFile(`${dir}/${entry.name}`);
+    const value = text.slice(text.indexOf("\n") + 1);
+    const evil = value.replaceAll("docker.io/library/busybox", "evil.example/busybox");
+    if (evil === value) continue;
+    await Deno.writeTextFile(
+      `${dir}/${entry.name}`,
+      `draconctl-cache-v1 ${entry.name} ${sha256Text(evil)}\n${evil}`,
+    );
+    poisoned++;
+  }
+  assert.ok(poisoned > 0);
+  const run = (extra: string[]) =>
+    runCli(["pipelines", "deploy", EXAMPLES, "--dry-run", ...extra], {
+      cache: new DiskCache(dir),
+    });
+  const gated = await run(["--policy", policy]);
+  assert.equal(gated.code, 10, gated.stderr);
+  assert.match(gated.stderr, /evil\.example/);
+  const lockedOut = await run(["--no-policy", "--locked", "--lock-file", lockFile]);
+  assert.equal(lockedOut.code, 9, lockedOut.stderr);
+  assert.equal(lockedOut.stdout, "");
 });
