@@ -41,3 +41,27 @@ export class MemoryCache implements Cache {
     return { hits, misses: this.gets.length - hits };
   }
 }
+
+/** A {@link Cache} that counts what reaches the one it wraps (a real one, usually). */
+export class CountingCache implements Cache {
+  hits = 0;
+  misses = 0;
+  puts = 0;
+  constructor(readonly inner: Cache) {}
+
+  codeDigest(modules: readonly string[]): Promise<string | undefined> {
+    return this.inner.codeDigest(modules);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = await this.inner.get(key);
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
+  }
+
+  put(key: string, value: string): Promise<void> {
+    this.puts++;
+    return this.inner.put(key, value);
+  }
+}

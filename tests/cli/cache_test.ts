@@ -12,31 +12,11 @@
 import assert from "node:assert/strict";
 import { type Cache, sha256Text } from "../../src/io/cache.ts";
 import { DiskCache } from "../../src/io/disk_cache.ts";
+import { CountingCache } from "../_fakes/memory_cache.ts";
 import { ClusterError } from "../../src/errors.ts";
 import { writeLocalCorpusPipelines } from "../../bench/corpus_pipelines.ts";
 import { BAD_INPUT_CASES, badInputArgs } from "./_bad_cases.ts";
 import { DRACON_ROOT, fixture, runCli } from "./_cli.ts";
-
-/** A {@link Cache} that counts what reaches the one it wraps. */
-class Counting implements Cache {
-  hits = 0;
-  misses = 0;
-  puts = 0;
-  constructor(readonly inner: Cache) {}
-  codeDigest(modules: readonly string[]) {
-    return this.inner.codeDigest(modules);
-  }
-  async get(key: string) {
-    const value = await this.inner.get(key);
-    if (value === undefined) this.misses++;
-    else this.hits++;
-    return value;
-  }
-  put(key: string, value: string) {
-    this.puts++;
-    return this.inner.put(key, value);
-  }
-}
 
 const TMP = await Deno.makeTempDir({ prefix: "draconctl-cache-cli-" });
 const CORPUS = await writeLocalCorpusPipelines(`${TMP}/corpus`);
@@ -90,13 +70,13 @@ Deno.test("every corpus example pipeline: the same dry run without a cache, cold
     for (const kustomization of pipelines) {
       await t.step(`${variant}: ${kustomization.replace(/^.*\//, "")}`, async () => {
         const expected = await dryRun(kustomization, flags);
-        const empty = new Counting(new DiskCache(await Deno.makeTempDir({ dir: TMP })));
+        const empty = new CountingCache(new DiskCache(await Deno.makeTempDir({ dir: TMP })));
         assert.equal(await dryRun(kustomization, flags, empty), expected, "empty cache");
         assert.equal(empty.hits, 0);
         assert.ok(empty.puts > 0, "the cold run stores its Tasks");
-        const shared = new Counting(new DiskCache(dir));
+        const shared = new CountingCache(new DiskCache(dir));
         assert.equal(await dryRun(kustomization, flags, shared), expected, "cache shared by runs");
-        const warm = new Counting(new DiskCache(dir));
+        const warm = new CountingCache(new DiskCache(dir));
         assert.equal(await dryRun(kustomization, flags, warm), expected, "warm cache");
         assert.equal(warm.misses, 0, "a warm run finds everything");
         assert.equal(warm.puts, 0, "and writes nothing");
@@ -124,7 +104,7 @@ Deno.test("a changed Task file is not served from the cache", async () => {
   const before = await dryRun(dir, flags, cache);
   for (const [from, to] of [["gosec:2.15.0", "gosec:2.16.0"], ["golang-gosec:{{", "gosec-x:{{"]]) {
     await Deno.writeTextFile(`${dir}/task/task.yaml`, source.replace(from!, to!));
-    const changed = new Counting(cache);
+    const changed = new CountingCache(cache);
     const after = await dryRun(dir, flags, changed);
     assert.notEqual(after, before, to);
     assert.ok(after.includes(to!.replace(":{{", ":latest")), to);
