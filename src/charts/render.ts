@@ -125,7 +125,7 @@ async function renderNow(
     // stays within the subset helm is proven to render the same way.
     for (const [i, task] of tasks.entries()) {
       try {
-        out[i] = await renderDefaultsInProcess(task, options);
+        out[i] = (await renderDefaultsInProcess(task, options))?.task;
         if (out[i] === undefined && engine === "in-process") {
           throw new HelmError(`${task.origin}: the Task's template needs helm to render`);
         }
@@ -153,15 +153,17 @@ async function renderNow(
 
 /**
  * One Task rendered in-process with the chart's own defaults (no `--set`,
- * no values files), as {@link renderTasks} renders it; `undefined` when its
- * template needs helm.
+ * no values files), as {@link renderTasks} renders it, and whether its
+ * template mentions `Release` at all (only then can the namespace,
+ * `.Release.Namespace`, change the result); `undefined` when its template
+ * needs helm.
  *
  * @throws {HelmError} when rendering fails
  */
 export async function renderDefaultsInProcess(
   task: ChartTask,
   options: Pick<RenderOptions, "appVersion" | "namespace">,
-): Promise<Task | undefined> {
+): Promise<{ task: Task; readsRelease: boolean } | undefined> {
   const appVersion = options.appVersion ?? DEFAULT_RENDER_APP_VERSION;
   const files = planChart([task], {
     name: RENDER_CHART.name,
@@ -169,10 +171,12 @@ export async function renderDefaultsInProcess(
     appVersion,
     helmLabels: false,
   });
-  return await renderInProcess(files, task.origin, {
+  const rendered = await renderInProcess(files, task.origin, {
     Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
     Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
   });
+  if (rendered === undefined) return undefined;
+  return { task: rendered, readsRelease: taskTemplate(files)!.content.includes("Release") };
 }
 
 /**
@@ -255,6 +259,11 @@ function splitSources(yaml: string): Map<string, string> {
   return sources;
 }
 
+/** The template of a one-Task chart that holds its Task. */
+function taskTemplate(files: readonly ChartFile[]): ChartFile | undefined {
+  return files.find((f) => f.path.startsWith("templates/") && f.path.endsWith(".yaml"));
+}
+
 /**
  * The Task of a one-Task chart rendered by {@link renderTemplate}, or
  * `undefined` when its template needs helm.
@@ -265,7 +274,7 @@ async function renderInProcess(
   scope: Omit<TemplateScope, "Values">,
 ): Promise<Task | undefined> {
   const values = files.find((f) => f.path === "values.yaml");
-  const template = files.find((f) => f.path.startsWith("templates/") && f.path.endsWith(".yaml"));
+  const template = taskTemplate(files);
   if (values === undefined || template === undefined) return undefined;
   const parsed = (await parseYamlDocuments(values.content, `${origin} (values)`))[0]?.value ?? {};
   if (!isMapping(parsed)) return undefined;

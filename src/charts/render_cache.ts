@@ -24,8 +24,15 @@ export type Renderer = typeof import("./render.ts");
 
 /**
  * Renders `tasks` as `renderer.renderTasks` does, taking each in-process
- * render from `cache` when it holds one for the same inputs and `code` (the
- * digest of the renderer's code), and storing the new ones.
+ * render from `cache` when it holds one for the same inputs and code
+ * (`modules`' digest), and storing the new ones.
+ *
+ * A render is stored under the Task, its origin, the app version and the
+ * code. The namespace (`.Release.Namespace`) changes a render only when the
+ * Task's chart template mentions `Release`, which the renderer says when it
+ * renders: such a render is stored under a second key that adds the
+ * namespace, and the first key holds only that note. So a deploy to a new
+ * namespace renders nothing either, unless a Task reads the namespace.
  *
  * @throws {HelmError} as `renderTasks`
  */
@@ -43,27 +50,36 @@ export async function renderTasksCached(
   if (!cacheable || code === undefined) {
     return await (await load()).renderTasks(tasks, deps, options);
   }
-  const keys = tasks.map(({ origin, task }) =>
-    cacheKey(["render", code, origin, task, options.appVersion ?? null, options.namespace])
-  );
-  const out = await Promise.all(keys.map(async (key) => renderedTask(await cache.get(key))));
-  const missing = [...tasks.keys()].filter((i) => out[i] === undefined);
+  const keys = tasks.map(({ origin, task }) => {
+    const key = cacheKey(["render", code, origin, task, options.appVersion ?? null]);
+    return { key, namespaced: cacheKey([key, options.namespace]) };
+  });
+  const out = await Promise.all(keys.map(async ({ key, namespaced }) => {
+    const stored = storedRender(await cache.get(key));
+    return stored === NAMESPACED ? storedRender(await cache.get(namespaced)) : stored;
+  }));
+  const missing = [...tasks.keys()].filter((i) => !isTask(out[i]));
   if (missing.length === 0) return out as Task[];
   const renderer = await load();
   const left: number[] = [];
   for (const i of missing) {
-    let task: Task | undefined;
+    let rendered: Awaited<ReturnType<Renderer["renderDefaultsInProcess"]>>;
     try {
-      task = await renderer.renderDefaultsInProcess(tasks[i]!, options);
+      rendered = await renderer.renderDefaultsInProcess(tasks[i]!, options);
     } catch {
-      task = undefined; // rendered again below, which reports it as without a cache
+      rendered = undefined; // rendered again below, which reports it as without a cache
     }
-    if (task === undefined) {
+    if (rendered === undefined) {
       left.push(i);
       continue;
     }
+    const { task, readsRelease } = rendered;
     out[i] = task;
-    if (isJsonExact(task)) await cache.put(keys[i]!, JSON.stringify(task));
+    if (!isJsonExact(task)) continue;
+    if (readsRelease) {
+      await cache.put(keys[i]!.key, JSON.stringify({ namespaced: true }));
+      await cache.put(keys[i]!.namespaced, JSON.stringify(task));
+    } else await cache.put(keys[i]!.key, JSON.stringify(task));
   }
   if (left.length > 0) {
     const rendered = await renderer.renderTasks(left.map((i) => tasks[i]!), deps, options);
@@ -72,15 +88,23 @@ export async function renderTasksCached(
   return out as Task[];
 }
 
-/** A stored render that is a Task mapping, else `undefined`. */
-function renderedTask(text: string | undefined): Task | undefined {
+/** A stored entry's note that the render depends on the namespace. */
+const NAMESPACED = Symbol("namespaced");
+
+/** A stored render that is a Task mapping, the namespace note, or `undefined`. */
+function storedRender(text: string | undefined): Task | typeof NAMESPACED | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text);
-    return isMapping(value) && value.kind === "Task" && isMapping(value.metadata)
-      ? value as Task
-      : undefined;
+    if (isMapping(value) && value.namespaced === true && Object.keys(value).length === 1) {
+      return NAMESPACED;
+    }
+    return isTask(value) ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isTask(value: unknown): value is Task {
+  return isMapping(value) && value.kind === "Task" && isMapping(value.metadata);
 }

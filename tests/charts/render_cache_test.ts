@@ -73,11 +73,31 @@ Deno.test("the key changes with the Task, its origin, the app version, the names
       namespace: "dracon",
     }),
     "an app version": await keyOf(one!, { namespace: "dracon", appVersion: "1.2.3" }),
-    "another namespace": await keyOf(one!, { namespace: "other" }),
     "other code": await keyOf(one!, { namespace: "dracon" }, "code-2"),
   };
   for (const [what, key] of Object.entries(variants)) assert.notEqual(key, base, what);
   assert.equal(new Set(Object.values(variants)).size, Object.keys(variants).length);
+  // No corpus template reads .Release: their renders do not depend on the namespace.
+  assert.equal(await keyOf(one!, { namespace: "other" }), base, "another namespace");
+});
+
+Deno.test("a Task that reads .Release.Namespace is stored per namespace", async () => {
+  const [one] = CORPUS;
+  const task = structuredClone(one!.task);
+  task.spec.steps![0]!.env = [{ name: "NS", value: "{{ .Release.Namespace }}" }];
+  const chartTask = { origin: one!.origin, task };
+  const { cache, deps, load, loads } = setup();
+  const render = async (namespace: string) => {
+    const [rendered] = await renderTasksCached([chartTask], deps, { namespace }, load, MODULES);
+    return rendered!.spec.steps![0]!.env!.find((e) => e.name === "NS")!.value;
+  };
+  assert.equal(await render("first"), "first");
+  assert.equal(cache.puts.length, 2, "the note, and the render under the namespace");
+  assert.equal(await render("second"), "second", "not the first namespace's render");
+  assert.equal(loads(), 2);
+  assert.equal(await render("first"), "first");
+  assert.equal(await render("second"), "second");
+  assert.equal(loads(), 2, "both namespaces' renders are stored");
 });
 
 Deno.test("--set, values files, another engine, or no code digest: rendered as without a cache, nothing looked up", async (t) => {
