@@ -32,12 +32,12 @@ clusterTest(
   "golang-project twice: the warm-cache redeploy is a no-op with identical objects",
   async (env) => {
     const dir = await Deno.makeTempDir({ prefix: "draconctl-cluster-cache-" });
-    const deploy = (cache?: Cache) =>
+    const deploy = (cache?: Cache, namespace = env.namespace) =>
       runCli([
         "--kubeconfig",
         env.kubeconfigPath,
         "-n",
-        env.namespace,
+        namespace,
         "pipelines",
         "deploy",
         fixture("pipelines/golang-project"),
@@ -73,6 +73,15 @@ clusterTest(
       "without a cache: the same",
     );
     assert.deepEqual(await snapshot(env), deployed);
+
+    // Another namespace: no corpus template reads .Release.Namespace, so nothing is rendered.
+    const other = `${env.namespace}-2`;
+    await env.kubectl.createNamespace(other);
+    const elsewhere = new CountingCache(new DiskCache(dir));
+    const third = await deploy(elsewhere, other);
+    assert.equal(third.code, 0, third.stderr);
+    assert.deepEqual(actions(third.stdout), Array(10).fill("created"));
+    assert.deepEqual([elsewhere.hits, elsewhere.misses, elsewhere.puts], [16, 0, 0]);
     await Deno.remove(dir, { recursive: true });
   },
   CONNECTS_CLUSTER,
