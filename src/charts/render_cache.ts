@@ -60,12 +60,44 @@ export async function renderTasksCached(
   }));
   const missing = [...tasks.keys()].filter((i) => !isTask(out[i]));
   if (missing.length === 0) return out as Task[];
-  const renderer = await load();
+  const { memo, ...rest } = options;
+  const fresh = async (picked: readonly number[]) =>
+    await renderAndStore(picked.map((i) => tasks[i]!), picked.map((i) => keys[i]!), {
+      cache,
+      deps,
+      options: rest,
+      renderer: await load(),
+    });
+  // The run's memo (several kustomizations sharing Tasks): each render once per run.
+  const rendered = memo === undefined ? await fresh(missing) : await memo.renderAll(
+    missing.map((i) => keys[i]!.namespaced),
+    (indexes) => fresh(indexes.map((j) => missing[j]!)),
+  );
+  missing.forEach((i, j) => out[i] = rendered[j]);
+  return out as Task[];
+}
+
+/**
+ * Renders `tasks` as `renderTasks` does, each in-process where it can be
+ * (stored under its keys), the others through `renderTasks` (helm, or the
+ * failures, reported as without a cache).
+ */
+async function renderAndStore(
+  tasks: readonly ChartTask[],
+  keys: readonly { key: string; namespaced: string }[],
+  { cache, deps, options, renderer }: {
+    cache: Cache;
+    deps: Pick<Deps, "fs" | "helm">;
+    options: RenderOptions;
+    renderer: Renderer;
+  },
+): Promise<Task[]> {
+  const out: (Task | undefined)[] = tasks.map(() => undefined);
   const left: number[] = [];
-  for (const i of missing) {
+  for (const [i, chartTask] of tasks.entries()) {
     let rendered: Awaited<ReturnType<Renderer["renderDefaultsInProcess"]>>;
     try {
-      rendered = await renderer.renderDefaultsInProcess(tasks[i]!, options);
+      rendered = await renderer.renderDefaultsInProcess(chartTask, options);
     } catch {
       rendered = undefined; // rendered again below, which reports it as without a cache
     }

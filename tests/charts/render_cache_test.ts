@@ -11,6 +11,7 @@ import * as renderer from "../../src/charts/render.ts";
 import { type Renderer, renderTasksCached } from "../../src/charts/render_cache.ts";
 import type { ChartTask } from "../../src/charts/chart_plan.ts";
 import type { RenderOptions } from "../../src/charts/render.ts";
+import { RenderMemo } from "../../src/charts/render_memo.ts";
 import { holdsHelmExpression } from "../../src/tekton/task.ts";
 import { processTask } from "../../src/dracon/component_task.ts";
 import { HelmError } from "../../src/errors.ts";
@@ -196,4 +197,22 @@ Deno.test("a stored entry that is not a Task is a miss, rendered and stored agai
     assert.equal(JSON.parse(cache.entries.get(key)!).kind, "Task", "rewritten");
   }
   assert.equal(loads(), 5);
+});
+
+Deno.test("with the run's memo, Tasks shared by concurrent deploys are rendered once", async () => {
+  const tasks = CORPUS.slice(0, 5);
+  const { deps, load } = setup();
+  const memo = new RenderMemo();
+  const options: RenderOptions = { namespace: "d", memo };
+  const [a, b] = await Promise.all([
+    renderTasksCached(tasks, deps, options, load, MODULES),
+    renderTasksCached([...tasks].reverse(), deps, options, load, MODULES),
+  ]);
+  assert.equal(memo.rendered, tasks.length);
+  assert.deepEqual(b, [...a!].reverse());
+  const fs = new MemoryFileSystem();
+  assert.deepEqual(
+    a,
+    await renderer.renderTasks(tasks, { fs, helm: new FakeHelm(fs) }, { namespace: "d" }),
+  );
 });
