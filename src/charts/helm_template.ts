@@ -8,7 +8,23 @@
  */
 import type { Deps } from "../deps.ts";
 import { HelmError } from "../errors.ts";
-import type { RenderOptions } from "./render.ts";
+
+/** A values file (`-f`), already read: helm gets this text, not the path. */
+export interface ValuesFile {
+  /** The path as given, named in helm's messages. */
+  file: string;
+  text: string;
+}
+
+/** What {@link templateWithValues} passes to helm. */
+export interface TemplateValues {
+  /** Values files, in order (`-f`). @default [] */
+  values?: readonly ValuesFile[];
+  /** `key=value` overrides, in order (`--set`). @default [] */
+  set?: readonly string[];
+  namespace: string;
+  releaseName: string;
+}
 
 /**
  * `helm template` of `chart` with the values files written under `dir`
@@ -20,7 +36,7 @@ export async function templateWithValues(
   chart: string,
   dir: string,
   deps: Pick<Deps, "fs" | "helm">,
-  options: RenderOptions & { releaseName: string },
+  options: TemplateValues,
 ): Promise<string> {
   const values = options.values ?? [];
   const paths = values.map((_, i) => `${dir}/values-${i}.yaml`);

@@ -17,15 +17,10 @@ import { type ChartFile, type ChartOptions, type ChartTask, planChart } from "./
 import { valuesPathsIn } from "./values_plan.ts";
 import { renderTemplate, type TemplateScope, UnsupportedTemplateError } from "./template_engine.ts";
 import { writeChart } from "./package.ts";
-import { templateWithValues } from "./helm_template.ts";
+import { templateWithValues, type ValuesFile } from "./helm_template.ts";
 import type { RenderMemo } from "./render_memo.ts";
 
-/** A values file (`-f`), already read: helm gets this text, not the path. */
-export interface ValuesFile {
-  /** The path as given, named in helm's messages. */
-  file: string;
-  text: string;
-}
+export type { ValuesFile } from "./helm_template.ts";
 
 /** The values a rendered Task gets, as `helm install` of the chart would. */
 export interface RenderValues {
