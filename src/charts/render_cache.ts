@@ -1,9 +1,10 @@
 /**
  * Rendering through the {@link Cache} across runs (docs/cache.md): a Task
- * rendered in-process before — the same Task, origin, app version and
- * namespace, and the same code — is taken from the cache, so a redeploy
- * with no change renders nothing and does not load the renderer (nor,
- * with it, the `yaml` package). This module imports neither.
+ * rendered in-process before — the same Task, origin and app version (and
+ * namespace, when its template reads it), and the same code — is taken from
+ * the cache, so a redeploy with no change renders nothing and does not load
+ * the renderer (nor, with it, the `yaml` package). This module imports
+ * neither.
  *
  * Only in-process renders with the chart's defaults are stored. Renders
  * with `--set` or values files, and templates outside the in-process
