@@ -4,13 +4,16 @@
  * render, no lenient parse of consumers/mongodb), and prints what the cold
  * run printed. The `yaml` import is mapped to a module that says on stderr
  * that it was loaded and then is `yaml` (`--import-map`, over deno.json's
- * imports), so the cold run shows the marker: the check can fail.
+ * imports), so the cold run shows the marker: the check can fail. And the
+ * code digest's import walk misses no module of deno's own graph.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
 import { BINARY } from "./_product.ts";
+import { importsOf } from "../../src/io/disk_cache.ts";
+import { CACHED_MODULES } from "../../src/pipelines/task_load.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MARKER = "marker: the yaml package was loaded";
@@ -73,4 +76,40 @@ Deno.test({
     assert.equal(yaml.stdout, (await run({ DRACONCTL_NO_CACHE: "1" }, "yaml")).stdout);
     await Deno.remove(dir, { recursive: true });
   },
+});
+
+Deno.test("the code digest's import walk reaches every module deno's graph of the cached modules holds", async () => {
+  const walked = new Set<string>();
+  const walk = async (url: string): Promise<void> => {
+    if (walked.has(url) || !url.startsWith("file:")) return;
+    walked.add(url);
+    for (const s of importsOf(await Deno.readTextFile(new URL(url)))) {
+      if (s.startsWith(".")) await walk(new URL(s, url).href);
+    }
+  };
+  for (const module of CACHED_MODULES) await walk(module);
+  const graph = new Set<string>();
+  for (const module of CACHED_MODULES) {
+    const output = await new Deno.Command("deno", {
+      args: ["info", "--json", new URL(module).pathname],
+      cwd: ROOT,
+      stdin: "null",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+      modules: { specifier: string; dependencies?: { code?: { specifier?: string } }[] }[];
+    };
+    const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+    const visit = (specifier: string) => {
+      if (graph.has(specifier) || !specifier.startsWith("file:")) return;
+      graph.add(specifier);
+      for (const dependency of bySpecifier.get(specifier)?.dependencies ?? []) {
+        if (dependency.code?.specifier) visit(dependency.code.specifier); // not type-only
+      }
+    };
+    visit(module);
+  }
+  assert.ok(graph.size > 20, `${graph.size} modules in deno's graph`);
+  const missed = [...graph].filter((m) => !walked.has(m));
+  assert.deepEqual(missed, [], "modules the digest would not cover");
 });
