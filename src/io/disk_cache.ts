@@ -67,7 +67,9 @@ export class DiskCache implements Cache {
     let digest = this.#digests.get(id);
     if (digest === undefined) {
       digest = sourceDigest(modules).catch((error) => {
-        if (/^[0-9a-f]{12}$/.test(BUILD_COMMIT)) return `commit:${BUILD_COMMIT}`;
+        if (/^[0-9a-f]{12}$/.test(BUILD_COMMIT)) {
+          return `commit:${BUILD_COMMIT}:${Deno.version.deno}`;
+        }
         this.#off(`the code's digest cannot be made (${messageOf(error)})`);
         return undefined;
       });
