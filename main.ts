@@ -21,6 +21,7 @@ import { IsolatedFetcher } from "./src/fetch/isolated_fetcher.ts";
 import { HelmCli } from "./src/helm/helm_cli.ts";
 import { DenoCommandRunner } from "./src/io/command.ts";
 import { DenoFileSystem } from "./src/io/filesystem.ts";
+import { cacheDirOf, cacheDisabled, openDiskCache } from "./src/io/cache_dir.ts";
 import { DenoRunPermissions } from "./src/io/run_permissions.ts";
 import { ProcessSignals } from "./src/io/process_signals.ts";
 import { StderrLogger, writeStderr } from "./src/io/stderr_logger.ts";
@@ -110,9 +111,12 @@ if (import.meta.main) {
     runner: new DenoCommandRunner(),
     permissions,
   };
+  const cacheDir = cacheDisabled(env) ? undefined : cacheDirOf(env);
   const deps: Deps = {
     fs,
     env,
+    // Loaded and rendered Tasks across runs (docs/cache.md); DRACONCTL_NO_CACHE=1 turns it off.
+    ...(cacheDir === undefined ? {} : { cache: openDiskCache(cacheDir, logger) }),
     // Progress of long runs, only on a terminal: piped or redirected stderr never holds it.
     ...(Deno.stderr.isTerminal() ? { status: new TerminalStatusLine(writeStderr, columns) } : {}),
     // Each URL is fetched in a Worker allowed to reach only its host (needs --unstable-worker-options).

@@ -12,6 +12,7 @@ import type { Helm } from "./helm/helm.ts";
 import type { Signals } from "./io/signals.ts";
 import type { Clock } from "./io/clock.ts";
 import type { StatusLine } from "./io/status_line.ts";
+import type { Cache } from "./io/cache.ts";
 
 /** Where command output goes. */
 export interface Output {
@@ -48,4 +49,9 @@ export interface Deps {
    * when stderr is a terminal. Absent: no progress is shown.
    */
   status?: StatusLine;
+  /**
+   * Loaded and rendered Tasks across runs, by content (docs/cache.md).
+   * Absent: every Task is parsed and rendered.
+   */
+  cache?: Cache;
 }

@@ -123,6 +123,17 @@ export const FLAG_ENV_VARS: readonly string[] = [
 ];
 
 /**
+ * The cache across runs (docs/cache.md): its directory
+ * (`$DRACONCTL_CACHE_DIR`, else `$XDG_CACHE_HOME/draconctl`, else
+ * `$HOME/.cache/draconctl`) and `DRACONCTL_NO_CACHE`, which turns it off.
+ */
+export const CACHE_ENV_VARS: readonly string[] = [
+  "DRACONCTL_CACHE_DIR",
+  "DRACONCTL_NO_CACHE",
+  "XDG_CACHE_HOME",
+];
+
+/**
  * Environment variables draconctl may read; every other one reads as unset
  * (`--ignore-env`), also for the npm packages it uses. Child processes (helm,
  * credential plugins) still inherit the whole environment, as with kubectl.
@@ -136,5 +147,6 @@ export const ENV_VARS: readonly string[] = [
   "KUBERNETES_SERVICE_PORT",
   "POD_NAMESPACE",
   ...PROXY_ENV_VARS,
+  ...CACHE_ENV_VARS,
   ...FLAG_ENV_VARS,
 ];

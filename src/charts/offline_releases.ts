@@ -25,7 +25,8 @@ import { groupByRelease } from "../tekton/helm_tasks.ts";
 import { isMapping, parseYamlDocuments } from "../yaml/yaml.ts";
 import { toTask } from "../tekton/task.ts";
 import type { Task } from "../tekton/types.ts";
-import { type RenderOptions, templateWithValues } from "./render.ts";
+import type { RenderOptions } from "./render.ts";
+import { templateWithValues } from "./helm_template.ts";
 
 /** A chart standing in for an installed release. */
 export interface OfflineRelease {

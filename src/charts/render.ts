@@ -17,14 +17,10 @@ import { type ChartFile, type ChartOptions, type ChartTask, planChart } from "./
 import { valuesPathsIn } from "./values_plan.ts";
 import { renderTemplate, type TemplateScope, UnsupportedTemplateError } from "./template_engine.ts";
 import { writeChart } from "./package.ts";
+import { templateWithValues, type ValuesFile } from "./helm_template.ts";
 import type { RenderMemo } from "./render_memo.ts";
 
-/** A values file (`-f`), already read: helm gets this text, not the path. */
-export interface ValuesFile {
-  /** The path as given, named in helm's messages. */
-  file: string;
-  text: string;
-}
+export type { ValuesFile } from "./helm_template.ts";
 
 /** The values a rendered Task gets, as `helm install` of the chart would. */
 export interface RenderValues {
@@ -124,10 +120,7 @@ async function renderNow(
     // stays within the subset helm is proven to render the same way.
     for (const [i, task] of tasks.entries()) {
       try {
-        out[i] = await renderInProcess(planChart([task], chartOptions), task.origin, {
-          Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
-          Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
-        });
+        out[i] = (await renderDefaultsInProcess(task, options))?.task;
         if (out[i] === undefined && engine === "in-process") {
           throw new HelmError(`${task.origin}: the Task's template needs helm to render`);
         }
@@ -151,6 +144,34 @@ async function renderNow(
   }
   if (errors.length > 0) throw combineErrors(errors);
   return out as Task[];
+}
+
+/**
+ * One Task rendered in-process with the chart's own defaults (no `--set`,
+ * no values files), as {@link renderTasks} renders it, and whether its
+ * template mentions `Release` at all (only then can the namespace,
+ * `.Release.Namespace`, change the result); `undefined` when its template
+ * needs helm.
+ *
+ * @throws {HelmError} when rendering fails
+ */
+export async function renderDefaultsInProcess(
+  task: ChartTask,
+  options: Pick<RenderOptions, "appVersion" | "namespace">,
+): Promise<{ task: Task; readsRelease: boolean } | undefined> {
+  const appVersion = options.appVersion ?? DEFAULT_RENDER_APP_VERSION;
+  const files = planChart([task], {
+    name: RENDER_CHART.name,
+    chartVersion: RENDER_CHART.version,
+    appVersion,
+    helmLabels: false,
+  });
+  const rendered = await renderInProcess(files, task.origin, {
+    Chart: { Name: RENDER_CHART.name, Version: RENDER_CHART.version, AppVersion: appVersion },
+    Release: { Name: RENDER_RELEASE, Namespace: options.namespace, Service: "Helm" },
+  });
+  if (rendered === undefined) return undefined;
+  return { task: rendered, readsRelease: taskTemplate(files)!.content.includes("Release") };
 }
 
 /**
@@ -233,6 +254,11 @@ function splitSources(yaml: string): Map<string, string> {
   return sources;
 }
 
+/** The template of a one-Task chart that holds its Task. */
+function taskTemplate(files: readonly ChartFile[]): ChartFile | undefined {
+  return files.find((f) => f.path.startsWith("templates/") && f.path.endsWith(".yaml"));
+}
+
 /**
  * The Task of a one-Task chart rendered by {@link renderTemplate}, or
  * `undefined` when its template needs helm.
@@ -243,7 +269,7 @@ async function renderInProcess(
   scope: Omit<TemplateScope, "Values">,
 ): Promise<Task | undefined> {
   const values = files.find((f) => f.path === "values.yaml");
-  const template = files.find((f) => f.path.startsWith("templates/") && f.path.endsWith(".yaml"));
+  const template = taskTemplate(files);
   if (values === undefined || template === undefined) return undefined;
   const parsed = (await parseYamlDocuments(values.content, `${origin} (values)`))[0]?.value ?? {};
   if (!isMapping(parsed)) return undefined;
@@ -258,34 +284,4 @@ async function renderInProcess(
     .map((doc) => doc.value)
     .find((value) => isMapping(value) && value.kind === "Task");
   return rendered as Task | undefined;
-}
-
-/**
- * `helm template` of `chart` with the values files written under `dir`
- * (helm reads values only from files); helm's messages name the user's files.
- *
- * @throws {HelmError} when helm is missing or rendering fails
- */
-export async function templateWithValues(
-  chart: string,
-  dir: string,
-  deps: Pick<Deps, "fs" | "helm">,
-  options: RenderOptions & { releaseName: string },
-): Promise<string> {
-  const values = options.values ?? [];
-  const paths = values.map((_, i) => `${dir}/values-${i}.yaml`);
-  for (const [i, value] of values.entries()) await deps.fs.writeTextFile(paths[i]!, value.text);
-  try {
-    return await deps.helm.template(chart, {
-      releaseName: options.releaseName,
-      namespace: options.namespace,
-      valuesFiles: paths,
-      set: options.set ?? [],
-    });
-  } catch (error) {
-    if (!(error instanceof HelmError) || values.length === 0) throw error;
-    let message = error.message;
-    values.forEach((value, i) => message = message.replaceAll(paths[i]!, value.file));
-    throw new HelmError(message, { cause: error, ...(error.hint ? { hint: error.hint } : {}) });
-  }
 }

@@ -5,14 +5,14 @@
  * @module
  */
 import { posix } from "node:path";
-import { LoadError, ValidationError } from "../errors.ts";
+import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
 import { redactUrl } from "../base/redact.ts";
 import type { FileReader } from "../io/filesystem.ts";
-import { checkText, readInputFile, statInput } from "../io/read_input.ts";
-import { parseYamlDocuments } from "../yaml/yaml.ts";
+import { readInputFile, statInput } from "../io/read_input.ts";
 import { type ComponentRef, TASK_FILE_NAME } from "./component.ts";
 import { RESTRICTOR_HINT } from "./ref_policy.ts";
+import { parseComponentText } from "./task_load.ts";
 
 /** A reference to a local file or directory. */
 export type FileRef = Extract<ComponentRef, { kind: "file" }>;
@@ -70,19 +70,27 @@ export async function loadComponentDocument(
   deps: LoadDeps,
   options: FetchOptions,
 ): Promise<LoadedDocument> {
+  const { origin, text, sha256 } = await readComponentText(ref, deps, options);
+  const doc = await parseComponentText(text, origin);
+  return { origin, value: doc.value, line: doc.line, sha256 };
+}
+
+/**
+ * Reads a file component or fetches a URL component as
+ * {@link loadComponentDocument} does, without parsing it: its text, where it
+ * was read, and the SHA-256 of the text.
+ *
+ * @throws {LoadError} as {@link loadComponentDocument}
+ */
+export async function readComponentText(
+  ref: LoadableRef,
+  deps: LoadDeps,
+  options: FetchOptions,
+): Promise<{ origin: string; text: string; sha256: string }> {
   const { origin, text, sha256 } = ref.kind === "file"
     ? await readFileRef(ref, deps.fs, options.maxBytes)
     : await fetchUrlRef(ref, deps.fetcher, options);
-  checkText(text, origin);
-  const docs = (await parseYamlDocuments(text, origin)).filter((d) => d.value != null);
-  if (docs.length === 0) throw new ValidationError([`${origin}: holds no YAML document`]);
-  if (docs.length > 1) {
-    throw new ValidationError([
-      `${origin}: holds ${docs.length} YAML documents, expected exactly one Task`,
-    ], { hint: "put each Task in its own file and list each one in components" });
-  }
-  const doc = docs[0]!;
-  return { origin, value: doc.value, line: doc.line, sha256: sha256 ?? await sha256Hex(text) };
+  return { origin, text, sha256: sha256 ?? await sha256Hex(text) };
 }
 
 async function readFileRef(

@@ -28,6 +28,8 @@ import { isKustomizationUrl } from "./component_ref.ts";
 import { redactUrl } from "../base/redact.ts";
 import { ChartHelmTaskLookup, type OfflineRelease } from "../charts/offline_releases.ts";
 import type { RenderValues } from "../charts/render.ts";
+import { renderTasksCached } from "../charts/render_cache.ts";
+import { CACHED_MODULES } from "./task_load.ts";
 import type { Deps } from "../deps.ts";
 import { ClusterError, LockMismatchError, UsageError } from "../errors.ts";
 import type { ChangeSetEntry } from "../k8s/applier.ts";
@@ -179,7 +181,7 @@ export async function deployPipeline(
   kustomizationPath: string,
   deps:
     & Pick<Deps, "fs" | "fetcher" | "cluster" | "helm" | "signals">
-    & Partial<Pick<Deps, "logger">>,
+    & Partial<Pick<Deps, "logger" | "cache">>,
   options: DeployPipelineOptions,
 ): Promise<DeployResult> {
   const { strategy } = options;
@@ -239,12 +241,18 @@ export async function deployPipeline(
     ...plan,
     local: await renderComponents(
       plan.local,
-      async (components) =>
-        (await loadRenderer()).renderTasks(components, deps, {
-          ...options.render,
-          values: plan.values,
-          namespace: namespace ?? "default",
-        }),
+      (components) =>
+        renderTasksCached(
+          components,
+          deps,
+          {
+            ...options.render,
+            values: plan.values,
+            namespace: namespace ?? "default",
+          },
+          loadRenderer,
+          CACHED_MODULES,
+        ),
     ),
   };
   let releases: HelmReleases;

@@ -9,13 +9,18 @@
 import type { Deps } from "../deps.ts";
 import { combineErrors, ValidationError } from "../errors.ts";
 import type { FetchOptions } from "../fetch/fetcher.ts";
-import { tektonTaskProblems, toTask } from "../tekton/task.ts";
-import { componentTypeOf, processTask, validateTask } from "../dracon/component_task.ts";
 import type { Pipeline } from "../tekton/types.ts";
 import { assemblePipeline, type PipelineApiVersion } from "./assembly.ts";
 import { DEFAULT_BASE_PIPELINE, toBasePipeline } from "./base_pipeline.ts";
 import type { ComponentRef, ResolvedComponent } from "./component.ts";
-import { fetchUrlRef, loadComponentDocument, type LoadDeps } from "./component_loader.ts";
+import {
+  fetchUrlRef,
+  loadComponentDocument,
+  type LoadDeps,
+  readComponentText,
+} from "./component_loader.ts";
+import { CACHED_MODULES, loadTaskCached } from "./task_load.ts";
+import type { Cache } from "../io/cache.ts";
 import { parseComponentRef, type ParseRefOptions } from "./component_ref.ts";
 import {
   checkRealPath,
@@ -103,7 +108,7 @@ export interface PlanSource extends LoadedKustomization {
  */
 export async function planPipeline(
   kustomization: string | PlanSource,
-  deps: Pick<Deps, "fs" | "fetcher">,
+  deps: Pick<Deps, "fs" | "fetcher"> & Partial<Pick<Deps, "cache">>,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
   if (typeof kustomization !== "string") return await planLoaded(kustomization, deps, options);
@@ -151,9 +156,11 @@ export async function openPlanSource(
 
 async function planLoaded(
   { kustomization, file, dir, reader, baseUrl }: PlanSource,
-  deps: Pick<Deps, "fetcher">,
+  deps: Pick<Deps, "fetcher"> & Partial<Pick<Deps, "cache">>,
   options: PlanOptions,
 ): Promise<PipelinePlan> {
+  // The code's digest is read from disk while the read Worker reads the inputs.
+  deps.cache?.codeDigest(CACHED_MODULES).catch(() => {});
   const load = { fs: reader, fetcher: deps.fetcher };
   const baseDir = options.baseDir ?? dir;
   const policy = refPolicy([baseDir], options);
@@ -176,7 +183,7 @@ async function planLoaded(
   const loaded = await mapConcurrent(
     local,
     options.concurrency ?? DEFAULT_CONCURRENCY,
-    (ref) => settle(resolveLocal(ref, load, options, policy)),
+    (ref) => settle(resolveLocal(ref, load, options, policy, deps.cache)),
   );
   const components: ResolvedComponent[] = [];
   for (const result of loaded) {
@@ -254,26 +261,18 @@ async function resolveLocal(
   deps: LoadDeps,
   options: Pick<PlanOptions, "fetch" | "anchorImage">,
   policy: RefPolicy,
+  cache: Cache | undefined,
 ): Promise<ResolvedComponent> {
   if (ref.kind === "file") await checkRealPath(ref, policy, deps.fs);
-  const doc = await loadComponentDocument(ref, deps, options.fetch);
-  const task = toTask(doc.value, doc.origin);
-  const problems = validateTask(task, doc.origin);
-  if (problems.length > 0) throw new ValidationError(problems);
-  const processed = processTask(
-    task,
+  const { origin, text, sha256 } = await readComponentText(ref, deps, options.fetch);
+  const loaded = await loadTaskCached(
+    text,
+    sha256,
+    origin,
     options.anchorImage === undefined ? {} : { anchorImage: options.anchorImage },
+    cache,
   );
-  const tekton = tektonTaskProblems(processed, doc.origin);
-  if (tekton.length > 0) throw new ValidationError(tekton);
-  return {
-    ref,
-    name: task.metadata.name,
-    type: componentTypeOf(task),
-    task: processed,
-    origin: doc.origin,
-    digest: `sha256:${doc.sha256}`,
-  };
+  return { ref, ...loaded, origin, digest: `sha256:${sha256}` };
 }
 
 function parseRefs(

@@ -91,6 +91,8 @@ async function runGroup(
       XDG_CACHE_HOME: CACHE,
       npm_config_cache: Deno.env.get("npm_config_cache") ?? `${REAL_HOME}/.npm`,
       HELM_CACHE_HOME: `${home}/.cache/helm`,
+      // XDG_CACHE_HOME is the machine's (Deno's caches); draconctl's own cache stays in the home.
+      DRACONCTL_CACHE_DIR: `${home}/.cache/draconctl`,
       TMPDIR: scratch,
       LANG: "C.UTF-8",
       ...env,
