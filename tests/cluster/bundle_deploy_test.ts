@@ -5,7 +5,7 @@
  * either (the bundle applied exactly what the sources apply).
  */
 import assert from "node:assert/strict";
-import { bundleRunArgs } from "../../scripts/bundle.ts";
+import { buildArgs, bundleRunArgs } from "../../scripts/bundle.ts";
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
 import type { KubeObject } from "../../src/k8s/objects.ts";
 import { DRACON_ROOT } from "../cli/_cli.ts";
@@ -18,12 +18,7 @@ clusterTest(
   "the bundle deploys golang-project; a rerun and main.ts change nothing",
   async (env) => {
     const dir = `${await Deno.makeTempDir({ prefix: "bundle-" })}/dist`;
-    await run(
-      "deno",
-      ["run", "--no-prompt", "--allow-read", `--allow-write=${dir}`, "--allow-run"]
-        .concat(["scripts/bundle.ts", "--out-dir", dir, "--quiet"]),
-      { cwd: ROOT },
-    );
+    await run("deno", buildArgs(dir));
     const args = [
       "pipelines",
       "deploy",

@@ -9,7 +9,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { bundleRunArgs, FLAGS_FILE } from "../../scripts/bundle.ts";
+import {
+  buildArgs,
+  BUNDLE_FILE,
+  bundleRunArgs,
+  CHUNKS_FILE,
+  FLAGS_FILE,
+} from "../../scripts/bundle.ts";
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
 import { WORKER_MODULES } from "../../src/base/worker_modules.ts";
 import { DEFAULT_FETCH_OPTIONS } from "../../src/fetch/fetcher.ts";
@@ -18,11 +24,12 @@ import { OutsideScopeError } from "../../src/io/files.ts";
 import { IsolatedReader } from "../../src/io/isolated_reader.ts";
 import { writeLocalCorpusPipelines } from "../../bench/corpus_pipelines.ts";
 import { DRACON_ROOT, fixture } from "../cli/_cli.ts";
-import { BINARY, type ProductResult } from "./_product.ts";
+import { BINARY, BUNDLE, type ProductResult } from "./_product.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TLS = `${ROOT}fixtures/tls/`;
-const IGNORE = BINARY !== undefined; // the bundle is compared with main.ts in the `deno run` pass
+// The bundle is compared with main.ts in the `deno run` pass.
+const IGNORE = BINARY !== undefined || BUNDLE !== undefined;
 
 let built: Promise<string> | undefined;
 
@@ -30,24 +37,15 @@ let built: Promise<string> | undefined;
 function bundleDir(): Promise<string> {
   return built ??= (async () => {
     const dir = `${await Deno.makeTempDir({ prefix: "bundle-" })}/dist`;
-    const output = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--no-prompt",
-        "--allow-read",
-        `--allow-write=${dir}`,
-        "--allow-run",
-        "scripts/bundle.ts",
-        "--out-dir",
-        dir,
-        "--quiet",
-      ],
-      cwd: ROOT,
-      stdin: "null",
-    }).output();
-    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    await buildInto(dir);
     return dir;
   })();
+}
+
+/** Runs `scripts/bundle.ts --out-dir dir`. */
+async function buildInto(dir: string): Promise<void> {
+  const output = await new Deno.Command("deno", { args: buildArgs(dir), stdin: "null" }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
 }
 
 async function run(argv: string[], env: Record<string, string>): Promise<ProductResult> {
@@ -75,7 +73,7 @@ function importsOf(code: string): string[] {
 
 Deno.test({
   name:
-    "the bundle step writes one self-contained bundle, the two Worker bundles and the shipped flags",
+    "the bundle step writes the entry, its chunks, the two Worker bundles and the shipped flags",
   ignore: IGNORE,
   fn: async () => {
     const dir = await bundleDir();
@@ -83,17 +81,51 @@ Deno.test({
       await Deno.readTextFile(`${dir}/${FLAGS_FILE}`),
       `${PERMISSION_FLAGS.join(" ")}\n`,
     );
-    const files = ["draconctl.js", ...Object.values(WORKER_MODULES).map((m) => m.bundle)];
+    const { current, previous } = JSON.parse(await Deno.readTextFile(`${dir}/${CHUNKS_FILE}`));
+    assert.deepEqual(previous, []);
+    assert.ok(current.length > 10, `${current.length} chunks`);
+    const workers = Object.values(WORKER_MODULES).map((m) => m.bundle);
+    const code = [BUNDLE_FILE, ...workers, ...current];
     assert.deepEqual(
       [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
-      [...files, FLAGS_FILE].sort(),
+      [...code, CHUNKS_FILE, FLAGS_FILE].sort(),
       "nothing else is left behind (the build directory is removed)",
     );
-    for (const file of files) {
+    for (const file of code) {
       const imports = importsOf(await Deno.readTextFile(`${dir}/${file}`));
-      assert.deepEqual(imports.filter((s) => !s.startsWith("node:")), [], `${file} imports`);
+      const own = workers.includes(file) ? [] : current.map((chunk: string) => `./${chunk}`);
+      // node: built-ins and chunks of the same build; nothing imports the entry or a Worker.
+      assert.deepEqual(imports.filter((s) => !s.startsWith("node:") && !own.includes(s)), [], file);
     }
-    assert.ok(importsOf(`import { a } from "./x.js";\nawait import("y");`).length === 2);
+    // `--version` loads no CommonJS shim (`node:module`) and no built-in: the entry imports none.
+    const entry = await Deno.readTextFile(`${dir}/${BUNDLE_FILE}`);
+    assert.deepEqual(importsOf(entry).filter((s) => s.startsWith("node:")), []);
+    assert.ok(!entry.includes("node:module"));
+    assert.equal(importsOf(`import { a } from "./x.js";\nawait import("y");`).length, 2);
+  },
+});
+
+Deno.test({
+  name: "a rebuild keeps the chunks of the build before and removes older ones, nothing else",
+  ignore: IGNORE,
+  fn: async () => {
+    const dir = `${await Deno.makeTempDir({ prefix: "rebuild-" })}/dist`;
+    await Deno.mkdir(dir);
+    for (const file of ["old-AAAA.js", "older-BBBB.js", "example-components-0.1.0.tgz"]) {
+      await Deno.writeTextFile(`${dir}/${file}`, "");
+    }
+    await Deno.writeTextFile(
+      `${dir}/${CHUNKS_FILE}`,
+      JSON.stringify({ current: ["old-AAAA.js"], previous: ["older-BBBB.js", "../x.js"] }),
+    );
+    const names = () => new Set([...Deno.readDirSync(dir)].map((e) => e.name));
+    await buildInto(dir);
+    assert.ok(names().has("old-AAAA.js") && !names().has("older-BBBB.js"), [...names()].join());
+    const { previous } = JSON.parse(await Deno.readTextFile(`${dir}/${CHUNKS_FILE}`));
+    assert.deepEqual(previous, ["old-AAAA.js"]);
+    await buildInto(dir);
+    assert.ok(!names().has("old-AAAA.js"));
+    assert.ok(names().has("example-components-0.1.0.tgz"), "a file of someone else's is kept");
   },
 });
 
