@@ -105,6 +105,42 @@ Deno.test({
   },
 });
 
+/**
+ * Which build of each npm package the bundle holds, from the `// <path>` comment deno bundle writes
+ * above each module: `<package>: <first path part inside it>`.
+ */
+async function bundledBuilds(dir: string): Promise<string[]> {
+  const builds = new Set<string>();
+  for (const entry of Deno.readDirSync(dir)) {
+    if (!entry.name.endsWith(".js")) continue;
+    const code = await Deno.readTextFile(`${dir}/${entry.name}`);
+    for (
+      const [, name, part] of code.matchAll(
+        /^\/\/ .*\/npm\/[^/]+\/((?:@[^/]+\/)?[^/]+)\/[^/]+\/([^/\n]+)/gm,
+      )
+    ) {
+      builds.add(`${name}: ${part}`);
+    }
+  }
+  return [...builds].sort();
+}
+
+Deno.test({
+  name: "the bundle holds the builds of its npm packages that were reviewed (docs/distribution.md)",
+  ignore: IGNORE,
+  fn: async () => {
+    // As from sources (Deno's `import`/`default` conditions), but for yaml: its ES module build
+    // (`browser/`, the `default` condition) instead of its CommonJS one (`dist/`, `node`).
+    assert.deepEqual(await bundledBuilds(await bundleDir()), [
+      "commander: index.js",
+      "commander: lib",
+      "diff: libesm",
+      "js-yaml: dist",
+      "yaml: browser",
+    ]);
+  },
+});
+
 Deno.test({
   name: "a rebuild keeps the chunks of the build before and removes older ones, nothing else",
   ignore: IGNORE,
