@@ -10,6 +10,7 @@
  * deno task bench --quick          # N = 10, 50; 3 repetitions
  * deno task bench --smoke          # N = 3, 1 repetition, 0 ms (what CI runs)
  * deno task bench --out bench/out  # results.md, results.json, deploy.svg
+ * deno task bench --entry dist     # draconctl as the bundle (built first into dist/), not main.ts
  * ```
  *
  * Every timed run is wrapped in `/usr/bin/time` (CPU, peak RSS); requests
@@ -21,6 +22,7 @@
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { writeLocalCorpusPipelines } from "./corpus_pipelines.ts";
 import { PERMISSION_FLAGS } from "../scripts/permissions.ts";
+import { bundle, bundleRunArgs } from "../scripts/bundle.ts";
 import { type LatencyProxy, startLatencyProxy } from "../scripts/latency_proxy.ts";
 import {
   adminTls,
@@ -226,7 +228,14 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const draconctl = ["deno", "run", "--quiet", ...PERMISSION_FLAGS, `${REPO}/main.ts`];
+/** What draconctl runs as: `--entry sources` (main.ts, the default) or `--entry dist` (the bundle). */
+const ENTRY = Deno.args.includes("--entry")
+  ? Deno.args[Deno.args.indexOf("--entry") + 1]
+  : "sources";
+if (ENTRY !== "sources" && ENTRY !== "dist") throw new Error(`--entry "${ENTRY}": sources or dist`);
+const draconctl = ENTRY === "dist"
+  ? ["deno", ...bundleRunArgs(`${REPO}/dist`)]
+  : ["deno", "run", "--quiet", ...PERMISSION_FLAGS, `${REPO}/main.ts`];
 
 let nsCounter = 0;
 async function createNamespace(env: Env, prefix: string): Promise<string> {
@@ -1224,11 +1233,12 @@ async function versions(env: Env): Promise<string> {
 
 if (import.meta.main) {
   const config = parseArgs(Deno.args);
+  if (ENTRY === "dist") await bundle(`${REPO}/dist`);
   const env = await openEnv(config);
   const points: Point[] = [];
   let startup: Startup[] = [];
   try {
-    log(`config ${JSON.stringify(config)}; work dir ${env.work}`);
+    log(`config ${JSON.stringify(config)}; entry ${ENTRY}; work dir ${env.work}`);
     const started = performance.now();
     const run = (name: string) => config.scenarios.includes(name);
     if (run("deploy")) await deployScenario(env, config, points);
@@ -1248,7 +1258,7 @@ if (import.meta.main) {
     }
     const summaries = summarize(points);
     const text =
-      `<!-- ${await versions(env)}; ${config.reps} repetition(s); ${
+      `<!-- ${await versions(env)}; entry ${ENTRY}; ${config.reps} repetition(s); ${
         ((performance.now() - started) / 1000).toFixed(0)
       } s -->\n\n` + report(summaries, startup);
     console.log(text);

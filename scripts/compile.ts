@@ -1,6 +1,7 @@
 /**
- * `deno task compile`: builds `dist/draconctl` from main.ts with the shipped
- * permissions (scripts/permissions.ts) baked in and the git commit stamped.
+ * `deno task compile`: builds `dist/draconctl` from the bundle of main.ts
+ * (scripts/bundle.ts, built for it with the git commit stamped) with the
+ * shipped permissions (scripts/permissions.ts) baked in.
  *
  *   deno task compile                 # dist/draconctl for this machine
  *   deno task compile --all-targets   # dist/draconctl-<target>[.exe] for every target
@@ -14,7 +15,9 @@
  *
  * @module
  */
+import { bundle, BUNDLE_FILE } from "./bundle.ts";
 import { PERMISSION_FLAGS } from "./permissions.ts";
+import { WORKER_MODULES } from "../src/base/worker_modules.ts";
 
 /** Every target `deno compile` supports. */
 export const TARGETS: readonly string[] = [
@@ -27,8 +30,6 @@ export const TARGETS: readonly string[] = [
 
 const ROOT = new URL("../", import.meta.url);
 const BUILD_INFO = new URL("src/build_info.ts", ROOT);
-/** Modules loaded at run time that the module graph does not show. */
-const INCLUDES = ["src/fetch/_fetch_worker.ts", "src/io/_read_worker.ts"];
 const PROBE_TIMEOUT_MS = 5_000;
 
 class CompileError extends Error {}
@@ -37,13 +38,26 @@ async function main(args: string[]): Promise<void> {
   const targets = parseArgs(args);
   await checkDenort(targets);
   const commit = await gitCommit();
+  const dist = new URL("dist/", ROOT).pathname;
+  await Deno.mkdir(dist, { recursive: true });
+  const bundled = await Deno.makeTempDir({ dir: dist, prefix: ".compile-" });
+  try {
+    await stampedBundle(bundled, commit);
+    for (const target of targets) await compile(bundled, target, targets.length > 1, commit);
+  } finally {
+    await Deno.remove(bundled, { recursive: true });
+  }
+}
+
+/** The bundle, built into `dir` from the sources with `commit` stamped into src/build_info.ts. */
+async function stampedBundle(dir: string, commit: string): Promise<void> {
   const original = await Deno.readTextFile(BUILD_INFO);
   await Deno.writeTextFile(
     BUILD_INFO,
     original.replace(/BUILD_COMMIT: string = "[^"]*"/, `BUILD_COMMIT: string = "${commit}"`),
   );
   try {
-    for (const target of targets) await compile(target, targets.length > 1, commit);
+    await bundle(dir);
   } finally {
     await Deno.writeTextFile(BUILD_INFO, original);
   }
@@ -100,18 +114,26 @@ async function gitCommit(): Promise<string> {
   }
 }
 
-async function compile(target: string | undefined, suffixed: boolean, commit: string) {
+async function compile(
+  bundled: string,
+  target: string | undefined,
+  suffixed: boolean,
+  commit: string,
+) {
   const windows = target?.includes("windows") ?? Deno.build.os === "windows";
   const name = `dist/draconctl${suffixed ? `-${target}` : ""}${windows ? ".exe" : ""}`;
   const output = new URL(name, ROOT).pathname;
+  // The Worker bundles are loaded at run time, beside the bundle: the module graph does not show them.
+  const includes = Object.values(WORKER_MODULES).map((m) => `${bundled}/${m.bundle}`);
   const args = [
     "compile",
+    "--no-config",
     ...PERMISSION_FLAGS,
-    ...INCLUDES.flatMap((file) => ["--include", file]),
+    ...includes.flatMap((file) => ["--include", file]),
     ...(target === undefined ? [] : ["--target", target]),
     "--output",
     output,
-    "main.ts",
+    `${bundled}/${BUNDLE_FILE}`,
   ];
   console.error(`compile: deno ${args.join(" ")}`);
   const { code } = await new Deno.Command(Deno.execPath(), {

@@ -1,6 +1,7 @@
 /**
  * The Deno permissions draconctl ships with, in one place. Used by
- * `deno task compile` (baked into the binary), checked against the
+ * `deno task compile` (baked into the binary) and `deno task bundle`
+ * (written beside the bundle for bin/draconctl), checked against the
  * `deno task draconctl` entry in deno.json by tests/scripts/permissions_test.ts,
  * and used by tests/e2e/ to run the product exactly as it ships.
  *

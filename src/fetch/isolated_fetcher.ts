@@ -13,6 +13,7 @@ import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "./fetcher.ts";
 import type { FetchReply, FetchRequest } from "./_fetch_worker.ts";
 import { redactUrl } from "../base/redact.ts";
+import { workerModule } from "../base/worker_modules.ts";
 
 /** Options of {@link IsolatedFetcher}. */
 export interface IsolatedFetcherOptions {
@@ -25,7 +26,7 @@ export interface IsolatedFetcherOptions {
   graceMs?: number;
 }
 
-const DEFAULT_WORKER = new URL("./_fetch_worker.ts", import.meta.url);
+const DEFAULT_WORKER = workerModule("fetch");
 
 /**
  * The permissions of the Worker fetching `url`: network access to its

@@ -13,6 +13,7 @@
  * @module
  */
 import { LoadError } from "../errors.ts";
+import { workerModule } from "../base/worker_modules.ts";
 import {
   type ConfinedReader,
   DEFAULT_MAX_FILE_BYTES,
@@ -33,7 +34,7 @@ export interface IsolatedReaderOptions {
   workerUrl?: URL;
 }
 
-const DEFAULT_WORKER = new URL("./_read_worker.ts", import.meta.url);
+const DEFAULT_WORKER = workerModule("read");
 
 /**
  * The permissions of the read Worker: read access to `scope.paths` (or

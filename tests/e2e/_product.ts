@@ -1,11 +1,13 @@
 /**
  * Runs draconctl as it ships: `deno run` with exactly the flags of
- * scripts/permissions.ts, or the compiled binary named by
- * `DRACONCTL_E2E_BINARY` (e.g. dist/draconctl) when one was built.
+ * scripts/permissions.ts, the compiled binary named by `DRACONCTL_E2E_BINARY`
+ * (e.g. dist/draconctl) when one was built, or the bundle in the directory
+ * named by `DRACONCTL_E2E_BUNDLE` (e.g. dist, from `deno task bundle`).
  *
  * @module
  */
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
+import { bundleRunArgs } from "../../scripts/bundle.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -19,14 +21,19 @@ export interface ProductResult {
 /** The binary under test, if any. */
 export const BINARY: string | undefined = Deno.env.get("DRACONCTL_E2E_BINARY") || undefined;
 
+/** The directory of the bundle under test, if any. */
+export const BUNDLE: string | undefined = Deno.env.get("DRACONCTL_E2E_BUNDLE") || undefined;
+
 /**
  * The command that runs `draconctl <args>` in the repository root; `options`
  * as for `Deno.Command` (`stdin` defaults to `null`).
  */
 export function productCommand(args: string[], options: Deno.CommandOptions = {}): Deno.Command {
-  const [command, ...prefix] = BINARY === undefined
-    ? ["deno", "run", "--quiet", ...PERMISSION_FLAGS, "main.ts"]
-    : [BINARY];
+  const [command, ...prefix] = BINARY !== undefined
+    ? [BINARY]
+    : BUNDLE !== undefined
+    ? ["deno", ...bundleRunArgs(BUNDLE)]
+    : ["deno", "run", "--quiet", ...PERMISSION_FLAGS, "main.ts"];
   return new Deno.Command(command!, {
     cwd: ROOT,
     stdin: "null",
