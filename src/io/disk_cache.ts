@@ -224,7 +224,8 @@ async function ownUid(): Promise<number | undefined> {
  * The digest behind {@link Cache.codeDigest}: the source text of each module
  * reached from `modules` along their imports (type-only imports left out: they
  * change no behaviour), bare and `npm:` specifiers by what they resolve to
- * (the package's version), and the Deno version.
+ * (the package's version), and the Deno version. From the bundle, its
+ * chunks' texts (they hold the packages).
  *
  * @throws when a module's source cannot be read
  */
@@ -242,7 +243,11 @@ export async function sourceDigest(modules: readonly string[]): Promise<string> 
       const text = texts[i]!;
       seen.set(url, text);
       if (!url.startsWith("file:")) return;
+      // A bundle's file (docs/distribution.md) holds its packages: it imports only its own chunks
+      // and node: built-ins; a bare specifier in its text is in a comment or a string.
+      const bundled = !new URL(url).pathname.endsWith(".ts");
       for (const specifier of importsOf(text)) {
+        if (bundled && !/^(\.|\/|node:)/.test(specifier)) continue;
         pending.push(
           specifier.startsWith(".") || specifier.startsWith("/")
             ? new URL(specifier, url).href

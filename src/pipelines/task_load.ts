@@ -89,13 +89,22 @@ export async function loadTask(
  * The modules whose code (with everything they import) makes a cached
  * result: this one (loading) and the renderer, with the YAML readers and
  * writer and Tekton's and Dracon's rules they import. One digest for both
- * kinds of entry, made once per run.
+ * kinds of entry, made once per run. Run from the bundle (`deno task
+ * bundle`, docs/distribution.md) this code sits in a chunk beside the
+ * bundle's entry, `draconctl.js`, whose imports reach every chunk: the
+ * digest then covers the whole bundle.
  */
-export const CACHED_MODULES: readonly string[] = [
-  import.meta.url,
-  new URL("../charts/render.ts", import.meta.url).href,
-  new URL("../charts/render_cache.ts", import.meta.url).href,
-];
+export const CACHED_MODULES: readonly string[] = cachedModules(import.meta.url);
+
+/** {@link CACHED_MODULES} for this module at `here`: its sources, or the bundle's entry. */
+export function cachedModules(here: string): string[] {
+  if (!new URL(here).pathname.endsWith(".ts")) return [new URL("./draconctl.js", here).href];
+  return [
+    here,
+    new URL("../charts/render.ts", here).href,
+    new URL("../charts/render_cache.ts", here).href,
+  ];
+}
 
 /**
  * {@link loadTask} through `cache`: the Task stored for the same text

@@ -324,3 +324,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the bundle's render cache: a warm run renders nothing, and a changed chunk is a miss",
+  ignore: IGNORE,
+  fn: async () => {
+    // A copy of the bundle, so that changing one of its chunks leaves the shared build alone.
+    const dir = `${await Deno.makeTempDir({ prefix: "bundle-cache-" })}/dist`;
+    await buildInto(dir);
+    const cache = await Deno.makeTempDir({ prefix: "bundle-cache-dir-" });
+    const args = [
+      "pipelines",
+      "deploy",
+      fixture("pipelines/golang-project"),
+      "--base-dir",
+      DRACON_ROOT,
+    ];
+    const dryRun = async () => {
+      const result = await run([...bundleRunArgs(dir, [...args, "--dry-run", "-v"])], {
+        DRACONCTL_CACHE_DIR: cache,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stderr, /cache: off/);
+      return { stdout: result.stdout, entries: [...Deno.readDirSync(cache)].length };
+    };
+    const cold = await dryRun();
+    assert.ok(cold.entries > 0, "the first run stores its Tasks");
+    const warm = await dryRun();
+    assert.equal(warm.stdout, cold.stdout);
+    assert.equal(warm.entries, cold.entries, "a warm run stores nothing new");
+    // The code digest covers every chunk the entry reaches: one changed chunk makes new keys.
+    const { current } = JSON.parse(await Deno.readTextFile(`${dir}/${CHUNKS_FILE}`));
+    const render = (current as string[]).find((name) => name.startsWith("render-"))!;
+    await Deno.writeTextFile(`${dir}/${render}`, "\n// changed\n", { append: true });
+    const changed = await dryRun();
+    assert.equal(changed.stdout, cold.stdout);
+    assert.ok(changed.entries > cold.entries, `${changed.entries} entries after the change`);
+  },
+});
