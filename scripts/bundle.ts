@@ -90,6 +90,12 @@ export async function bundle(outDir: string): Promise<string[]> {
     ]);
     const chunks = [...Deno.readDirSync(`${build}/main`)].map((e) => e.name)
       .filter((name) => name !== "main.js").sort();
+    for (const name of [...chunks, "main.js"]) {
+      const file = `${build}/main/${name}`;
+      const code = await Deno.readTextFile(file);
+      const deferred = deferBuiltins(code);
+      if (deferred !== code) await Deno.writeTextFile(file, deferred);
+    }
     const old = await readChunks(outDir);
     const moves: [string, string][] = [
       ...chunks.map((name): [string, string] => [`main/${name}`, name]),
@@ -111,6 +117,56 @@ export async function bundle(outDir: string): Promise<string[]> {
   } finally {
     await Deno.remove(build, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * The `node:` built-ins whose import starts Deno's Node layer (~12 ms of
+ * every run, bench/RESULTS.md "the Node layer"): commander imports them as
+ * default imports, for features draconctl does not use (executable
+ * subcommands, its default output and exit, which src/cli/program.ts
+ * replaces).
+ */
+export const DEFERRED_BUILTINS: readonly string[] = [
+  "node:fs",
+  "node:child_process",
+  "node:process",
+];
+
+/**
+ * `code` with each default import of a {@link DEFERRED_BUILTINS} module
+ * (`import fs from "node:fs";`, one line as esbuild writes it) replaced by a
+ * proxy, declared first, that gets the module from
+ * `process.getBuiltinModule` on first use: the Node layer starts only if the
+ * module is ever used. Functions are bound to the real module. Any other
+ * import form of these modules is left as it is (and tests/e2e/bundle_test.ts
+ * fails on it).
+ *
+ * @example
+ * ```ts
+ * deferBuiltins('import fs from "node:fs";\nfs.existsSync("x");\n');
+ * // 'const fs = …getBuiltinModule("node:fs")…;\nfs.existsSync("x");\n'
+ * ```
+ */
+export function deferBuiltins(code: string): string {
+  const declarations: string[] = [];
+  const pattern = new RegExp(
+    String.raw`^import ([\w$]+) from "(${DEFERRED_BUILTINS.join("|")})";\n`,
+    "gm",
+  );
+  const rest = code.replace(pattern, (_, name: string, specifier: string) => {
+    const real = specifier === "node:process"
+      ? "globalThis.process"
+      : `globalThis.process.getBuiltinModule(${JSON.stringify(specifier)})`;
+    declarations.push(
+      `const ${name} = new Proxy({}, { get(_, key) { const real = ${real}; ` +
+        `const value = Reflect.get(real, key); ` +
+        `return typeof value === "function" ? value.bind(real) : value; }, ` +
+        `set(_, key, value) { return Reflect.set(${real}, key, value); } }); ` +
+        `// ${specifier}, on first use (scripts/bundle.ts, deferBuiltins)\n`,
+    );
+    return "";
+  });
+  return declarations.length === 0 ? code : declarations.join("") + rest;
 }
 
 /** The chunk lists of the last build in `dir`; none when there was none (or it is unreadable). */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../base/sha256.ts";
 
 /** Values stored by content-addressed key; see the module documentation. */
 export interface Cache {
@@ -35,13 +35,11 @@ export interface Cache {
  * must hold everything the value depends on, the code digest included.
  */
 export function cacheKey(parts: readonly unknown[]): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+  return sha256Hex(JSON.stringify(parts));
 }
 
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
-export function sha256Text(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export { sha256Hex as sha256Text };
 
 /**
  * Whether `value` comes back from JSON exactly as it is: strings, booleans,

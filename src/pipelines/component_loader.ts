@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import { LoadError } from "../errors.ts";
 import type { Fetcher, FetchOptions } from "../fetch/fetcher.ts";
 import { redactUrl } from "../base/redact.ts";
+import { sha256Hex } from "../base/sha256.ts";
 import type { FileReader } from "../io/filesystem.ts";
 import { readInputFile, statInput } from "../io/read_input.ts";
 import { type ComponentRef, TASK_FILE_NAME } from "./component.ts";
@@ -90,7 +91,7 @@ export async function readComponentText(
   const { origin, text, sha256 } = ref.kind === "file"
     ? await readFileRef(ref, deps.fs, options.maxBytes)
     : await fetchUrlRef(ref, deps.fetcher, options);
-  return { origin, text, sha256: sha256 ?? await sha256Hex(text) };
+  return { origin, text, sha256: sha256 ?? sha256Hex(text) };
 }
 
 async function readFileRef(
@@ -142,7 +143,7 @@ export async function fetchUrlRef(
     if (cause instanceof LoadError) throw cause;
     throw new LoadError(origin, `fetch failed: ${messageOf(cause)}`, { cause });
   }
-  const actual = await sha256Hex(text);
+  const actual = sha256Hex(text);
   if (ref.sha256 !== undefined) {
     if (actual !== ref.sha256) {
       throw new LoadError(
@@ -156,10 +157,7 @@ export async function fetchUrlRef(
 }
 
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../base/sha256.ts";
 import { canonicalJson } from "../k8s/ssa_applier.ts";
 import type { KubeObject } from "../k8s/objects.ts";
 import type { Pipeline, Task } from "../tekton/types.ts";
@@ -81,7 +81,7 @@ export function taskDigest(task: KubeObject): string {
     },
     spec: task.spec,
   };
-  return `sha256:${createHash("sha256").update(canonicalJson(canonical)).digest("hex")}`;
+  return `sha256:${sha256Hex(canonicalJson(canonical))}`;
 }
 
 /**

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../base/sha256.ts";
 import { posix } from "node:path";
 import { LockMismatchError, ValidationError } from "../errors.ts";
 import { canonicalJson } from "../k8s/ssa_applier.ts";
@@ -112,7 +112,7 @@ function lockedHelm(component: ResolvedComponent): LockedComponent {
  * resourceVersion nor Helm's labels count.
  */
 export function specDigest(task: Pick<Task, "spec">): string {
-  return `sha256:${createHash("sha256").update(canonicalJson(task.spec ?? {})).digest("hex")}`;
+  return `sha256:${sha256Hex(canonicalJson(task.spec ?? {}))}`;
 }
 
 /** The chart name and version of a `helm.sh/chart` label (`<name>-<version>`, `+` written `_`). */
@@ -154,7 +154,7 @@ export async function lockText(lock: Lock): Promise<string> {
 
 /** `sha256:<hex>` of a lock file's text: the value of the lock annotation. */
 export function lockFileDigest(text: string): string {
-  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  return `sha256:${sha256Hex(text)}`;
 }
 
 /** Where the lock of a kustomization argument is: beside the kustomization file. */

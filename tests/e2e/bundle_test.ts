@@ -14,6 +14,7 @@ import {
   BUNDLE_FILE,
   bundleRunArgs,
   CHUNKS_FILE,
+  deferBuiltins,
   FLAGS_FILE,
 } from "../../scripts/bundle.ts";
 import { PERMISSION_FLAGS } from "../../scripts/permissions.ts";
@@ -134,6 +135,56 @@ Deno.test({
   },
 });
 
+/** The modules that start Deno's Node layer (~12 ms of a run, bench/RESULTS.md). */
+const NODE_LAYER = ["node:fs", "node:child_process", "node:process", "node:crypto", "node:module"];
+
+Deno.test({
+  name: "no file of the bundle imports a module that starts Deno's Node layer",
+  ignore: IGNORE,
+  fn: async () => {
+    const dir = await bundleDir();
+    const { current } = JSON.parse(await Deno.readTextFile(`${dir}/${CHUNKS_FILE}`));
+    const workers = Object.values(WORKER_MODULES).map((m) => m.bundle);
+    const found: string[] = [];
+    for (const file of [BUNDLE_FILE, ...workers, ...current]) {
+      const code = await Deno.readTextFile(`${dir}/${file}`);
+      for (const s of importsOf(code)) if (NODE_LAYER.includes(s)) found.push(`${file}: ${s}`);
+    }
+    assert.deepEqual(found, []);
+    // commander's imports of node:fs, node:child_process and node:process became deferred proxies.
+    const deferred = await Promise.all(
+      current.map((file: string) => Deno.readTextFile(`${dir}/${file}`)),
+    );
+    assert.ok(deferred.some((code) => /getBuiltinModule\("node:fs"\)/.test(code)));
+  },
+});
+
+Deno.test("deferBuiltins: the proxies reach the real modules on first use, bound to them", async () => {
+  const code = deferBuiltins(
+    'import fs from "node:fs";\nimport process2 from "node:process";\n' +
+      'import childProcess from "node:child_process";\nimport { posix } from "node:path";\n' +
+      "export const exists = fs.existsSync(import.meta.filename);\n" +
+      "export const platform = process2.platform;\n" +
+      "export const cwd = process2.cwd();\n" +
+      "export const spawn = typeof childProcess.spawn;\n" +
+      'export const joined = posix.join("a", "b");\n',
+  );
+  assert.doesNotMatch(code, /from "node:(fs|process|child_process)"/);
+  assert.match(code, /from "node:path"/, "other built-ins are left alone");
+  const file = await Deno.makeTempFile({ suffix: ".js" });
+  await Deno.writeTextFile(file, code);
+  const module = await import(`file://${file}`);
+  assert.deepEqual({ ...module }, {
+    exists: true,
+    platform: Deno.build.os,
+    cwd: Deno.cwd(),
+    spawn: "function",
+    joined: "a/b",
+  });
+  const untouched = 'import * as fs from "node:fs";\n';
+  assert.equal(deferBuiltins(untouched), untouched);
+});
+
 /**
  * Which build of each npm package the bundle holds, from the `// <path>` comment deno bundle writes
  * above each module: `<package>: <first path part inside it>`.
@@ -161,6 +212,10 @@ Deno.test({
     // As from sources (Deno's `import`/`default` conditions), but for yaml: its ES module build
     // (`browser/`, the `default` condition) instead of its CommonJS one (`dist/`, `node`).
     assert.deepEqual(await bundledBuilds(await bundleDir()), [
+      // ES modules only, the package root (src/base/sha256.ts).
+      "@noble/hashes: _md.js",
+      "@noble/hashes: sha2.js",
+      "@noble/hashes: utils.js",
       "commander: index.js",
       "commander: lib",
       "diff: libesm",
