@@ -485,7 +485,8 @@ async function floorScenario(env: Env, config: Config, points: Point[]): Promise
       await measure(env, latency, commandFor("draconctl", "cold", fx, kc, warm));
       for (let rep = 0; rep < config.reps; rep++) {
         const started = performance.now();
-        await exec(env, [...draconctl, "pipelines", "deploy", "--help"]);
+        // `--verbose` keeps it off the help fast path (src/cli/help_only.ts): the command tree loads.
+        await exec(env, [...draconctl, "pipelines", "deploy", "--verbose", "--help"]);
         const startMs = performance.now() - started;
         const server = `https://127.0.0.1:${port}`;
         // The floor's TLS is a fresh process's (as a deploy's); the warm one is logged beside it.

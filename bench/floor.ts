@@ -2,8 +2,9 @@
  * The round-trip floor of a deploy (issue 18, items 3 and 4), measured in the
  * same run as the deploys it is compared with:
  *
- * - **start**: `draconctl pipelines deploy --help`, the process start with the
- *   command tree loaded (what a deploy pays before its action runs);
+ * - **start**: `draconctl pipelines deploy --verbose --help`, the process start
+ *   with the command tree loaded (what a deploy pays before its action runs;
+ *   `--verbose` keeps it off the help fast path, which loads no command tree);
  * - **TLS**: one TCP connect + TLS handshake to the API server through the
  *   same latency proxy (first request on a fresh HTTP/2 client minus a second
  *   on the same connection), in a **fresh process** as a deploy makes it
