@@ -51,3 +51,17 @@ export async function runProduct(
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
+
+/** A small valid component Task (a Dracon base), served or written by the end-to-end tests. */
+export const TASK = `apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata:
+  name: base
+  labels:
+    v1.dracon.ocurity.com/component: base
+spec:
+  steps:
+    - name: s
+      image: busybox
+      script: echo hi
+`;

@@ -25,7 +25,7 @@ import { OutsideScopeError } from "../../src/io/files.ts";
 import { IsolatedReader } from "../../src/io/isolated_reader.ts";
 import { writeLocalCorpusPipelines } from "../../bench/corpus_pipelines.ts";
 import { DRACON_ROOT, fixture } from "../cli/_cli.ts";
-import { BINARY, BUNDLE, type ProductResult } from "./_product.ts";
+import { BINARY, BUNDLE, type ProductResult, TASK } from "./_product.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TLS = `${ROOT}fixtures/tls/`;
@@ -317,19 +317,6 @@ Deno.test({
     }
   },
 });
-
-const TASK = `apiVersion: tekton.dev/v1beta1
-kind: Task
-metadata:
-  name: base
-  labels:
-    v1.dracon.ocurity.com/component: base
-spec:
-  steps:
-    - name: s
-      image: busybox
-      script: echo hi
-`;
 
 Deno.test({
   name: "a URL component through the bundled fetch Worker, alone and in a dry run",

@@ -7,21 +7,9 @@
 import assert from "node:assert/strict";
 import { BAD_INPUT_CASES, badInputArgs } from "../cli/_bad_cases.ts";
 import { DRACON_ROOT, fixture } from "../cli/_cli.ts";
-import { BINARY, runProduct } from "./_product.ts";
+import { BINARY, runProduct, TASK } from "./_product.ts";
 
 const TLS = new URL("../../fixtures/tls/", import.meta.url).pathname;
-const TASK = `apiVersion: tekton.dev/v1beta1
-kind: Task
-metadata:
-  name: base
-  labels:
-    v1.dracon.ocurity.com/component: base
-spec:
-  steps:
-    - name: s
-      image: busybox
-      script: echo hi
-`;
 
 Deno.test(`bad input fails with its exit code and message (${BINARY ?? "deno run"})`, async (t) => {
   for (const c of BAD_INPUT_CASES) {
