@@ -278,21 +278,25 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         )
         : undefined;
       const lock = readLocks?.[0];
+      // What every deploy of this run is given, one kustomization or several.
+      const deployOptions = {
+        ...plan,
+        ...(policy === undefined ? {} : { policy }),
+        strategy,
+        forceConflicts: options.forceConflicts ?? false,
+        check: options.check,
+        render,
+        cluster: clusterOptions,
+        helmCharts: options.helmChart,
+      };
       if (kustomizations.length > 1 || contexts !== undefined) {
         const run = { kustomizations, contexts, strategy, format, output, inputs: allInputs };
         return await (await import("./_deploy_many.ts")).deployMany(
           { ...deps, fs: inputs },
           { ...run, startedMs: started.getTime() },
           {
-            ...plan,
-            ...(policy === undefined ? {} : { policy }),
+            ...deployOptions,
             ...(readLocks === undefined ? {} : { locks: readLocks }),
-            strategy,
-            forceConflicts: options.forceConflicts ?? false,
-            check: options.check,
-            render,
-            cluster: clusterOptions,
-            helmCharts: options.helmChart,
             ...beforeApply,
           },
         );
@@ -326,15 +330,8 @@ export function registerPipelinesDeploy(parent: AnyCommand, deps: Deps): void {
         ...run,
         ...(status ? { logger: status.logger(deps.logger) } : {}),
       }, {
-        ...plan,
-        ...(policy === undefined ? {} : { policy }),
+        ...deployOptions,
         opened,
-        strategy,
-        forceConflicts: options.forceConflicts ?? false,
-        check: options.check,
-        render,
-        cluster: clusterOptions,
-        helmCharts: options.helmChart,
         ...(lock === undefined ? {} : { lock }),
         ...(progress || status ? { onApplied } : {}),
         beforeApply: async (objects) => {
