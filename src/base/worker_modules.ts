@@ -17,6 +17,20 @@ export const WORKER_MODULES: Readonly<Record<WorkerName, { source: string; bundl
 };
 
 /**
+ * Whether the module at `url` runs from its sources (a `.ts` file) rather
+ * than from the bundle (a `.js` file of `deno task bundle`).
+ *
+ * @example
+ * ```ts
+ * fromSources("file:///repo/src/io/cache.ts"); // true
+ * fromSources("file:///opt/draconctl/chunk-AB12CD34.js"); // false
+ * ```
+ */
+export function fromSources(url: string): boolean {
+  return new URL(url).pathname.endsWith(".ts");
+}
+
+/**
  * The URL of Worker `name`'s module, for code running at `here` (this
  * module's URL): from sources (a `.ts` URL) the source file, from a bundle
  * (this module's code then sits in a `.js` file in the bundle's directory)
@@ -30,7 +44,7 @@ export const WORKER_MODULES: Readonly<Record<WorkerName, { source: string; bundl
  */
 export function workerModule(name: WorkerName, here: string = import.meta.url): URL {
   const module = WORKER_MODULES[name];
-  return new URL(here).pathname.endsWith(".ts")
+  return fromSources(here)
     ? new URL(`../../${module.source}`, here)
     : new URL(`./${module.bundle}`, here);
 }

@@ -38,9 +38,6 @@ export function cacheKey(parts: readonly unknown[]): string {
   return sha256Hex(JSON.stringify(parts));
 }
 
-/** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
-export { sha256Hex as sha256Text };
-
 /**
  * Whether `value` comes back from JSON exactly as it is: strings, booleans,
  * `null`, finite numbers other than `-0`, arrays without holes and plain

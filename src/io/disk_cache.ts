@@ -24,7 +24,8 @@
  */
 import { BUILD_COMMIT } from "../build_info.ts";
 import type { Cache } from "./cache.ts";
-import { sha256Text } from "./cache.ts";
+import { sha256Hex } from "../base/sha256.ts";
+import { fromSources } from "../base/worker_modules.ts";
 import type { Logger } from "./logger.ts";
 
 /** Largest entry read; a larger file is ignored. */
@@ -120,7 +121,7 @@ export class DiskCache implements Cache {
     const path = `${this.#dir}/${key}`;
     const temp = `${path}.${crypto.randomUUID()}.tmp`;
     try {
-      await Deno.writeTextFile(temp, `${HEADER} ${key} ${sha256Text(value)}\n${value}`, {
+      await Deno.writeTextFile(temp, `${HEADER} ${key} ${sha256Hex(value)}\n${value}`, {
         createNew: true,
         mode: 0o600,
       });
@@ -142,7 +143,7 @@ export class DiskCache implements Cache {
     const end = text.indexOf("\n");
     const [tag, storedKey, digest] = (end === -1 ? "" : text.slice(0, end)).split(" ");
     const value = text.slice(end + 1);
-    if (tag !== HEADER || storedKey !== key || digest !== sha256Text(value)) {
+    if (tag !== HEADER || storedKey !== key || digest !== sha256Hex(value)) {
       this.#logger?.debug(`cache: ignoring ${path} (not an intact entry for its key)`);
       return undefined;
     }
@@ -231,7 +232,7 @@ async function ownUid(): Promise<number | undefined> {
  */
 export async function sourceDigest(modules: readonly string[]): Promise<string> {
   const entry = modules[0];
-  if (modules.length === 1 && entry !== undefined && !new URL(entry).pathname.endsWith(".ts")) {
+  if (modules.length === 1 && entry !== undefined && !fromSources(entry)) {
     return await bundleDigest(entry);
   }
   const seen = new Map<string, string>();
@@ -259,11 +260,11 @@ export async function sourceDigest(modules: readonly string[]): Promise<string> 
     });
   }
   const parts = [...seen.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  return sha256Text(JSON.stringify([
+  return sha256Hex(JSON.stringify([
     Deno.version.deno,
     parts.map(([url, text]) => [
       url.replace(/^.*?\/src\//, "src/"),
-      sha256Text(text),
+      sha256Hex(text),
     ]),
   ]));
 }
@@ -292,7 +293,7 @@ export async function bundleDigest(entry: string): Promise<string> {
     throw new Deno.errors.NotFound(`the bundle's entry ${entry} is not there`);
   }
   files.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  return sha256Text(JSON.stringify([Deno.version.deno, "bundle", files]));
+  return sha256Hex(JSON.stringify([Deno.version.deno, "bundle", files]));
 }
 
 /** What stands between `import`/`export` and `from`: a default name, `* as x`, `*`, `{ … }`, or two. */

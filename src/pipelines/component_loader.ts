@@ -156,9 +156,6 @@ export async function fetchUrlRef(
   return { origin, text, sha256: actual };
 }
 
-/** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
-export { sha256Hex };
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

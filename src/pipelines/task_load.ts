@@ -10,6 +10,7 @@
  * @module
  */
 import { type Cache, cacheKey, isJsonExact } from "../io/cache.ts";
+import { fromSources } from "../base/worker_modules.ts";
 import { ValidationError } from "../errors.ts";
 import { checkText } from "../io/read_input.ts";
 import { isMapping } from "../yaml/mapping.ts";
@@ -98,7 +99,7 @@ export const CACHED_MODULES: readonly string[] = cachedModules(import.meta.url);
 
 /** {@link CACHED_MODULES} for this module at `here`: its sources, or the bundle's entry. */
 export function cachedModules(here: string): string[] {
-  if (!new URL(here).pathname.endsWith(".ts")) return [new URL("./draconctl.js", here).href];
+  if (!fromSources(here)) return [new URL("./draconctl.js", here).href];
   return [
     here,
     new URL("../charts/render.ts", here).href,

@@ -10,7 +10,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Cache, sha256Text } from "../../src/io/cache.ts";
+import { sha256Hex } from "../../src/base/sha256.ts";
+import type { Cache } from "../../src/io/cache.ts";
 import { DiskCache } from "../../src/io/disk_cache.ts";
 import { CountingCache } from "../_fakes/memory_cache.ts";
 import { ClusterError } from "../../src/errors.ts";
@@ -163,7 +164,7 @@ Deno.test("a poisoned cache (entries rewritten intact by someone who can write i
     if (evil === value) continue;
     await Deno.writeTextFile(
       `${dir}/${entry.name}`,
-      `draconctl-cache-v1 ${entry.name} ${sha256Text(evil)}\n${evil}`,
+      `draconctl-cache-v1 ${entry.name} ${sha256Hex(evil)}\n${evil}`,
     );
     poisoned++;
   }

@@ -8,7 +8,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { cacheKey, sha256Text } from "../../src/io/cache.ts";
+import { sha256Hex } from "../../src/base/sha256.ts";
+import { cacheKey } from "../../src/io/cache.ts";
 import { DiskCache, MAX_ENTRY_BYTES } from "../../src/io/disk_cache.ts";
 import { MemoryLogger } from "../_fakes/memory_logger.ts";
 
@@ -24,7 +25,7 @@ Deno.test("a symlinked, group-writable or oversized entry is ignored; a write re
   const cache = new DiskCache(`${root}/cache`);
   await cache.put(OTHER, "x"); // creates the directory
   const target = `${root}/elsewhere`;
-  await Deno.writeTextFile(target, `draconctl-cache-v1 ${KEY} ${sha256Text("planted")}\nplanted`);
+  await Deno.writeTextFile(target, `draconctl-cache-v1 ${KEY} ${sha256Hex("planted")}\nplanted`);
   await Deno.symlink(target, `${root}/cache/${KEY}`);
   assert.equal(await cache.get(KEY), undefined, "symlink");
   await cache.put(KEY, "own");

@@ -4,9 +4,9 @@ import { DEFAULT_FETCH_OPTIONS } from "../../src/fetch/fetcher.ts";
 import {
   type LoadableRef,
   loadComponentDocument,
-  sha256Hex,
   type UrlRef,
 } from "../../src/pipelines/component_loader.ts";
+import { sha256Hex } from "../../src/base/sha256.ts";
 import { parseComponentRef } from "../../src/pipelines/component_ref.ts";
 import { FakeFetcher } from "../_fakes/fake_fetcher.ts";
 import { MemoryFileSystem } from "../_fakes/memory_fs.ts";
@@ -123,7 +123,7 @@ Deno.test("loadComponentDocument() fetches URL components", async (t) => {
     assert.deepEqual(deps.fetcher.calls, [{ url: URL_TASK, options }]);
   });
   await t.step("a matching digest pin", async () => {
-    const digest = await sha256Hex(TASK);
+    const digest = sha256Hex(TASK);
     const doc = await loadComponentDocument(
       ref(`${URL_TASK}#sha256:${digest}`),
       setup(),
@@ -131,9 +131,9 @@ Deno.test("loadComponentDocument() fetches URL components", async (t) => {
     );
     assert.equal(doc.origin, URL_TASK);
   });
-  await t.step("sha256Hex() of a known value", async () => {
+  await t.step("sha256Hex() of a known value", () => {
     assert.equal(
-      await sha256Hex("abc"),
+      sha256Hex("abc"),
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     );
   });
@@ -144,7 +144,7 @@ Deno.test("loadComponentDocument() refuses bad URL components", async (t) => {
     const expected = "0".repeat(64);
     const error = await fails(`${URL_TASK}#sha256=${expected}`, LoadError, "digest mismatch");
     assert.ok(error.message.includes(`expected "${expected}"`));
-    assert.ok(error.message.includes(`got "${await sha256Hex(TASK)}"`));
+    assert.ok(error.message.includes(`got "${sha256Hex(TASK)}"`));
     assert.match(error.hint ?? "", /#sha256=/);
   });
   await t.step("a fetch error passes through", async () => {

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { loadTask, loadTaskCached } from "../../src/pipelines/task_load.ts";
-import { sha256Text } from "../../src/io/cache.ts";
+import { sha256Hex } from "../../src/base/sha256.ts";
 import { MemoryCache } from "../_fakes/memory_cache.ts";
 import { DRACON_ROOT } from "../cli/_cli.ts";
 
@@ -32,8 +32,8 @@ Deno.test("cold then warm: the Task loadTask gives, the warm one without a parse
   const cache = new MemoryCache();
   for (const [i, text] of TEXTS.entries()) {
     const expected = await loadTask(text, FILES[i]!, {});
-    const cold = await loadTaskCached(text, sha256Text(text), FILES[i]!, {}, cache);
-    const warm = await loadTaskCached(text, sha256Text(text), FILES[i]!, {}, cache);
+    const cold = await loadTaskCached(text, sha256Hex(text), FILES[i]!, {}, cache);
+    const warm = await loadTaskCached(text, sha256Hex(text), FILES[i]!, {}, cache);
     assert.equal(JSON.stringify(cold), JSON.stringify(expected), FILES[i]);
     assert.equal(JSON.stringify(warm), JSON.stringify(expected), FILES[i]);
   }
@@ -43,7 +43,7 @@ Deno.test("cold then warm: the Task loadTask gives, the warm one without a parse
   const stored = cache.entries.get(key!)!;
   const fresh = new MemoryCache();
   fresh.entries.set(key!, stored);
-  const notParsed = await loadTaskCached(TEXTS[0]!, sha256Text(TEXTS[0]!), FILES[0]!, {}, fresh);
+  const notParsed = await loadTaskCached(TEXTS[0]!, sha256Hex(TEXTS[0]!), FILES[0]!, {}, fresh);
   assert.equal(JSON.stringify(notParsed), stored);
 });
 
@@ -57,7 +57,7 @@ Deno.test("the key changes with the text, the origin, the anchor image and the c
   ) => {
     const cache = new MemoryCache();
     cache.code = code;
-    await loadTaskCached(t, sha256Text(t), origin, options, cache);
+    await loadTaskCached(t, sha256Hex(t), origin, options, cache);
     return cache.puts[0]!;
   };
   const base = await keyOf(text!, FILES[0]!, {});
@@ -91,7 +91,7 @@ Deno.test("a bad Task fails exactly as without a cache, every time, and is never
       const cache = new MemoryCache();
       for (let i = 0; i < 2; i++) {
         assert.deepEqual(
-          await outcome(loadTaskCached(text, sha256Text(text), "bad/task.yaml", {}, cache)),
+          await outcome(loadTaskCached(text, sha256Hex(text), "bad/task.yaml", {}, cache)),
           expected,
         );
       }
@@ -104,7 +104,7 @@ Deno.test("a stored entry that is not a valid Task now is ignored: the text is l
   const [text] = TEXTS;
   const cache = new MemoryCache();
   const expected = JSON.stringify(
-    await loadTaskCached(text!, sha256Text(text!), FILES[0]!, {}, cache),
+    await loadTaskCached(text!, sha256Hex(text!), FILES[0]!, {}, cache),
   );
   const key = cache.puts[0]!;
   const good = JSON.parse(cache.entries.get(key)!);
@@ -121,7 +121,7 @@ Deno.test("a stored entry that is not a valid Task now is ignored: the text is l
   };
   for (const [what, poison] of Object.entries(poisons)) {
     cache.entries.set(key, poison);
-    const got = await loadTaskCached(text!, sha256Text(text!), FILES[0]!, {}, cache);
+    const got = await loadTaskCached(text!, sha256Hex(text!), FILES[0]!, {}, cache);
     assert.equal(JSON.stringify(got), expected, what);
     assert.equal(cache.entries.get(key), expected, `${what}: rewritten`);
   }
@@ -130,6 +130,6 @@ Deno.test("a stored entry that is not a valid Task now is ignored: the text is l
 Deno.test("no code digest: no lookup, no store", async () => {
   const cache = new MemoryCache();
   cache.code = undefined;
-  await loadTaskCached(TEXTS[0]!, sha256Text(TEXTS[0]!), FILES[0]!, {}, cache);
+  await loadTaskCached(TEXTS[0]!, sha256Hex(TEXTS[0]!), FILES[0]!, {}, cache);
   assert.deepEqual([cache.gets, cache.puts], [[], []]);
 });
